@@ -1,0 +1,193 @@
+/**
+ * AutoMTLS certificates with go-plugin's profile: a self-signed CA
+ * certificate for `localhost` that each side uses for both its server and its
+ * client role. Encoded here over node:crypto (an X.509 library costs
+ * 110-200 ms of plugin start-up). The private key never leaves memory.
+ */
+import { createHash, generateKeyPair, randomBytes, sign, X509Certificate } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+
+import * as der from './der.js';
+import { GoPluginError } from './errors.js';
+
+export type CertificateCurve = 'P-521' | 'P-384' | 'P-256';
+
+const CURVES: Record<CertificateCurve, { node: string; hash: string; sigOid: string }> = {
+  // Go's defaults: ECDSA with the hash matching the curve size.
+  'P-521': { node: 'secp521r1', hash: 'sha512', sigOid: '1.2.840.10045.4.3.4' },
+  'P-384': { node: 'secp384r1', hash: 'sha384', sigOid: '1.2.840.10045.4.3.3' },
+  'P-256': { node: 'prime256v1', hash: 'sha256', sigOid: '1.2.840.10045.4.3.2' },
+};
+
+const OID = {
+  organization: '2.5.4.10',
+  commonName: '2.5.4.3',
+  keyUsage: '2.5.29.15',
+  extKeyUsage: '2.5.29.37',
+  basicConstraints: '2.5.29.19',
+  subjectKeyId: '2.5.29.14',
+  subjectAltName: '2.5.29.17',
+  serverAuth: '1.3.6.1.5.5.7.3.1',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
+} as const;
+
+/** go-plugin's validity: from 30 s ago for 262980 hours (about 30 years). */
+export const CERT_BACKDATE_MS = 30_000;
+export const CERT_LIFETIME_MS = 262_980 * 3600_000;
+
+export interface CertificateOptions {
+  /** Default P-521, as go-plugin. Any of these is accepted by Go peers. */
+  curve?: CertificateCurve;
+  /** Clock for the validity window (tests). */
+  now?: Date;
+}
+
+export interface AutoMtlsCertificate {
+  der: Buffer;
+  /** PEM, one CERTIFICATE block with a trailing newline (what PLUGIN_CLIENT_CERT carries). */
+  pem: string;
+  privateKey: KeyObject;
+  /** PKCS#8 PEM of the key, kept in memory only (TLS APIs want PEM). */
+  privateKeyPem: string;
+}
+
+function name(): Buffer {
+  // Go writes O before CN; both printable, so PrintableString.
+  return der.sequence(
+    der.set(der.sequence(der.objectIdentifier(OID.organization), der.printableString('HashiCorp'))),
+    der.set(der.sequence(der.objectIdentifier(OID.commonName), der.printableString('localhost'))),
+  );
+}
+
+function extension(oid: string, critical: boolean, value: Buffer): Buffer {
+  return critical
+    ? der.sequence(der.objectIdentifier(oid), der.booleanTrue(), der.octetString(value))
+    : der.sequence(der.objectIdentifier(oid), der.octetString(value));
+}
+
+/** The subjectPublicKey bytes inside an SPKI (what a key identifier hashes). */
+function publicKeyBits(spki: Buffer): Buffer {
+  const top = der.readElement(spki, 0);
+  const [, bits] = der.children(spki, top);
+  if (!bits || bits.tag !== 0x03) throw new Error('unexpected SubjectPublicKeyInfo layout');
+  return spki.subarray(bits.start + 1, bits.end);
+}
+
+/** DER of the TBSCertificate for a public key. */
+function tbsCertificate(spki: Buffer, sigAlg: Buffer, serial: Buffer, now: Date): Buffer {
+  const notBefore = new Date(now.getTime() - CERT_BACKDATE_MS);
+  const notAfter = new Date(now.getTime() + CERT_LIFETIME_MS);
+  // KeyUsage bits 0 digitalSignature, 2 keyEncipherment, 4 keyAgreement, 5 keyCertSign
+  // = 1010 1100, the two trailing zero bits unused.
+  const keyUsage = der.bitString(Buffer.from([0xac]), 2);
+  const extKeyUsage = der.sequence(der.objectIdentifier(OID.clientAuth), der.objectIdentifier(OID.serverAuth));
+  const basicConstraints = der.sequence(der.booleanTrue());
+  // Key identifier as current Go computes it for CA certificates: SHA-256 truncated to 160 bits.
+  const ski = createHash('sha256').update(publicKeyBits(spki)).digest().subarray(0, 20);
+  const san = der.sequence(der.implicitPrimitive(2, Buffer.from('localhost', 'latin1')));
+  const extensions = der.sequence(
+    extension(OID.keyUsage, true, keyUsage),
+    extension(OID.extKeyUsage, false, extKeyUsage),
+    extension(OID.basicConstraints, true, basicConstraints),
+    extension(OID.subjectKeyId, false, der.octetString(ski)),
+    extension(OID.subjectAltName, false, san),
+  );
+  return der.sequence(
+    der.explicit(0, der.smallInteger(2)), // v3
+    der.unsignedInteger(serial),
+    sigAlg,
+    name(),
+    der.sequence(der.time(notBefore), der.time(notAfter)),
+    name(),
+    spki,
+    der.explicit(3, extensions),
+  );
+}
+
+const generateKeyPairAsync = (curve: string): Promise<{ publicKey: KeyObject; privateKey: KeyObject }> =>
+  new Promise((resolve, reject) =>
+    generateKeyPair('ec', { namedCurve: curve }, (err, publicKey, privateKey) =>
+      err ? reject(err) : resolve({ publicKey, privateKey }),
+    ),
+  );
+
+const signAsync = (hash: string, data: Buffer, key: KeyObject): Promise<Buffer> =>
+  new Promise((resolve, reject) => sign(hash, data, key, (err, sig) => (err ? reject(err) : resolve(sig))));
+
+/** Generates a fresh key and go-plugin-profile certificate, off the event loop. */
+export async function generateCertificate(options: CertificateOptions = {}): Promise<AutoMtlsCertificate> {
+  const curve = CURVES[options.curve ?? 'P-521'];
+  if (!curve) {
+    throw new GoPluginError('INVALID_OPTIONS', `unsupported certificate curve ${String(options.curve)}`, {
+      fix: 'Use one of P-521 (default), P-384, P-256.',
+    });
+  }
+  try {
+    const { publicKey, privateKey } = await generateKeyPairAsync(curve.node);
+    const spki = publicKey.export({ type: 'spki', format: 'der' });
+    const sigAlg = der.sequence(der.objectIdentifier(curve.sigOid));
+    // Uniform in [0, 2^128), like go-plugin.
+    const tbs = tbsCertificate(spki, sigAlg, randomBytes(16), options.now ?? new Date());
+    const signature = await signAsync(curve.hash, tbs, privateKey);
+    const certDer = der.sequence(tbs, sigAlg, der.bitString(signature));
+    return {
+      der: certDer,
+      pem: derToPem(certDer),
+      privateKey,
+      privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    };
+  } catch (err) {
+    throw new GoPluginError('TLS_CERT', `generating the AutoMTLS certificate failed: ${(err as Error).message}`, {
+      fix: 'This Node.js build must support ECDSA on the chosen curve (OpenSSL with EC enabled).',
+      cause: err,
+    });
+  }
+}
+
+export function derToPem(certDer: Uint8Array): string {
+  const b64 = Buffer.from(certDer).toString('base64');
+  const lines = b64.match(/.{1,64}/g) ?? [];
+  return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
+}
+
+/**
+ * Parses PEM or DER into Node's X509Certificate; the error names `what` and
+ * says why it failed.
+ */
+export function parseCertificate(data: string | Uint8Array, what: string): X509Certificate {
+  try {
+    return new X509Certificate(typeof data === 'string' ? data : Buffer.from(data));
+  } catch (err) {
+    throw new GoPluginError('TLS_CERT', `${what} is not a valid X.509 certificate: ${(err as Error).message}`, {
+      fix: `${what} must hold one PEM "CERTIFICATE" block (or DER bytes).`,
+      cause: err,
+    });
+  }
+}
+
+/** What a peer's certificate must satisfy for Go peers to accept it. */
+export interface CertificateReport {
+  sanLocalhost: boolean;
+  serverAuth: boolean;
+  clientAuth: boolean;
+  isCa: boolean;
+  validNow: boolean;
+  validFrom: Date;
+  validTo: Date;
+}
+
+export function inspectCertificate(cert: X509Certificate, now = new Date()): CertificateReport {
+  const eku = cert.keyUsage ?? [];
+  const validFrom = new Date(cert.validFrom);
+  const validTo = new Date(cert.validTo);
+  return {
+    sanLocalhost: (cert.subjectAltName ?? '').split(', ').includes('DNS:localhost'),
+    // No EKU extension means any usage (RFC 5280).
+    serverAuth: eku.length === 0 || eku.includes(OID.serverAuth),
+    clientAuth: eku.length === 0 || eku.includes(OID.clientAuth),
+    isCa: cert.ca,
+    validNow: validFrom <= now && now <= validTo,
+    validFrom,
+    validTo,
+  };
+}

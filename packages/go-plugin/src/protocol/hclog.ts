@@ -1,0 +1,161 @@
+/**
+ * hclog's JSON log lines: what Go plugins write to stderr and what go-plugin
+ * hosts parse. The writer is used by our plugins; the reader by our host,
+ * with go-plugin's rules (and without its crashes on odd input).
+ */
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+
+export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error'];
+
+export const levelRank = (level: LogLevel): number => LOG_LEVELS.indexOf(level);
+
+/** hclog.LevelFromString: trimmed, case-insensitive; anything else is no level. */
+export function levelFromString(s: string): LogLevel | undefined {
+  const l = s.trim().toLowerCase();
+  return (LOG_LEVELS as readonly string[]).includes(l) ? (l as LogLevel) : undefined;
+}
+
+/** Key/values attached to a line; an Error is written as its message, like hclog does. */
+export type LogFields = Record<string, unknown>;
+
+const pad = (n: number, width: number): string => String(n).padStart(width, '0');
+
+/** `2006-01-02T15:04:05.000000Z07:00` in UTC, with microseconds. */
+export function formatHclogTime(epochMs: number): string {
+  const whole = Math.floor(epochMs);
+  const micros = Math.floor((epochMs - whole) * 1000);
+  const d = new Date(whole);
+  return (
+    `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}` +
+    `T${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}` +
+    `.${pad(d.getUTCMilliseconds(), 3)}${pad(micros, 3)}Z`
+  );
+}
+
+/** Wall clock with sub-millisecond precision. */
+export const preciseNow = (): number => performance.timeOrigin + performance.now();
+
+function jsonValue(value: unknown): unknown {
+  if (value instanceof Error) return value.message;
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  return value;
+}
+
+/** Go's json.Encoder escapes these even inside strings; so do we, for identical bytes. */
+function escapeLikeGo(json: string): string {
+  return json.replace(/[<>&\u2028\u2029]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+}
+
+export interface LogEntry {
+  level: LogLevel;
+  message: string;
+  module?: string;
+  fields?: LogFields;
+  /** Epoch ms, fractional allowed. Default now. */
+  time?: number;
+}
+
+/** One hclog JSON line (no newline). Keys sorted, as Go's encoder writes a map. */
+export function formatHclogLine(entry: LogEntry): string {
+  const record: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(entry.fields ?? {})) record[k] = jsonValue(v);
+  record['@level'] = entry.level;
+  record['@message'] = entry.message;
+  if (entry.module) record['@module'] = entry.module;
+  record['@timestamp'] = formatHclogTime(entry.time ?? preciseNow());
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(record).sort()) sorted[key] = record[key];
+  return escapeLikeGo(JSON.stringify(sorted));
+}
+
+export interface ParsedLogLine {
+  level: LogLevel;
+  message: string;
+  /** `@module` of a JSON line. */
+  module?: string;
+  /** `@timestamp` of a JSON line, as written. */
+  timestamp?: string;
+  /** Remaining keys of a JSON line. */
+  fields: LogFields;
+  /** True for a JSON line carrying a recognised `@level`. */
+  structured: boolean;
+}
+
+const HCLOG_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}(Z|[+-]\d{2}:\d{2})$/;
+
+const PREFIXES: ReadonlyArray<[string, LogLevel]> = [
+  ['[TRACE]', 'trace'],
+  ['[DEBUG]', 'debug'],
+  ['[INFO]', 'info'],
+  ['[WARN]', 'warn'],
+  ['[ERROR]', 'error'],
+];
+
+type JsonObject = Record<string, unknown>;
+
+function parseJsonObject(line: string): JsonObject | null | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (value === null) return null;
+  if (typeof value !== 'object' || Array.isArray(value)) return undefined;
+  return value as JsonObject;
+}
+
+/**
+ * Classifies plugin stderr lines the way go-plugin v1.8.0 does: hclog JSON
+ * keeps its level and fields; text lines take a `[LEVEL]` prefix or fall to
+ * debug; after a `panic: ` / `fatal error: ` line, untagged lines are errors.
+ * Stateful because of that panic mode: use one per plugin process.
+ */
+export class StderrClassifier {
+  private inPanic = false;
+
+  classify(line: string): ParsedLogLine {
+    const json = parseJsonObject(line);
+    if (json !== undefined) {
+      const entry = this.fromJson(line, json);
+      if (entry) return entry;
+    }
+    return this.fromText(line);
+  }
+
+  private fromJson(line: string, obj: JsonObject | null): ParsedLogLine | undefined {
+    const fields: LogFields = { ...obj };
+    const message = fields['@message'];
+    const level = fields['@level'];
+    const timestamp = fields['@timestamp'];
+    // go-plugin would crash on non-string values; we read such lines as text instead.
+    if (message !== undefined && typeof message !== 'string') return undefined;
+    if (level !== undefined && typeof level !== 'string') return undefined;
+    if (timestamp !== undefined && (typeof timestamp !== 'string' || !HCLOG_TIME.test(timestamp))) return undefined;
+    delete fields['@message'];
+    delete fields['@level'];
+    delete fields['@timestamp'];
+    const known = typeof level === 'string' ? levelFromString(level) : undefined;
+    if (!known) return { level: 'debug', message: line, fields: {}, structured: false };
+    const module = fields['@module'];
+    delete fields['@module'];
+    return {
+      level: known,
+      message: message ?? '',
+      module: typeof module === 'string' ? module : undefined,
+      timestamp,
+      fields,
+      structured: true,
+    };
+  }
+
+  private fromText(line: string): ParsedLogLine {
+    for (const [prefix, level] of PREFIXES) {
+      if (line.startsWith(prefix)) return { level, message: line, fields: {}, structured: false };
+    }
+    if (line.startsWith('panic: ') || line.startsWith('fatal error: ')) this.inPanic = true;
+    return { level: this.inPanic ? 'error' : 'debug', message: line, fields: {}, structured: false };
+  }
+}

@@ -1,0 +1,54 @@
+/** The go-plugin protocol pieces shared by hosts and plugins. */
+export { ErrorCodes, GoPluginError, isGoPluginError } from './errors.js';
+export type { ErrorCode, GoPluginErrorOptions } from './errors.js';
+export {
+  Env,
+  protocolEnvNames,
+  CORE_PROTOCOL_VERSION,
+  HEALTH_SERVICE_NAME,
+  DEFAULT_MIN_PORT,
+  DEFAULT_MAX_PORT,
+  DEFAULT_START_TIMEOUT_MS,
+  DEFAULT_KILL_GRACE_MS,
+  BROKER_WAIT_MS,
+} from './env.js';
+export type { HandshakeConfig } from './env.js';
+export { formatHandshake, parseHandshake, splitTcpAddress, UNRECOGNIZED_DIAGNOSIS } from './handshake.js';
+export type { HandshakeFields, HandshakeExpectations, ParsedHandshake, Network } from './handshake.js';
+export { negotiateVersion, parseOfferedVersions, formatOfferedVersions } from './negotiate.js';
+export type { Negotiation } from './negotiate.js';
+export { encodeRawStd, decodeRawStd } from './base64raw.js';
+export {
+  generateCertificate,
+  derToPem,
+  parseCertificate,
+  inspectCertificate,
+  CERT_BACKDATE_MS,
+  CERT_LIFETIME_MS,
+} from './certificate.js';
+export type { AutoMtlsCertificate, CertificateOptions, CertificateCurve, CertificateReport } from './certificate.js';
+export { mtlsServerCredentials, mtlsChannelCredentials, mtlsChannelOptions, TLS_SERVER_NAME } from './tls.js';
+export {
+  formatHclogLine,
+  formatHclogTime,
+  StderrClassifier,
+  levelFromString,
+  levelRank,
+  LOG_LEVELS,
+} from './hclog.js';
+export type { LogLevel, LogEntry, LogFields, ParsedLogLine } from './hclog.js';
+export { RpcError, Status, goCodeName, toRpcError } from './rpc-error.js';
+export { service, methodPath } from './rpc-types.js';
+export type {
+  ServiceImpl,
+  ServiceRegistration,
+  HandlerContext,
+  HandlerFor,
+  CallOptions,
+  Client,
+  BidiCall,
+  Send,
+} from './rpc-types.js';
+export { addServices, grpcDefinition } from './rpc-server.js';
+export { createClient } from './rpc-client.js';
+export * from './builtins.js';

@@ -1,0 +1,72 @@
+/**
+ * gRPC status errors, named and printed the way Go does (`rpc error: code =
+ * InvalidArgument desc = ...`), since that text is what Go hosts such as geth
+ * pass on to their users.
+ */
+import { status as Status } from '@grpc/grpc-js';
+
+export { Status };
+
+const GO_CODE_NAMES: Record<number, string> = {
+  0: 'OK',
+  1: 'Canceled',
+  2: 'Unknown',
+  3: 'InvalidArgument',
+  4: 'DeadlineExceeded',
+  5: 'NotFound',
+  6: 'AlreadyExists',
+  7: 'PermissionDenied',
+  8: 'ResourceExhausted',
+  9: 'FailedPrecondition',
+  10: 'Aborted',
+  11: 'OutOfRange',
+  12: 'Unimplemented',
+  13: 'Internal',
+  14: 'Unavailable',
+  15: 'DataLoss',
+  16: 'Unauthenticated',
+};
+
+/** grpc-go's codes.Code.String(). */
+export function goCodeName(code: number): string {
+  return GO_CODE_NAMES[code] ?? `Code(${code})`;
+}
+
+/**
+ * An error with a gRPC status. Throw it from a handler to answer with that
+ * status; calls made through our clients reject with it.
+ */
+export class RpcError extends Error {
+  override readonly name = 'RpcError';
+  readonly code: Status;
+  /** The status message alone (grpc "details"). */
+  readonly details: string;
+
+  constructor(code: Status, details: string, options?: { cause?: unknown }) {
+    super(`rpc error: code = ${goCodeName(code)} desc = ${details}`, options);
+    this.code = code;
+    this.details = details;
+  }
+
+  /** Go's status name of the code, e.g. `InvalidArgument`. */
+  get codeName(): string {
+    return goCodeName(this.code);
+  }
+}
+
+interface StatusLike {
+  code?: unknown;
+  details?: unknown;
+  message?: unknown;
+}
+
+/** Any thrown value as an RpcError; non-status errors become Unknown, as in grpc-go. */
+export function toRpcError(err: unknown): RpcError {
+  if (err instanceof RpcError) return err;
+  const s = (typeof err === 'object' && err !== null ? err : {}) as StatusLike;
+  if (typeof s.code === 'number' && s.code in GO_CODE_NAMES && typeof s.details === 'string') {
+    return new RpcError(s.code as Status, s.details, { cause: err });
+  }
+  const message = typeof s.message === 'string' ? s.message : String(err);
+  return new RpcError(Status.UNKNOWN, message, { cause: err });
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Regenerates every piece of generated code from the .proto files:
+#   TypeScript (protoc-gen-es) into each package's src/generated or test/generated,
+#   Go (protoc-gen-go, messages only) into interop/go/shared/pb.
+# Needs: npm install (buf, protoc-gen-es) and Go. Output is deterministic, so
+# `npm run generate && git diff --exit-code` proves the committed code is current.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+bin=$root/node_modules/.bin
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+gen_ts() { # <proto dir> <out dir>
+  rm -rf "$2"
+  cat >"$tmp/buf.gen.yaml" <<YAML
+version: v2
+plugins:
+  - local: $bin/protoc-gen-es
+    out: $root/$2
+    opt: [target=ts, import_extension=js]
+YAML
+  "$bin/buf" generate "$1" --template "$tmp/buf.gen.yaml"
+}
+
+gen_ts packages/go-plugin/proto packages/go-plugin/src/generated
+gen_ts packages/quorum/proto packages/quorum/src/generated
+gen_ts interop/proto packages/go-plugin/test/generated
+
+# Go: the pinned protoc-gen-go, built from the module proxy (see interop/go/shared/go.mod).
+(cd interop/go/shared && go build -o "$tmp/protoc-gen-go" google.golang.org/protobuf/cmd/protoc-gen-go)
+pb=interop/go/shared/pb
+rm -rf "$pb"
+mod=qplugin.dev/interop/shared/pb
+gen_go() { # <proto dir> <file> <go package dir>
+  cat >"$tmp/buf.gen.go.yaml" <<YAML
+version: v2
+plugins:
+  - local: $tmp/protoc-gen-go
+    out: $root/$pb/$3
+    opt: [paths=source_relative, "M$2=$mod/$3;$3"]
+YAML
+  "$bin/buf" generate "$1" --path "$1/$2" --template "$tmp/buf.gen.go.yaml"
+}
+gen_go packages/quorum/proto init.proto initpb
+gen_go packages/quorum/proto helloworld.proto helloworldpb
+gen_go packages/quorum/proto security.proto securitypb
+gen_go packages/quorum/proto account.proto accountpb
+gen_go packages/quorum/proto qlight_token_manager.proto qlightpb
+gen_go interop/proto interop.proto interoppb
