@@ -25,7 +25,7 @@ YAML
 
 gen_ts packages/go-plugin/proto packages/go-plugin/src/generated
 gen_ts packages/quorum/proto packages/quorum/src/generated
-gen_ts interop/proto packages/go-plugin/test/generated
+gen_ts interop/proto interop/ts/src/generated
 
 # Go: the pinned protoc-gen-go, built from the module proxy (see interop/go/shared/go.mod).
 (cd interop/go/shared && go build -o "$tmp/protoc-gen-go" google.golang.org/protobuf/cmd/protoc-gen-go)

@@ -26,7 +26,7 @@ function findTests(dir, out = []) {
   return out;
 }
 const filters = process.argv.slice(2);
-const files = ['packages', 'examples']
+const files = ['packages', 'examples', 'interop']
   .flatMap((top) => readdirSync(join(root, top)).map((p) => join(root, top, p, 'dist', 'test')))
   .filter((dir) => { try { return statSync(dir).isDirectory(); } catch { return false; } })
   .flatMap((dir) => findTests(dir))

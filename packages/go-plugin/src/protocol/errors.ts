@@ -40,6 +40,26 @@ export const ErrorCodes = {
   TLS_CERT: 'A certificate could not be generated or parsed.',
   /** A peer presented a certificate other than the one announced for it. */
   TLS_PEER_MISMATCH: 'The peer certificate is not the one expected.',
+  /** The plugin did not print its handshake within the start timeout. */
+  START_TIMEOUT: 'The plugin did not start in time.',
+  /** The plugin process exited before the host could connect. */
+  PROCESS_EXITED: 'The plugin exited before the host could connect.',
+  /** The executable could not be started (missing, not executable, bad interpreter). */
+  SPAWN_FAILED: 'The plugin executable could not be started.',
+  /** SecureConfig: the executable's checksum is not the expected one. */
+  CHECKSUM_MISMATCH: "The plugin executable's checksum does not match.",
+  /** SecureConfig: it could not be computed (no checksum, unknown hash, unreadable file). */
+  CHECKSUM_ERROR: "The plugin executable's checksum could not be verified.",
+  /** The plugin's health service says it is not serving "plugin". */
+  HEALTH_NOT_SERVING: 'The plugin reports it is not serving.',
+  /** Connecting to the plugin's gRPC server failed (TLS, socket). */
+  CONNECT_FAILED: 'Could not connect to the plugin.',
+  /** A call was made on a plugin that has exited or been killed. */
+  PLUGIN_EXITED: 'The plugin is not running.',
+  /** Reattach: no process with that pid, or nothing listens at the address. */
+  REATTACH_NOT_FOUND: 'The plugin to reattach to was not found.',
+  /** An operation does not fit the client's state (e.g. start after kill). */
+  CLIENT_STATE: 'The operation does not fit the client state.',
   /** Options passed to an API are invalid. */
   INVALID_OPTIONS: 'Invalid options.',
   /** The broker stream is closed (plugin shutting down or host went away). */

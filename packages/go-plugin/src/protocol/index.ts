@@ -52,3 +52,9 @@ export type {
 export { addServices, grpcDefinition } from './rpc-server.js';
 export { createClient } from './rpc-client.js';
 export * from './builtins.js';
+export { createLogger, createHclogLogger, silentLogger } from './logger.js';
+export type { Logger, LogSink, LoggerOptions } from './logger.js';
+export { GRPCBroker, dialTarget } from './broker.js';
+export type { BrokerTransport, BrokerMux, BrokeredServer, BrokeredConnection, ConnInfoInit } from './broker.js';
+export { listenerConfigFromEnv, bindGrpcServer, lookupGid } from './listener.js';
+export type { ListenerConfig, BoundListener } from './listener.js';

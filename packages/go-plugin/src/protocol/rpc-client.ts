@@ -21,6 +21,30 @@ function grpcOptions(options: CallOptions | undefined): GrpcCallOptions {
   return { deadline: typeof deadline === 'number' ? Date.now() + deadline : deadline };
 }
 
+/**
+ * Ties every call of a client to a lifetime (e.g. the plugin process): once
+ * `signal` aborts, calls in flight and new calls reject with `error()`.
+ */
+export interface ClientGuard {
+  signal: AbortSignal;
+  error(): Error;
+}
+
+/** One signal for the caller's and the guard's, and the error to report when it fires. */
+function combine(options: CallOptions | undefined, guard: ClientGuard | undefined): CallOptions & { failure(err: unknown): Error } {
+  const signals = [options?.signal, guard?.signal].filter((s): s is AbortSignal => s !== undefined);
+  const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+  return {
+    ...options,
+    signal,
+    failure: (err) => {
+      if (guard?.signal.aborted) return guard.error();
+      if (options?.signal?.aborted) return cancelledError(options.signal);
+      return toRpcError(err);
+    },
+  };
+}
+
 const cancelledError = (signal: AbortSignal): RpcError =>
   new RpcError(Status.CANCELLED, `call cancelled: ${signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'aborted')}`);
 
@@ -32,14 +56,18 @@ function linkSignal(signal: AbortSignal | undefined, call: { cancel(): void }): 
   return () => signal.removeEventListener('abort', onAbort);
 }
 
-async function* readAll<T>(stream: ClientReadableStream<T> | ClientDuplexStream<unknown, T>, detach: () => void): AsyncGenerator<T> {
+async function* readAll<T>(
+  stream: ClientReadableStream<T> | ClientDuplexStream<unknown, T>,
+  detach: () => void,
+  failure: (err: unknown) => Error,
+): AsyncGenerator<T> {
   let finished = false;
   try {
     for await (const message of stream as AsyncIterable<T>) yield message;
     finished = true;
   } catch (err) {
     finished = true;
-    throw toRpcError(err);
+    throw failure(err);
   } finally {
     detach();
     // The consumer stopped early: tell the server.
@@ -47,10 +75,11 @@ async function* readAll<T>(stream: ClientReadableStream<T> | ClientDuplexStream<
   }
 }
 
-function unary(conn: GrpcClient, m: DescMethod) {
-  return (request: unknown, options?: CallOptions): Promise<Message> => {
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(cancelledError(signal));
+function unary(conn: GrpcClient, m: DescMethod, guard: ClientGuard | undefined) {
+  return (request: unknown, callOptions?: CallOptions): Promise<Message> => {
+    const options = combine(callOptions, guard);
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(options.failure(undefined));
     return new Promise((resolve, reject) => {
       let detach = (): void => {};
       const call = conn.makeUnaryRequest(
@@ -58,11 +87,11 @@ function unary(conn: GrpcClient, m: DescMethod) {
         serialize(m.input),
         deserialize(m.output),
         request,
-        options?.metadata ?? new Metadata(),
+        options.metadata ?? new Metadata(),
         grpcOptions(options),
         (err: ServiceError | null, value?: Message) => {
           detach();
-          if (err) reject(signal?.aborted ? cancelledError(signal) : toRpcError(err));
+          if (err) reject(options.failure(err));
           else resolve(value!);
         },
       );
@@ -71,37 +100,41 @@ function unary(conn: GrpcClient, m: DescMethod) {
   };
 }
 
-function serverStreaming(conn: GrpcClient, m: DescMethod) {
-  return (request: unknown, options?: CallOptions): AsyncIterable<Message> => {
+function serverStreaming(conn: GrpcClient, m: DescMethod, guard: ClientGuard | undefined) {
+  return (request: unknown, callOptions?: CallOptions): AsyncIterable<Message> => {
+    const options = combine(callOptions, guard);
     const stream = conn.makeServerStreamRequest(
       methodPath(m),
       serialize(m.input),
       deserialize(m.output),
       request,
-      options?.metadata ?? new Metadata(),
+      options.metadata ?? new Metadata(),
       grpcOptions(options),
     );
-    return readAll<Message>(stream, linkSignal(options?.signal, stream));
+    if (options.signal?.aborted) stream.cancel();
+    return readAll<Message>(stream, linkSignal(options.signal, stream), options.failure);
   };
 }
 
-function clientStreaming(conn: GrpcClient, m: DescMethod) {
-  return (requests: AsyncIterable<unknown> | Iterable<unknown>, options?: CallOptions): Promise<Message> =>
+function clientStreaming(conn: GrpcClient, m: DescMethod, guard: ClientGuard | undefined) {
+  return (requests: AsyncIterable<unknown> | Iterable<unknown>, callOptions?: CallOptions): Promise<Message> =>
     new Promise((resolve, reject) => {
+      const options = combine(callOptions, guard);
+      if (options.signal?.aborted) return reject(options.failure(undefined));
       let detach = (): void => {};
       const call: ClientWritableStream<unknown> = conn.makeClientStreamRequest(
         methodPath(m),
         serialize(m.input),
         deserialize(m.output),
-        options?.metadata ?? new Metadata(),
+        options.metadata ?? new Metadata(),
         grpcOptions(options),
         (err: ServiceError | null, value?: Message) => {
           detach();
-          if (err) reject(toRpcError(err));
+          if (err) reject(options.failure(err));
           else resolve(value!);
         },
       );
-      detach = linkSignal(options?.signal, call);
+      detach = linkSignal(options.signal, call);
       void (async () => {
         for await (const r of requests) {
           if (!call.write(r)) await new Promise((ok) => call.once('drain', ok));
@@ -114,16 +147,18 @@ function clientStreaming(conn: GrpcClient, m: DescMethod) {
     });
 }
 
-function bidiStreaming(conn: GrpcClient, m: DescMethod) {
-  return (options?: CallOptions): BidiCall<unknown, Message> => {
+function bidiStreaming(conn: GrpcClient, m: DescMethod, guard: ClientGuard | undefined) {
+  return (callOptions?: CallOptions): BidiCall<unknown, Message> => {
+    const options = combine(callOptions, guard);
     const call = conn.makeBidiStreamRequest(
       methodPath(m),
       serialize(m.input),
       deserialize(m.output),
-      options?.metadata ?? new Metadata(),
+      options.metadata ?? new Metadata(),
       grpcOptions(options),
     );
-    const detach = linkSignal(options?.signal, call);
+    if (options.signal?.aborted) call.cancel();
+    const detach = linkSignal(options.signal, call);
     // Errors surface through `responses`; keep an unconsumed stream from crashing the process.
     call.on('error', () => {});
     return {
@@ -131,27 +166,27 @@ function bidiStreaming(conn: GrpcClient, m: DescMethod) {
         call.write(message) ? Promise.resolve() : new Promise<void>((ok) => call.once('drain', () => ok())),
       end: () => call.end(),
       cancel: () => call.cancel(),
-      responses: readAll<Message>(call, detach),
+      responses: readAll<Message>(call, detach, options.failure),
     };
   };
 }
 
 /** A typed client for `svc` over an existing grpc-js connection. */
-export function createClient<S extends DescService>(svc: S, conn: GrpcClient): Client<S> {
+export function createClient<S extends DescService>(svc: S, conn: GrpcClient, guard?: ClientGuard): Client<S> {
   const client: Record<string, unknown> = {};
   for (const m of svc.methods) {
     switch (m.methodKind) {
       case 'unary':
-        client[m.localName] = unary(conn, m);
+        client[m.localName] = unary(conn, m, guard);
         break;
       case 'server_streaming':
-        client[m.localName] = serverStreaming(conn, m);
+        client[m.localName] = serverStreaming(conn, m, guard);
         break;
       case 'client_streaming':
-        client[m.localName] = clientStreaming(conn, m);
+        client[m.localName] = clientStreaming(conn, m, guard);
         break;
       case 'bidi_streaming':
-        client[m.localName] = bidiStreaming(conn, m);
+        client[m.localName] = bidiStreaming(conn, m, guard);
         break;
     }
   }

@@ -11,6 +11,9 @@ import type { AutoMtlsCertificate } from './certificate.js';
 import { derToPem } from './certificate.js';
 import { GoPluginError } from './errors.js';
 
+/** The parts of a certificate TLS needs: PEM certificate and PEM private key. */
+export type KeyPair = Pick<AutoMtlsCertificate, 'pem' | 'privateKeyPem'>;
+
 /** Name both sides' certificates carry and verify. */
 export const TLS_SERVER_NAME = 'localhost';
 
@@ -19,7 +22,7 @@ export const TLS_SERVER_NAME = 'localhost';
  * peer's certificate is a self-signed CA whose key only the peer holds, so
  * chaining to it is as strict as comparing bytes.
  */
-export function mtlsServerCredentials(own: AutoMtlsCertificate, peerPem: string): ServerCredentials {
+export function mtlsServerCredentials(own: KeyPair, peerPem: string): ServerCredentials {
   return ServerCredentials.createSsl(
     Buffer.from(peerPem),
     [{ cert_chain: Buffer.from(own.pem), private_key: Buffer.from(own.privateKeyPem) }],
@@ -31,7 +34,7 @@ export function mtlsServerCredentials(own: AutoMtlsCertificate, peerPem: string)
  * Client side: trust only `peerDer`, and also insist the presented leaf is
  * byte-for-byte that certificate.
  */
-export function mtlsChannelCredentials(own: AutoMtlsCertificate, peerDer: Uint8Array): ChannelCredentials {
+export function mtlsChannelCredentials(own: KeyPair, peerDer: Uint8Array): ChannelCredentials {
   const expected = Buffer.from(peerDer);
   return ChannelCredentials.createSsl(Buffer.from(derToPem(expected)), Buffer.from(own.privateKeyPem), Buffer.from(own.pem), {
     checkServerIdentity: (_host, cert) =>

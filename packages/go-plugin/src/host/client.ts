@@ -1,0 +1,312 @@
+/**
+ * PluginClient: go-plugin's Client for Node. Launches a plugin in any
+ * language (or reattaches to one), connects over gRPC with AutoMTLS, and
+ * hands out typed clients for its services. kill() stops it the way go-plugin
+ * does: Shutdown, a grace period, then SIGKILL (of the whole process group).
+ */
+import { EventEmitter } from 'node:events';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { ChannelCredentials, ServerCredentials } from '@grpc/grpc-js';
+import type { DescService } from '@bufbuild/protobuf';
+
+import type { BrokerTransport, GRPCBroker } from '../protocol/broker.js';
+import { dialTarget } from '../protocol/broker.js';
+import { GRPCController, Health, ServingStatus } from '../protocol/builtins.js';
+import { derToPem } from '../protocol/certificate.js';
+import { HEALTH_SERVICE_NAME } from '../protocol/env.js';
+import { GoPluginError } from '../protocol/errors.js';
+import type { Network } from '../protocol/handshake.js';
+import { bindGrpcServer } from '../protocol/listener.js';
+import { silentLogger } from '../protocol/logger.js';
+import type { Logger } from '../protocol/logger.js';
+import { createClient } from '../protocol/rpc-client.js';
+import type { ClientGuard } from '../protocol/rpc-client.js';
+import { RpcError, Status } from '../protocol/rpc-error.js';
+import type { CallOptions, Client } from '../protocol/rpc-types.js';
+import { mtlsChannelCredentials, mtlsChannelOptions, mtlsServerCredentials } from '../protocol/tls.js';
+import type { KeyPair } from '../protocol/tls.js';
+import { connect } from './connect.js';
+import type { Connection } from './connect.js';
+import { launch } from './launch.js';
+import type { Launched } from './launch.js';
+import { registerManaged, unregisterManaged } from './managed.js';
+import { resolveOptions } from './options.js';
+import type { PluginClientOptions, ReattachConfig, ResolvedOptions } from './options.js';
+import type { ExitInfo } from './process.js';
+import { probeReattach, watchPid } from './reattach.js';
+
+type State = 'new' | 'starting' | 'running' | 'exited';
+
+interface Tls {
+  hostCertPem: string;
+  hostKeyPem: string;
+  pluginCertDer: Uint8Array;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
+
+export interface PluginClientEvents {
+  exited: [ExitInfo];
+}
+
+export class PluginClient extends EventEmitter<PluginClientEvents> {
+  private readonly options: ResolvedOptions;
+  private readonly logger: Logger;
+  private state: State = 'new';
+  private starting: Promise<void> | undefined;
+  private killing: Promise<ExitInfo | undefined> | undefined;
+  private launched: Launched | undefined;
+  private connection: Connection | undefined;
+  private tls: Tls | undefined;
+  private address: { network: Network; address: string } | undefined;
+  private version = 0;
+  private readonly lifetime = new AbortController();
+  private exitInfo: ExitInfo | undefined;
+  private resolveExited: (e: ExitInfo) => void = () => {};
+  private stopWatchingPid: (() => void) | undefined;
+  /** Resolves when the plugin process has exited (or, for a reattached plugin, is gone). */
+  readonly exited: Promise<ExitInfo>;
+
+  constructor(options: PluginClientOptions) {
+    super();
+    this.options = resolveOptions(options);
+    this.logger = options.logger ?? silentLogger;
+    this.exited = new Promise((resolve) => (this.resolveExited = resolve));
+    if (this.options.managed) {
+      registerManaged(this.managedHandle);
+    }
+  }
+
+  private readonly managedHandle = {
+    kill: () => this.kill(),
+    forceKillNow: () => {
+      if (this.launched && !this.launched.proc.hasExited()) this.launched.proc.signalGroup('SIGKILL');
+    },
+  };
+
+  /** Starts (or reattaches to) the plugin and connects. Idempotent; a failed start is not retried. */
+  start(): Promise<void> {
+    this.starting ??= this.doStart();
+    return this.starting;
+  }
+
+  private async doStart(): Promise<void> {
+    this.state = 'starting';
+    try {
+      if (this.options.reattach) await this.startReattached(this.options.reattach);
+      else await this.startLaunched();
+      this.state = 'running';
+    } catch (err) {
+      this.onGone({ code: null, signal: null });
+      throw err;
+    }
+  }
+
+  private async startLaunched(): Promise<void> {
+    const launched = await launch(this.options, this.logger);
+    this.launched = launched;
+    const { proc, handshake, certificate } = launched;
+    void proc.exited.then((exit) => this.onGone(exit));
+    this.version = handshake.appVersion;
+    this.address = { network: handshake.network, address: handshake.address };
+    if (certificate && handshake.certificate) {
+      this.tls = { hostCertPem: certificate.pem, hostKeyPem: certificate.privateKeyPem, pluginCertDer: handshake.certificate };
+    }
+    if (handshake.multiplex) {
+      await this.kill();
+      throw new GoPluginError('INVALID_OPTIONS', 'gRPC broker multiplexing is not implemented by this host yet', {
+        fix: 'Start the client without `multiplex`.',
+      });
+    }
+    try {
+      this.connection = await connect({
+        target: dialTarget(handshake.network, handshake.address),
+        ...this.credentials(),
+        deadline: launched.deadline,
+        logger: this.logger,
+        stdout: this.options.stdout,
+        stderr: this.options.stderr,
+        brokerTransport: this.brokerTransport(),
+        lifetime: this.lifetime.signal,
+      });
+    } catch (err) {
+      await this.kill();
+      throw err;
+    }
+  }
+
+  private async startReattached(config: ReattachConfig): Promise<void> {
+    await probeReattach(config);
+    this.version = config.protocolVersion;
+    this.address = config.addr;
+    this.tls = config.tls;
+    if (config.pid > 0) this.stopWatchingPid = watchPid(config.pid, () => this.onGone({ code: null, signal: null }));
+    this.connection = await connect({
+      target: dialTarget(config.addr.network, config.addr.address),
+      ...this.credentials(),
+      deadline: Date.now() + this.options.startTimeoutMs,
+      logger: this.logger,
+      brokerTransport: this.brokerTransport(),
+      lifetime: this.lifetime.signal,
+    });
+  }
+
+  private credentials(): { credentials: ChannelCredentials; channelOptions: Record<string, string> } {
+    if (!this.tls) return { credentials: ChannelCredentials.createInsecure(), channelOptions: {} };
+    const own: KeyPair = { pem: this.tls.hostCertPem, privateKeyPem: this.tls.hostKeyPem };
+    return {
+      credentials: mtlsChannelCredentials(own, this.tls.pluginCertDer),
+      channelOptions: mtlsChannelOptions() as Record<string, string>,
+    };
+  }
+
+  private brokerTransport(): BrokerTransport {
+    const tls = this.tls;
+    const own: KeyPair | undefined = tls && { pem: tls.hostCertPem, privateKeyPem: tls.hostKeyPem };
+    const socketDir = this.launched?.socketDir;
+    return {
+      serverCredentials: () => (tls ? mtlsServerCredentials(own!, derToPem(tls.pluginCertDer)) : ServerCredentials.createInsecure()),
+      channelCredentials: () => (tls ? mtlsChannelCredentials(own!, tls.pluginCertDer) : ChannelCredentials.createInsecure()),
+      channelOptions: mtlsChannelOptions,
+      listen: (server) =>
+        bindGrpcServer(
+          server,
+          {
+            network: process.platform === 'win32' ? 'tcp' : 'unix',
+            socketDir: socketDir ?? tmpdir(),
+            useDirAsIs: socketDir !== undefined,
+            minPort: 0,
+            maxPort: 0,
+          },
+          this.brokerTransport().serverCredentials(),
+        ),
+    };
+  }
+
+  /** The plugin process (or reattached one) is gone: fail calls, release resources. */
+  private onGone(exit: ExitInfo): void {
+    if (this.exitInfo) return;
+    this.exitInfo = exit;
+    this.state = 'exited';
+    this.lifetime.abort();
+    this.stopWatchingPid?.();
+    this.connection?.close();
+    if (this.launched) {
+      if (this.launched.socketDir) rmSync(this.launched.socketDir, { recursive: true, force: true });
+      // A plugin killed before it could clean up leaves its socket behind.
+      if (this.address?.network === 'unix') rmSync(this.address.address, { force: true });
+    }
+    if (this.options.managed) unregisterManaged(this.managedHandle);
+    this.logger.debug('plugin process exited', { code: exit.code, signal: exit.signal });
+    this.resolveExited(exit);
+    this.emit('exited', exit);
+  }
+
+  private guard(): ClientGuard {
+    return {
+      signal: this.lifetime.signal,
+      error: () => {
+        const e = this.exitInfo;
+        const how = e?.signal ? `killed by ${e.signal}` : e?.code !== null && e?.code !== undefined ? `exited with code ${e.code}` : 'stopped';
+        return new RpcError(Status.UNAVAILABLE, `plugin is not running (${how})`);
+      },
+    };
+  }
+
+  private requireRunning(): Connection {
+    if (this.state === 'exited' || !this.connection) {
+      throw new GoPluginError('CLIENT_STATE', this.state === 'exited' ? 'the plugin is not running' : 'the plugin client is not started', {
+        fix: this.state === 'exited' ? 'Create a new PluginClient to start the plugin again.' : 'Await start() first.',
+      });
+    }
+    return this.connection;
+  }
+
+  /** A typed client for one of the plugin's services (go-plugin's Dispense). */
+  client<S extends DescService>(svc: S): Client<S> {
+    return createClient(svc, this.requireRunning().conn, this.guard());
+  }
+
+  /** The host side of the plugin's broker (serve callbacks, dial brokered servers). */
+  get broker(): GRPCBroker {
+    return this.requireRunning().broker;
+  }
+
+  /** Health check of "plugin", like go-plugin's ClientProtocol.Ping. */
+  async ping(options?: CallOptions): Promise<void> {
+    const res = await this.client(Health).check({ service: HEALTH_SERVICE_NAME }, options);
+    if (res.status !== ServingStatus.SERVING) throw new RpcError(Status.UNAVAILABLE, `plugin status ${ServingStatus[res.status]}`);
+  }
+
+  get negotiatedVersion(): number {
+    return this.version;
+  }
+
+  get protocol(): 'grpc' {
+    return 'grpc';
+  }
+
+  get pid(): number {
+    return this.launched?.proc.pid ?? this.options.reattach?.pid ?? 0;
+  }
+
+  /** True once the plugin has exited (or been killed). */
+  get hasExited(): boolean {
+    return this.exitInfo !== undefined;
+  }
+
+  /** What another PluginClient needs to reattach to this plugin (TLS material in memory only). */
+  reattachConfig(): ReattachConfig {
+    if (!this.address) throw new GoPluginError('CLIENT_STATE', 'the plugin client is not started', { fix: 'Await start() first.' });
+    return { protocol: 'grpc', protocolVersion: this.version, addr: { ...this.address }, pid: this.pid, ...(this.tls ? { tls: this.tls } : {}) };
+  }
+
+  /**
+   * Stops the plugin: Shutdown (bounded), wait the grace period, then SIGKILL
+   * its process group. Idempotent; resolves once the process has exited. A
+   * reattached plugin is only asked to shut down, never signalled.
+   */
+  kill(): Promise<ExitInfo | undefined> {
+    this.killing ??= this.doKill();
+    return this.killing;
+  }
+
+  private async doKill(): Promise<ExitInfo | undefined> {
+    const grace = this.options.killGraceMs;
+    const proc = this.launched?.proc;
+    if (this.connection && !this.exitInfo) {
+      await this.connection.broker.close();
+      try {
+        await createClient(GRPCController, this.connection.conn).shutdown({}, { deadline: Math.min(grace, 2000) });
+      } catch {
+        // Go plugins exit before answering: UNAVAILABLE here means it worked.
+      }
+      this.connection.close();
+    }
+    if (!proc) {
+      if (this.options.reattach && !this.exitInfo) await Promise.race([this.exited, sleep(grace)]);
+      this.disconnect();
+      return this.exitInfo;
+    }
+    const exitedInTime = await Promise.race([proc.exited.then(() => true), sleep(grace).then(() => false)]);
+    if (!exitedInTime) {
+      this.logger.warn('plugin failed to exit gracefully');
+      proc.signalGroup('SIGKILL');
+    }
+    const exit = await proc.exited;
+    // Children the plugin left in its group go too.
+    proc.signalGroup('SIGKILL');
+    await Promise.race([proc.closed, sleep(2000)]);
+    this.onGone(exit);
+    return exit;
+  }
+
+  /** Drops the connection without stopping the plugin (for reattached plugins). */
+  disconnect(): void {
+    if (this.launched && !this.exitInfo) {
+      throw new GoPluginError('CLIENT_STATE', 'disconnect() would orphan a plugin this client started', { fix: 'Use kill().' });
+    }
+    this.onGone(this.exitInfo ?? { code: null, signal: null });
+  }
+}

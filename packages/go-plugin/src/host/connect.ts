@@ -1,0 +1,121 @@
+/**
+ * After the handshake: one gRPC connection per plugin, shared by every
+ * service client; health check of "plugin"; GRPCStdio forwarding; broker
+ * stream. Plugins built with go-plugin v1.0.x lack GRPCStdio: tolerated.
+ */
+import { Client as GrpcClient } from '@grpc/grpc-js';
+import type { ChannelCredentials, ChannelOptions } from '@grpc/grpc-js';
+
+import { GRPCBroker } from '../protocol/broker.js';
+import type { BrokerTransport } from '../protocol/broker.js';
+import { GRPCBroker as GRPCBrokerService, GRPCStdio, Health, ServingStatus, StdioChannel } from '../protocol/builtins.js';
+import { HEALTH_SERVICE_NAME } from '../protocol/env.js';
+import { GoPluginError } from '../protocol/errors.js';
+import type { Logger } from '../protocol/logger.js';
+import { createClient } from '../protocol/rpc-client.js';
+import { RpcError, Status, toRpcError } from '../protocol/rpc-error.js';
+import type { Sink } from './stderr.js';
+
+export interface ConnectInput {
+  target: string;
+  credentials: ChannelCredentials;
+  channelOptions: ChannelOptions;
+  /** Absolute time by which the health check must answer. */
+  deadline: number;
+  logger: Logger;
+  stdout?: Sink;
+  stderr?: Sink;
+  brokerTransport: BrokerTransport;
+  /** Aborted when the plugin exits or is killed. */
+  lifetime: AbortSignal;
+}
+
+export interface Connection {
+  readonly conn: GrpcClient;
+  readonly broker: GRPCBroker;
+  /** Resolves when the stdio stream has ended (all forwarded output written). */
+  readonly stdioDone: Promise<void>;
+  close(): void;
+}
+
+/** grpc-js options matching a Go host's dial: no per-message size limit. */
+export function hostChannelOptions(extra: ChannelOptions): ChannelOptions {
+  return { ...extra, 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 };
+}
+
+async function checkHealth(conn: GrpcClient, deadline: number, logger: Logger): Promise<void> {
+  try {
+    const res = await createClient(Health, conn).check({ service: HEALTH_SERVICE_NAME }, { deadline: new Date(deadline) });
+    if (res.status !== ServingStatus.SERVING) {
+      throw new GoPluginError('HEALTH_NOT_SERVING', `plugin health status is ${ServingStatus[res.status]}`, {
+        fix: 'The plugin must report grpc.health.v1 status SERVING for the service "plugin".',
+        details: { status: ServingStatus[res.status] },
+      });
+    }
+  } catch (err) {
+    if (err instanceof GoPluginError) throw err;
+    const rpc = toRpcError(err);
+    if (rpc.code === Status.UNIMPLEMENTED) {
+      // Go hosts never check; a plugin without health still works, but say so.
+      logger.warn('plugin does not implement grpc.health.v1.Health; go-plugin requires it for non-Go plugins');
+      return;
+    }
+    throw new GoPluginError('CONNECT_FAILED', `error connecting to the plugin: ${rpc.message}`, {
+      fix: 'The plugin announced an address it does not serve on, or TLS failed: check its certificate (SAN DNS:localhost) and that it trusts PLUGIN_CLIENT_CERT.',
+      details: { code: rpc.codeName },
+      cause: err,
+    });
+  }
+}
+
+async function forwardStdio(conn: GrpcClient, input: ConnectInput): Promise<void> {
+  try {
+    for await (const data of createClient(GRPCStdio, conn).streamStdio({}, { signal: input.lifetime })) {
+      const sink = data.channel === StdioChannel.STDOUT ? input.stdout : data.channel === StdioChannel.STDERR ? input.stderr : undefined;
+      if (data.channel !== StdioChannel.STDOUT && data.channel !== StdioChannel.STDERR) {
+        input.logger.warn('unknown channel, dropping', { channel: data.channel });
+      }
+      sink?.write(data.data);
+    }
+  } catch (err) {
+    const rpc = err instanceof RpcError ? err : toRpcError(err);
+    if (rpc.code === Status.UNIMPLEMENTED || rpc.code === Status.UNAVAILABLE) {
+      input.logger.warn('stdio service not available, stdout/stderr syncing unavailable', { error: rpc.message });
+    } else {
+      input.logger.debug('received EOF, stopping recv loop', { error: rpc.message });
+    }
+  }
+}
+
+async function runBroker(conn: GrpcClient, broker: GRPCBroker, input: ConnectInput): Promise<void> {
+  const call = createClient(GRPCBrokerService, conn).startStream({ signal: input.lifetime });
+  broker.attach((info) => call.send(info as never));
+  try {
+    for await (const info of call.responses) broker.receive(info);
+  } catch (err) {
+    // Like go-plugin: a plugin without a broker just has none.
+    input.logger.trace('broker stream ended', { error: toRpcError(err).message });
+  }
+}
+
+export async function connect(input: ConnectInput): Promise<Connection> {
+  const conn = new GrpcClient(input.target, input.credentials, hostChannelOptions(input.channelOptions));
+  try {
+    await checkHealth(conn, input.deadline, input.logger);
+  } catch (err) {
+    conn.close();
+    throw err;
+  }
+  const broker = new GRPCBroker(input.brokerTransport, input.logger.named('broker'));
+  const stdioDone = forwardStdio(conn, input);
+  void runBroker(conn, broker, input);
+  return {
+    conn,
+    broker,
+    stdioDone,
+    close: () => {
+      void broker.close();
+      conn.close();
+    },
+  };
+}

@@ -1,0 +1,9 @@
+/** The host side: launch go-plugin plugins written in any language. */
+export { PluginClient } from './client.js';
+export type { PluginClientEvents } from './client.js';
+export type { PluginClientOptions, ReattachConfig } from './options.js';
+export type { ExitInfo } from './process.js';
+export type { SecureConfig } from './secure-config.js';
+export type { Sink } from './stderr.js';
+export { killAllManaged } from './managed.js';
+export { StderrPump } from './stderr.js';

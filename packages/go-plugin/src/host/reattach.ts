@@ -1,0 +1,54 @@
+/**
+ * Reattaching to a running plugin: the pid must exist and something must
+ * accept connections at the address, else "reattachment process not found".
+ * Unlike go-plugin <= 1.6.1 we never kill the pid when the probe fails (it
+ * may have been reused by an unrelated process).
+ */
+import { connect as netConnect } from 'node:net';
+
+import { GoPluginError } from '../protocol/errors.js';
+import { splitTcpAddress } from '../protocol/handshake.js';
+import type { ReattachConfig } from './options.js';
+
+const notFound = (why: string, config: ReattachConfig): GoPluginError =>
+  new GoPluginError('REATTACH_NOT_FOUND', 'reattachment process not found', {
+    fix: `${why}. The plugin has probably exited; start it again.`,
+    details: { pid: config.pid, address: config.addr.address },
+  });
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export async function probeReattach(config: ReattachConfig): Promise<void> {
+  if (config.pid > 0 && !pidAlive(config.pid)) throw notFound(`no process has pid ${config.pid}`, config);
+  await new Promise<void>((resolve, reject) => {
+    const socket =
+      config.addr.network === 'unix'
+        ? netConnect({ path: config.addr.address })
+        : netConnect(splitTcpAddress(config.addr.address));
+    socket.setTimeout(5000, () => socket.destroy(new Error('timeout')));
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', (err) => reject(notFound(`nothing accepts connections at ${config.addr.address} (${err.message})`, config)));
+  });
+}
+
+/** Polls the pid every second, as go-plugin does; calls `gone` once it has exited. */
+export function watchPid(pid: number, gone: () => void): () => void {
+  const timer = setInterval(() => {
+    if (!pidAlive(pid)) {
+      clearInterval(timer);
+      gone();
+    }
+  }, 1000);
+  timer.unref();
+  return () => clearInterval(timer);
+}

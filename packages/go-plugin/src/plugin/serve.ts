@@ -1,0 +1,237 @@
+/**
+ * serve(): run this process as a go-plugin plugin. Step by step as go-plugin's
+ * Serve does it: magic cookie, version negotiation, listener, AutoMTLS,
+ * built-in services, handshake line, stdio capture; then serve until the host
+ * calls GRPCController.Shutdown, sends SIGTERM, or goes away.
+ */
+import { Server } from '@grpc/grpc-js';
+import type { ServerCredentials } from '@grpc/grpc-js';
+import { ServerCredentials as Creds } from '@grpc/grpc-js';
+
+import { GRPCBroker } from '../protocol/broker.js';
+import type { BrokerTransport } from '../protocol/broker.js';
+import { generateCertificate, parseCertificate } from '../protocol/certificate.js';
+import type { CertificateCurve } from '../protocol/certificate.js';
+import { Env } from '../protocol/env.js';
+import type { HandshakeConfig } from '../protocol/env.js';
+import { GoPluginError } from '../protocol/errors.js';
+import { formatHandshake } from '../protocol/handshake.js';
+import type { Network } from '../protocol/handshake.js';
+import type { LogLevel } from '../protocol/hclog.js';
+import { bindGrpcServer, listenerConfigFromEnv } from '../protocol/listener.js';
+import type { BoundListener } from '../protocol/listener.js';
+import { createHclogLogger } from '../protocol/logger.js';
+import type { Logger } from '../protocol/logger.js';
+import { negotiateVersion } from '../protocol/negotiate.js';
+import { addServices } from '../protocol/rpc-server.js';
+import type { ServiceRegistration } from '../protocol/rpc-types.js';
+import { mtlsChannelCredentials, mtlsChannelOptions, mtlsServerCredentials } from '../protocol/tls.js';
+import { ChannelCredentials } from '@grpc/grpc-js';
+import { checkCookie, COOKIE_MISMATCH_TEXT, COOKIE_NOT_CONFIGURED_TEXT } from './cookie.js';
+import { healthService, HealthStatuses } from './health.js';
+import { brokerService, controllerService } from './internal-services.js';
+import { watchHost } from './lifecycle.js';
+import { StdioCapture, stdioService, writeRealStderr, writeRealStdout } from './stdio.js';
+
+/** What a service factory gets: the broker for callbacks, and the plugin's logger. */
+export interface ServiceContext {
+  broker: GRPCBroker;
+  logger: Logger;
+  /** The negotiated app protocol version. */
+  version: number;
+}
+
+export type Services = readonly ServiceRegistration[] | ((ctx: ServiceContext) => readonly ServiceRegistration[]);
+
+export interface ServeOptions {
+  /** Protocol version and magic cookie; must match the host's. */
+  handshake: HandshakeConfig;
+  /** Services served for `handshake.protocolVersion`. */
+  services?: Services;
+  /** Services per app protocol version, for plugins speaking several (the highest shared one wins). */
+  versionedServices?: Readonly<Record<number, Services>>;
+  /** Default: hclog JSON on the real stderr, where go-plugin hosts read logs. */
+  logger?: Logger;
+  /** Level of the default logger. Default `trace`, as Go plugins; the host filters. */
+  logLevel?: LogLevel;
+  /** Default `unix` (`tcp` on Windows); TCP binds 127.0.0.1 within PLUGIN_MIN_PORT..PLUGIN_MAX_PORT. */
+  network?: Network;
+  /** AutoMTLS key curve. Default P-521, like go-plugin. */
+  certificateCurve?: CertificateCurve;
+  /** Exit the process once stopped (as a Go plugin's main returns). Default true. */
+  exitOnStop?: boolean;
+  /** Stop when the host process goes away (parent pid changes). Poll interval ms; 0 disables. Default 1000. */
+  watchHostMs?: number;
+  /** Environment to read (tests). Default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface PluginServer {
+  readonly version: number;
+  readonly network: Network;
+  readonly address: string;
+  /** Whether the host's connection is mutual TLS. */
+  readonly tls: boolean;
+  readonly broker: GRPCBroker;
+  readonly logger: Logger;
+  /** Resolves once stopped and cleaned up. */
+  readonly done: Promise<void>;
+  /** Stops serving (idempotent). */
+  stop(reason?: string): Promise<void>;
+}
+
+function serviceSets(options: ServeOptions): Map<number, Services> {
+  const sets = new Map<number, Services>();
+  for (const [v, s] of Object.entries(options.versionedServices ?? {})) sets.set(Number(v), s);
+  if (options.services) sets.set(options.handshake.protocolVersion, options.services);
+  if (sets.size === 0) {
+    throw new GoPluginError('INVALID_OPTIONS', 'serve() needs services or versionedServices', {
+      fix: 'Pass the application services, e.g. services: [service(MyService, impl)].',
+    });
+  }
+  return sets;
+}
+
+async function exitWith(code: number, text?: string): Promise<never> {
+  if (text) await new Promise<void>((resolve) => process.stderr.write(text, () => resolve()));
+  process.exit(code);
+}
+
+interface Security {
+  server: ServerCredentials;
+  channel: () => ChannelCredentials;
+  certificateDer?: Buffer;
+}
+
+async function setUpSecurity(env: NodeJS.ProcessEnv, curve: CertificateCurve | undefined): Promise<Security> {
+  const hostPem = env[Env.clientCert] ?? '';
+  if (hostPem === '') return { server: Creds.createInsecure(), channel: () => ChannelCredentials.createInsecure() };
+  const hostCert = parseCertificate(hostPem, 'PLUGIN_CLIENT_CERT');
+  const own = await generateCertificate({ curve });
+  return {
+    server: mtlsServerCredentials(own, hostPem),
+    channel: () => mtlsChannelCredentials(own, hostCert.raw),
+    certificateDer: own.der,
+  };
+}
+
+/**
+ * Serves the plugin. Resolves once the handshake is printed and the host can
+ * connect. With the default `exitOnStop`, a cookie mismatch or a start-up
+ * failure exits the process (status 1) after saying why on stderr.
+ */
+export async function serve(options: ServeOptions): Promise<PluginServer> {
+  const env = options.env ?? process.env;
+  const exitOnStop = options.exitOnStop ?? true;
+  const cookie = checkCookie(options.handshake, env);
+  if (cookie !== 'ok') {
+    const text = cookie === 'mismatch' ? COOKIE_MISMATCH_TEXT : COOKIE_NOT_CONFIGURED_TEXT;
+    if (exitOnStop) return exitWith(1, text);
+    throw new GoPluginError(cookie === 'mismatch' ? 'COOKIE_MISMATCH' : 'COOKIE_NOT_CONFIGURED', text.trimEnd(), {
+      fix: `Start the plugin from its host, which sets ${options.handshake.magicCookieKey || 'the magic cookie variable'}.`,
+    });
+  }
+  const logger = options.logger ?? createHclogLogger(writeRealStderr, { level: options.logLevel ?? 'trace' });
+  try {
+    return await start(options, env, logger, exitOnStop);
+  } catch (err) {
+    const text = err instanceof GoPluginError ? err.describe() : String(err);
+    logger.error('plugin init error', { error: text });
+    if (exitOnStop) return exitWith(1);
+    throw err;
+  }
+}
+
+async function start(options: ServeOptions, env: NodeJS.ProcessEnv, logger: Logger, exitOnStop: boolean): Promise<PluginServer> {
+  const negotiation = negotiateVersion(env[Env.protocolVersions], serviceSets(options));
+  // go-plugin prints these without a newline; so do we.
+  for (const w of negotiation.warnings) writeRealStderr(w);
+  if (!negotiation.matched) {
+    logger.debug('no protocol version in common with the host; serving the lowest', { version: negotiation.version });
+  }
+
+  const listenerConfig = listenerConfigFromEnv(env, options.network);
+  const security = await setUpSecurity(env, options.certificateCurve);
+
+  const stopController = new AbortController();
+  const transport: BrokerTransport = {
+    serverCredentials: () => security.server,
+    channelCredentials: security.channel,
+    channelOptions: mtlsChannelOptions,
+    listen: (server) => bindGrpcServer(server, listenerConfig, security.server),
+  };
+  const broker = new GRPCBroker(transport, logger.named('broker'));
+  const health = new HealthStatuses();
+  const stdio = new StdioCapture({
+    onDrop: (n) => logger.warn('host is not reading plugin stdout/stderr; dropping old output', { bytes: n }),
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = (reason = 'stop requested'): Promise<void> => (stopping ??= shutdown(reason));
+
+  const appServices = ((): readonly ServiceRegistration[] => {
+    const spec = negotiation.set;
+    return typeof spec === 'function' ? spec({ broker, logger, version: negotiation.version }) : spec;
+  })();
+
+  const server = new Server({ 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 });
+  addServices(
+    server,
+    [healthService(health), brokerService(broker), controllerService(() => void stop('GRPCController.Shutdown')), stdioService(stdio), ...appServices],
+    stopController.signal,
+  );
+
+  const bound: BoundListener = await bindGrpcServer(server, listenerConfig, security.server);
+  const removeSocket = (): void => bound.cleanup();
+  process.on('exit', removeSocket);
+  logger.debug('plugin address', { network: bound.network, address: bound.address });
+
+  const line = formatHandshake({
+    appVersion: negotiation.version,
+    network: bound.network,
+    address: bound.address,
+    certificate: security.certificateDer,
+  });
+  await writeRealStdout(line + '\n');
+  stdio.install();
+  const unwatch = watchHost({ logger, stop, pollMs: options.watchHostMs ?? 1000 });
+
+  let resolveDone: () => void = () => {};
+  const done = new Promise<void>((resolve) => (resolveDone = resolve));
+
+  async function shutdown(reason: string): Promise<void> {
+    logger.debug('plugin shutting down', { reason });
+    unwatch();
+    health.shutdown();
+    stdio.end();
+    await broker.close();
+    // Long-lived calls (stdio, broker, health watch) end with OK before the server drains.
+    stopController.abort();
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, 1000);
+      server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+    removeSocket();
+    process.off('exit', removeSocket);
+    stdio.uninstall();
+    resolveDone();
+    if (exitOnStop) await exitWith(0);
+  }
+
+  return {
+    version: negotiation.version,
+    network: bound.network,
+    address: bound.address,
+    tls: security.certificateDer !== undefined,
+    broker,
+    logger,
+    done,
+    stop,
+  };
+}

@@ -1,0 +1,2 @@
+/** @qplugin/quorum: Quorum's pluggable architecture for Node.js. */
+export * from './interfaces/index.js';
