@@ -28,7 +28,13 @@ function findTests(dir, out = []) {
 const filters = process.argv.slice(2);
 const files = ['packages', 'examples', 'interop']
   .flatMap((top) => readdirSync(join(root, top)).map((p) => join(root, top, p, 'dist', 'test')))
-  .filter((dir) => { try { return statSync(dir).isDirectory(); } catch { return false; } })
+  .filter((dir) => {
+    try {
+      return statSync(dir).isDirectory();
+    } catch {
+      return false;
+    }
+  })
   .flatMap((dir) => findTests(dir))
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
   .sort();

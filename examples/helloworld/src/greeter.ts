@@ -22,7 +22,8 @@ export function parseConfig(raw: Uint8Array): Language {
     }
     if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
       const entries = Object.entries(parsed);
-      const found = entries.find(([k]) => k === 'language') ?? entries.find(([k]) => k.toLowerCase() === 'language');
+      const found =
+        entries.find(([k]) => k === 'language') ?? entries.find(([k]) => k.toLowerCase() === 'language');
       if (found && typeof found[1] !== 'string' && found[1] !== null) {
         throw new RpcError(
           Status.INVALID_ARGUMENT,
@@ -31,7 +32,10 @@ export function parseConfig(raw: Uint8Array): Language {
       }
       language = typeof found?.[1] === 'string' ? found[1] : '';
     } else if (parsed !== null) {
-      throw new RpcError(Status.INVALID_ARGUMENT, `invalid config: ${text}, err: config must be a JSON object`);
+      throw new RpcError(
+        Status.INVALID_ARGUMENT,
+        `invalid config: ${text}, err: config must be a JSON object`,
+      );
     }
   }
   if (language !== 'en' && language !== 'es') {

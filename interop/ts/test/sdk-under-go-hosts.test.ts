@@ -31,9 +31,17 @@ async function run(version: GoPluginVersion, options: Omit<HostOptions, 'env'>):
   assert.equal(kill.ok, true, result.log);
   assert.equal(kill.exited, true, 'the host saw the plugin exit');
   assert.ok(!isAlive(kill.pid as number), `plugin pid ${String(kill.pid)} is still alive`);
-  assert.doesNotMatch(result.log, /plugin failed to exit gracefully/, 'Kill must be graceful (no forced kill)');
+  assert.doesNotMatch(
+    result.log,
+    /plugin failed to exit gracefully/,
+    'Kill must be graceful (no forced kill)',
+  );
   assert.deepEqual(readdirSync(tmp), [], 'the plugin removed its socket and directory');
-  assert.deepEqual(processesMatching(options.plugin[options.plugin.length - 1]!), [], 'no plugin process remains');
+  assert.deepEqual(
+    processesMatching(options.plugin[options.plugin.length - 1]!),
+    [],
+    'no plugin process remains',
+  );
   return result;
 }
 
@@ -69,7 +77,14 @@ describe('go-plugin v1.8.0 host features against our SDK', { skip }, () => {
         mux,
         sync: true,
         plugin: nodePlugin(INTEROP_PLUGIN),
-        steps: ['init:{"language":"en"}', 'greet:Quorum', 'ping', 'print:hello from the plugin\n', 'callback:ping-pong', 'dialplugin:knock'],
+        steps: [
+          'init:{"language":"en"}',
+          'greet:Quorum',
+          'ping',
+          'print:hello from the plugin\n',
+          'callback:ping-pong',
+          'dialplugin:knock',
+        ],
       });
       assert.equal(step(r, 'greet').value, 'Hello Quorum!');
       assert.equal(step(r, 'ping').ok, true, JSON.stringify(step(r, 'ping')));
@@ -82,7 +97,9 @@ describe('go-plugin v1.8.0 host features against our SDK', { skip }, () => {
 
 describe('started by hand', () => {
   it('prints the explanation on stderr, nothing on stdout, and exits 1', () => {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'QUORUM_PLUGIN_MAGIC_COOKIE'));
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => k !== 'QUORUM_PLUGIN_MAGIC_COOKIE'),
+    );
     const r = spawnSync(process.execPath, [HELLOWORLD_PLUGIN], { env, encoding: 'utf8', timeout: 20_000 });
     assert.equal(r.status, 1);
     assert.equal(r.stdout, '');

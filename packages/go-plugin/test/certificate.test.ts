@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 
-import { CERT_BACKDATE_MS, CERT_LIFETIME_MS, generateCertificate, inspectCertificate, parseCertificate } from '../src/protocol/certificate.js';
+import {
+  CERT_BACKDATE_MS,
+  CERT_LIFETIME_MS,
+  generateCertificate,
+  inspectCertificate,
+  parseCertificate,
+} from '../src/protocol/certificate.js';
 import { GoPluginError } from '../src/protocol/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'qp-cert-'));
@@ -42,8 +48,14 @@ describe("AutoMTLS certificate (go-plugin's profile)", () => {
     writeFileSync(file, cert.pem);
     const text = openssl(['x509', '-in', file, '-noout', '-text']);
     assert.match(text, /Signature Algorithm: ecdsa-with-SHA512/);
-    assert.match(text, /X509v3 Key Usage: critical\n\s+Digital Signature, Key Encipherment, Key Agreement, Certificate Sign/);
-    assert.match(text, /X509v3 Extended Key Usage: \n\s+TLS Web Client Authentication, TLS Web Server Authentication/);
+    assert.match(
+      text,
+      /X509v3 Key Usage: critical\n\s+Digital Signature, Key Encipherment, Key Agreement, Certificate Sign/,
+    );
+    assert.match(
+      text,
+      /X509v3 Extended Key Usage: \n\s+TLS Web Client Authentication, TLS Web Server Authentication/,
+    );
     assert.match(text, /X509v3 Basic Constraints: critical\n\s+CA:TRUE\n/);
     assert.match(text, /X509v3 Subject Key Identifier/);
     assert.doesNotMatch(text, /Authority Key Identifier|IP Address/);
@@ -83,22 +95,51 @@ describe("AutoMTLS certificate (go-plugin's profile)", () => {
     const good = inspectCertificate(parseCertificate((await certPromise).pem, 'test'), now);
     assert.deepEqual(
       { ...good, validFrom: undefined, validTo: undefined },
-      { sanLocalhost: true, serverAuth: true, clientAuth: true, isCa: true, validNow: true, validFrom: undefined, validTo: undefined },
+      {
+        sanLocalhost: true,
+        serverAuth: true,
+        clientAuth: true,
+        isCa: true,
+        validNow: true,
+        validFrom: undefined,
+        validTo: undefined,
+      },
     );
     const key = join(dir, 'k.pem');
     const cnOnly = join(dir, 'cn.pem');
-    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cnOnly, '-subj', '/CN=localhost', '-days', '1', '-addext', 'extendedKeyUsage=clientAuth']);
+    openssl([
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cnOnly,
+      '-subj',
+      '/CN=localhost',
+      '-days',
+      '1',
+      '-addext',
+      'extendedKeyUsage=clientAuth',
+    ]);
     const bad = inspectCertificate(parseCertificate(execFileSync('cat', [cnOnly]), 'cn-only'));
     assert.equal(bad.sanLocalhost, false);
     assert.equal(bad.serverAuth, false);
   });
 
   it('names the input when a certificate does not parse', () => {
-    assert.throws(() => parseCertificate('not a pem', 'PLUGIN_CLIENT_CERT'), (err: unknown) => {
-      assert.ok(err instanceof GoPluginError);
-      assert.equal(err.code, 'TLS_CERT');
-      assert.match(err.message, /^PLUGIN_CLIENT_CERT is not a valid X.509 certificate/);
-      return true;
-    });
+    assert.throws(
+      () => parseCertificate('not a pem', 'PLUGIN_CLIENT_CERT'),
+      (err: unknown) => {
+        assert.ok(err instanceof GoPluginError);
+        assert.equal(err.code, 'TLS_CERT');
+        assert.match(err.message, /^PLUGIN_CLIENT_CERT is not a valid X.509 certificate/);
+        return true;
+      },
+    );
   });
 });

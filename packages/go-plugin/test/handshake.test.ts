@@ -14,7 +14,12 @@ while (cert.der.length % 3 === 0) cert = await generateCertificate({ curve: 'P-2
 const b64 = encodeRawStd(cert.der);
 const expect1: HandshakeExpectations = { offeredVersions: [1] };
 
-function fails(line: string, code: ErrorCode, message: string, expect: HandshakeExpectations = expect1): void {
+function fails(
+  line: string,
+  code: ErrorCode,
+  message: string,
+  expect: HandshakeExpectations = expect1,
+): void {
   assert.throws(
     () => parseHandshake(line, expect),
     (err: unknown) => {
@@ -29,21 +34,41 @@ function fails(line: string, code: ErrorCode, message: string, expect: Handshake
 
 describe('formatHandshake', () => {
   it('prints the six fields Go plugins print, the certificate unpadded', () => {
-    const line = formatHandshake({ appVersion: 1, network: 'unix', address: '/tmp/plugin1', certificate: cert.der });
+    const line = formatHandshake({
+      appVersion: 1,
+      network: 'unix',
+      address: '/tmp/plugin1',
+      certificate: cert.der,
+    });
     assert.equal(line, `1|1|unix|/tmp/plugin1|grpc|${b64}`);
     assert.ok(!line.includes('='));
     assert.ok(!/\s/.test(line));
   });
   it('ends with an empty sixth field without TLS, and adds |true only for multiplexing', () => {
-    assert.equal(formatHandshake({ appVersion: 3, network: 'tcp', address: '127.0.0.1:10000' }), '1|3|tcp|127.0.0.1:10000|grpc|');
-    assert.equal(formatHandshake({ appVersion: 1, network: 'unix', address: '/s', multiplex: true }), '1|1|unix|/s|grpc||true');
+    assert.equal(
+      formatHandshake({ appVersion: 3, network: 'tcp', address: '127.0.0.1:10000' }),
+      '1|3|tcp|127.0.0.1:10000|grpc|',
+    );
+    assert.equal(
+      formatHandshake({ appVersion: 1, network: 'unix', address: '/s', multiplex: true }),
+      '1|1|unix|/s|grpc||true',
+    );
   });
   it('refuses an address that would break the line', () => {
-    assert.throws(() => formatHandshake({ appVersion: 1, network: 'unix', address: '/tmp/a|b' }), /contains "\|"/);
+    assert.throws(
+      () => formatHandshake({ appVersion: 1, network: 'unix', address: '/tmp/a|b' }),
+      /contains "\|"/,
+    );
     assert.throws(() => formatHandshake({ appVersion: 1, network: 'unix', address: '/tmp/a\nb' }), /newline/);
   });
   it('round-trips through the parser', () => {
-    const line = formatHandshake({ appVersion: 2, network: 'unix', address: '/tmp/p', certificate: cert.der, multiplex: true });
+    const line = formatHandshake({
+      appVersion: 2,
+      network: 'unix',
+      address: '/tmp/p',
+      certificate: cert.der,
+      multiplex: true,
+    });
     const parsed = parseHandshake(line + '\r\n', { offeredVersions: [1, 2], multiplexRequested: true });
     assert.equal(parsed.appVersion, 2);
     assert.equal(parsed.network, 'unix');
@@ -67,17 +92,29 @@ describe('parseHandshake accepts what go-plugin accepts', () => {
     assert.equal(parseHandshake('+01|001|unix|/x|grpc|', expect1).appVersion, 1);
   });
   it('accepts tcp addresses with empty host, name and IPv6', () => {
-    for (const a of [':1234', 'localhost:1234', '[::1]:1234']) assert.equal(parseHandshake(`1|1|tcp|${a}|grpc|`, expect1).address, a);
+    for (const a of [':1234', 'localhost:1234', '[::1]:1234'])
+      assert.equal(parseHandshake(`1|1|tcp|${a}|grpc|`, expect1).address, a);
   });
   it('ignores fields beyond the seventh', () => {
-    assert.equal(parseHandshake('1|1|unix|/x|grpc||true|more', { ...expect1, multiplexRequested: true }).multiplex, true);
+    assert.equal(
+      parseHandshake('1|1|unix|/x|grpc||true|more', { ...expect1, multiplexRequested: true }).multiplex,
+      true,
+    );
   });
 });
 
 describe('parseHandshake rejects with go-plugin v1.8.0 texts', () => {
   it('bad line (garbage, banner, fewer than 4 fields)', () => {
-    fails('hello world', 'HANDSHAKE_BAD_LINE', `Unrecognized remote plugin message: hello world\n${UNRECOGNIZED_DIAGNOSIS}`);
-    fails('1|1|tcp', 'HANDSHAKE_BAD_LINE', `Unrecognized remote plugin message: 1|1|tcp\n${UNRECOGNIZED_DIAGNOSIS}`);
+    fails(
+      'hello world',
+      'HANDSHAKE_BAD_LINE',
+      `Unrecognized remote plugin message: hello world\n${UNRECOGNIZED_DIAGNOSIS}`,
+    );
+    fails(
+      '1|1|tcp',
+      'HANDSHAKE_BAD_LINE',
+      `Unrecognized remote plugin message: 1|1|tcp\n${UNRECOGNIZED_DIAGNOSIS}`,
+    );
   });
   it('stdout closed before any line', () => {
     fails(
@@ -88,8 +125,16 @@ describe('parseHandshake rejects with go-plugin v1.8.0 texts', () => {
     );
   });
   it('core version not a number, or spaces around fields', () => {
-    fails('x|1|unix|/x|grpc|', 'HANDSHAKE_CORE_VERSION', 'error parsing core protocol version: strconv.Atoi: parsing "x": invalid syntax');
-    fails('1 | 1 | unix | /x | grpc', 'HANDSHAKE_CORE_VERSION', 'error parsing core protocol version: strconv.Atoi: parsing "1 ": invalid syntax');
+    fails(
+      'x|1|unix|/x|grpc|',
+      'HANDSHAKE_CORE_VERSION',
+      'error parsing core protocol version: strconv.Atoi: parsing "x": invalid syntax',
+    );
+    fails(
+      '1 | 1 | unix | /x | grpc',
+      'HANDSHAKE_CORE_VERSION',
+      'error parsing core protocol version: strconv.Atoi: parsing "1 ": invalid syntax',
+    );
   });
   it('core version 2', () => {
     fails(
@@ -99,13 +144,26 @@ describe('parseHandshake rejects with go-plugin v1.8.0 texts', () => {
     );
   });
   it('app version not a number', () => {
-    fails('1|v1|unix|/x|grpc|', 'HANDSHAKE_APP_VERSION', 'Error parsing protocol version "v1": strconv.Atoi: parsing "v1": invalid syntax');
+    fails(
+      '1|v1|unix|/x|grpc|',
+      'HANDSHAKE_APP_VERSION',
+      'Error parsing protocol version "v1": strconv.Atoi: parsing "v1": invalid syntax',
+    );
   });
   it('app version not offered (go-plugin test fake "bad-version")', () => {
-    fails('1|11|tcp|:1234', 'HANDSHAKE_APP_VERSION', 'incompatible API version with plugin. Plugin version: 11, Client versions: [1]');
-    fails('1|3|unix|/x|grpc|', 'HANDSHAKE_APP_VERSION', 'incompatible API version with plugin. Plugin version: 3, Client versions: [2 1]', {
-      offeredVersions: [2, 1],
-    });
+    fails(
+      '1|11|tcp|:1234',
+      'HANDSHAKE_APP_VERSION',
+      'incompatible API version with plugin. Plugin version: 11, Client versions: [1]',
+    );
+    fails(
+      '1|3|unix|/x|grpc|',
+      'HANDSHAKE_APP_VERSION',
+      'incompatible API version with plugin. Plugin version: 3, Client versions: [2 1]',
+      {
+        offeredVersions: [2, 1],
+      },
+    );
   });
   it('unknown network prints the address', () => {
     fails('1|1|udp|lolinvalid|grpc|', 'HANDSHAKE_NETWORK', 'unknown address type: lolinvalid');
@@ -114,7 +172,11 @@ describe('parseHandshake rejects with go-plugin v1.8.0 texts', () => {
     fails('1|1|tcp|lolinvalid|grpc|', 'HANDSHAKE_NETWORK', 'address lolinvalid: missing port in address');
   });
   it('netrpc, explicit or by omission', () => {
-    fails('1|1|tcp|:1234|netrpc', 'HANDSHAKE_PROTOCOL', 'unsupported plugin protocol "netrpc". Supported: [grpc]');
+    fails(
+      '1|1|tcp|:1234|netrpc',
+      'HANDSHAKE_PROTOCOL',
+      'unsupported plugin protocol "netrpc". Supported: [grpc]',
+    );
     fails('1|1|tcp|:1234', 'HANDSHAKE_PROTOCOL', 'unsupported plugin protocol "netrpc". Supported: [grpc]');
     fails('1|1|tcp|:1234|', 'HANDSHAKE_PROTOCOL', 'unsupported plugin protocol "". Supported: [grpc]');
   });
@@ -122,22 +184,37 @@ describe('parseHandshake rejects with go-plugin v1.8.0 texts', () => {
     const padded = Buffer.from(cert.der).toString('base64');
     assert.ok(padded.endsWith('='), 'fixture must need padding');
     const at = padded.indexOf('=');
-    fails(`1|1|unix|/x|grpc|${padded}`, 'HANDSHAKE_CERT', `error parsing server cert: illegal base64 data at input byte ${at}`);
+    fails(
+      `1|1|unix|/x|grpc|${padded}`,
+      'HANDSHAKE_CERT',
+      `error parsing server cert: illegal base64 data at input byte ${at}`,
+    );
   });
   it('URL-safe alphabet and garbage characters', () => {
     const urlSafe = b64.replace(/\+/g, '-').replace(/\//g, '_');
     const first = [...urlSafe].findIndex((c) => c === '-' || c === '_');
     assert.ok(first >= 0);
-    fails(`1|1|unix|/x|grpc|${urlSafe}`, 'HANDSHAKE_CERT', `error parsing server cert: illegal base64 data at input byte ${first}`);
-    fails(`1|1|unix|/x|grpc|${'A'.repeat(60)}!`, 'HANDSHAKE_CERT', 'error parsing server cert: illegal base64 data at input byte 60');
+    fails(
+      `1|1|unix|/x|grpc|${urlSafe}`,
+      'HANDSHAKE_CERT',
+      `error parsing server cert: illegal base64 data at input byte ${first}`,
+    );
+    fails(
+      `1|1|unix|/x|grpc|${'A'.repeat(60)}!`,
+      'HANDSHAKE_CERT',
+      'error parsing server cert: illegal base64 data at input byte 60',
+    );
   });
   it('base64 that is not a certificate', () => {
-    assert.throws(() => parseHandshake(`1|1|unix|/x|grpc|${'A'.repeat(64)}`, expect1), (err: unknown) => {
-      assert.ok(err instanceof GoPluginError);
-      assert.equal(err.code, 'HANDSHAKE_CERT');
-      assert.match(err.message, /^error parsing server cert: /);
-      return true;
-    });
+    assert.throws(
+      () => parseHandshake(`1|1|unix|/x|grpc|${'A'.repeat(64)}`, expect1),
+      (err: unknown) => {
+        assert.ok(err instanceof GoPluginError);
+        assert.equal(err.code, 'HANDSHAKE_CERT');
+        assert.match(err.message, /^error parsing server cert: /);
+        return true;
+      },
+    );
   });
   it('multiplexing requested from a plugin that does not support it', () => {
     const mux = { ...expect1, multiplexRequested: true };
@@ -147,11 +224,29 @@ describe('parseHandshake rejects with go-plugin v1.8.0 texts', () => {
       'client requested gRPC broker multiplexing but plugin does not support the feature; for Go plugins, you will need to update the github.com/hashicorp/go-plugin dependency and recompile',
       mux,
     );
-    fails('1|1|tcp|:1234|grpc||false', 'HANDSHAKE_MUX', 'client requested gRPC broker multiplexing but plugin does not support the feature', mux);
-    fails('1|1|tcp|:1234|grpc||maybe', 'HANDSHAKE_MUX', 'error parsing "maybe" as a boolean for gRPC broker multiplexing support', mux);
+    fails(
+      '1|1|tcp|:1234|grpc||false',
+      'HANDSHAKE_MUX',
+      'client requested gRPC broker multiplexing but plugin does not support the feature',
+      mux,
+    );
+    fails(
+      '1|1|tcp|:1234|grpc||maybe',
+      'HANDSHAKE_MUX',
+      'error parsing "maybe" as a boolean for gRPC broker multiplexing support',
+      mux,
+    );
   });
   it('checks in go-plugin order: the first failure wins', () => {
-    fails('2|9|udp|x|netrpc|!!', 'HANDSHAKE_CORE_VERSION', 'incompatible core API version with plugin. Plugin version: 2, Core version: 1\n\nTo fix this, the plugin usually only needs to be recompiled.\nPlease report this to the plugin author');
-    fails('1|9|udp|x|netrpc|!!', 'HANDSHAKE_APP_VERSION', 'incompatible API version with plugin. Plugin version: 9, Client versions: [1]');
+    fails(
+      '2|9|udp|x|netrpc|!!',
+      'HANDSHAKE_CORE_VERSION',
+      'incompatible core API version with plugin. Plugin version: 2, Core version: 1\n\nTo fix this, the plugin usually only needs to be recompiled.\nPlease report this to the plugin author',
+    );
+    fails(
+      '1|9|udp|x|netrpc|!!',
+      'HANDSHAKE_APP_VERSION',
+      'incompatible API version with plugin. Plugin version: 9, Client versions: [1]',
+    );
   });
 });

@@ -62,7 +62,9 @@ describe('stderr classification (go-plugin host rules)', () => {
     }
   });
   it("treats JS toISOString timestamps as non-JSON, as Go's time.Parse does", () => {
-    const r = new StderrClassifier().classify('{"@level":"error","@message":"x","@timestamp":"2026-01-01T00:00:00.123Z"}');
+    const r = new StderrClassifier().classify(
+      '{"@level":"error","@message":"x","@timestamp":"2026-01-01T00:00:00.123Z"}',
+    );
     assert.equal(r.structured, false);
     assert.equal(r.level, 'debug');
   });

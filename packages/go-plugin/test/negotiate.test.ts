@@ -23,7 +23,10 @@ describe('version negotiation (plugin side)', () => {
     const r = negotiateVersion('x,2', sets);
     assert.equal(r.version, 2);
     assert.deepEqual(r.warnings, ['server sent invalid plugin version "x"']);
-    assert.deepEqual(parseOfferedVersions(' 1'), { versions: [], warnings: ['server sent invalid plugin version " 1"'] });
+    assert.deepEqual(parseOfferedVersions(' 1'), {
+      versions: [],
+      warnings: ['server sent invalid plugin version " 1"'],
+    });
   });
   it('formats the host offer', () => {
     assert.equal(formatOfferedVersions([1, 3, 3, 2]), '3,2,1');

@@ -27,7 +27,9 @@ export function runGoHost(hostBin: string, options: HostOptions): Promise<HostRu
   args.push('--', ...options.plugin);
   return new Promise((resolve, reject) => {
     // The host must not inherit a PLUGIN_* variable meant for someone else.
-    const env = Object.fromEntries(Object.entries(options.env ?? process.env).filter(([k]) => !k.startsWith('PLUGIN_')));
+    const env = Object.fromEntries(
+      Object.entries(options.env ?? process.env).filter(([k]) => !k.startsWith('PLUGIN_')),
+    );
     const child = spawn(hostBin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let log = '';

@@ -111,13 +111,21 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     this.version = handshake.appVersion;
     this.address = { network: handshake.network, address: handshake.address };
     if (certificate && handshake.certificate) {
-      this.tls = { hostCertPem: certificate.pem, hostKeyPem: certificate.privateKeyPem, pluginCertDer: handshake.certificate };
+      this.tls = {
+        hostCertPem: certificate.pem,
+        hostKeyPem: certificate.privateKeyPem,
+        pluginCertDer: handshake.certificate,
+      };
     }
     if (handshake.multiplex) {
       await this.kill();
-      throw new GoPluginError('INVALID_OPTIONS', 'gRPC broker multiplexing is not implemented by this host yet', {
-        fix: 'Start the client without `multiplex`.',
-      });
+      throw new GoPluginError(
+        'INVALID_OPTIONS',
+        'gRPC broker multiplexing is not implemented by this host yet',
+        {
+          fix: 'Start the client without `multiplex`.',
+        },
+      );
     }
     try {
       this.connection = await connect({
@@ -141,7 +149,8 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     this.version = config.protocolVersion;
     this.address = config.addr;
     this.tls = config.tls;
-    if (config.pid > 0) this.stopWatchingPid = watchPid(config.pid, () => this.onGone({ code: null, signal: null }));
+    if (config.pid > 0)
+      this.stopWatchingPid = watchPid(config.pid, () => this.onGone({ code: null, signal: null }));
     this.connection = await connect({
       target: dialTarget(config.addr.network, config.addr.address),
       ...this.credentials(),
@@ -166,8 +175,10 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     const own: KeyPair | undefined = tls && { pem: tls.hostCertPem, privateKeyPem: tls.hostKeyPem };
     const socketDir = this.launched?.socketDir;
     return {
-      serverCredentials: () => (tls ? mtlsServerCredentials(own!, derToPem(tls.pluginCertDer)) : ServerCredentials.createInsecure()),
-      channelCredentials: () => (tls ? mtlsChannelCredentials(own!, tls.pluginCertDer) : ChannelCredentials.createInsecure()),
+      serverCredentials: () =>
+        tls ? mtlsServerCredentials(own!, derToPem(tls.pluginCertDer)) : ServerCredentials.createInsecure(),
+      channelCredentials: () =>
+        tls ? mtlsChannelCredentials(own!, tls.pluginCertDer) : ChannelCredentials.createInsecure(),
       channelOptions: mtlsChannelOptions,
       listen: (server) =>
         bindGrpcServer(
@@ -208,7 +219,11 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
       signal: this.lifetime.signal,
       error: () => {
         const e = this.exitInfo;
-        const how = e?.signal ? `killed by ${e.signal}` : e?.code !== null && e?.code !== undefined ? `exited with code ${e.code}` : 'stopped';
+        const how = e?.signal
+          ? `killed by ${e.signal}`
+          : e?.code !== null && e?.code !== undefined
+            ? `exited with code ${e.code}`
+            : 'stopped';
         return new RpcError(Status.UNAVAILABLE, `plugin is not running (${how})`);
       },
     };
@@ -216,9 +231,16 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
 
   private requireRunning(): Connection {
     if (this.state === 'exited' || !this.connection) {
-      throw new GoPluginError('CLIENT_STATE', this.state === 'exited' ? 'the plugin is not running' : 'the plugin client is not started', {
-        fix: this.state === 'exited' ? 'Create a new PluginClient to start the plugin again.' : 'Await start() first.',
-      });
+      throw new GoPluginError(
+        'CLIENT_STATE',
+        this.state === 'exited' ? 'the plugin is not running' : 'the plugin client is not started',
+        {
+          fix:
+            this.state === 'exited'
+              ? 'Create a new PluginClient to start the plugin again.'
+              : 'Await start() first.',
+        },
+      );
     }
     return this.connection;
   }
@@ -236,7 +258,8 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
   /** Health check of "plugin", like go-plugin's ClientProtocol.Ping. */
   async ping(options?: CallOptions): Promise<void> {
     const res = await this.client(Health).check({ service: HEALTH_SERVICE_NAME }, options);
-    if (res.status !== ServingStatus.SERVING) throw new RpcError(Status.UNAVAILABLE, `plugin status ${ServingStatus[res.status]}`);
+    if (res.status !== ServingStatus.SERVING)
+      throw new RpcError(Status.UNAVAILABLE, `plugin status ${ServingStatus[res.status]}`);
   }
 
   get negotiatedVersion(): number {
@@ -258,8 +281,17 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
 
   /** What another PluginClient needs to reattach to this plugin (TLS material in memory only). */
   reattachConfig(): ReattachConfig {
-    if (!this.address) throw new GoPluginError('CLIENT_STATE', 'the plugin client is not started', { fix: 'Await start() first.' });
-    return { protocol: 'grpc', protocolVersion: this.version, addr: { ...this.address }, pid: this.pid, ...(this.tls ? { tls: this.tls } : {}) };
+    if (!this.address)
+      throw new GoPluginError('CLIENT_STATE', 'the plugin client is not started', {
+        fix: 'Await start() first.',
+      });
+    return {
+      protocol: 'grpc',
+      protocolVersion: this.version,
+      addr: { ...this.address },
+      pid: this.pid,
+      ...(this.tls ? { tls: this.tls } : {}),
+    };
   }
 
   /**
@@ -278,7 +310,10 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     if (this.connection && !this.exitInfo) {
       await this.connection.broker.close();
       try {
-        await createClient(GRPCController, this.connection.conn).shutdown({}, { deadline: Math.min(grace, 2000) });
+        await createClient(GRPCController, this.connection.conn).shutdown(
+          {},
+          { deadline: Math.min(grace, 2000) },
+        );
       } catch {
         // Go plugins exit before answering: UNAVAILABLE here means it worked.
       }
@@ -305,7 +340,9 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
   /** Drops the connection without stopping the plugin (for reattached plugins). */
   disconnect(): void {
     if (this.launched && !this.exitInfo) {
-      throw new GoPluginError('CLIENT_STATE', 'disconnect() would orphan a plugin this client started', { fix: 'Use kill().' });
+      throw new GoPluginError('CLIENT_STATE', 'disconnect() would orphan a plugin this client started', {
+        fix: 'Use kill().',
+      });
     }
     this.onGone(this.exitInfo ?? { code: null, signal: null });
   }

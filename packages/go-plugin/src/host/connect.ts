@@ -8,7 +8,13 @@ import type { ChannelCredentials, ChannelOptions } from '@grpc/grpc-js';
 
 import { GRPCBroker } from '../protocol/broker.js';
 import type { BrokerTransport } from '../protocol/broker.js';
-import { GRPCBroker as GRPCBrokerService, GRPCStdio, Health, ServingStatus, StdioChannel } from '../protocol/builtins.js';
+import {
+  GRPCBroker as GRPCBrokerService,
+  GRPCStdio,
+  Health,
+  ServingStatus,
+  StdioChannel,
+} from '../protocol/builtins.js';
 import { HEALTH_SERVICE_NAME } from '../protocol/env.js';
 import { GoPluginError } from '../protocol/errors.js';
 import type { Logger } from '../protocol/logger.js';
@@ -45,7 +51,10 @@ export function hostChannelOptions(extra: ChannelOptions): ChannelOptions {
 
 async function checkHealth(conn: GrpcClient, deadline: number, logger: Logger): Promise<void> {
   try {
-    const res = await createClient(Health, conn).check({ service: HEALTH_SERVICE_NAME }, { deadline: new Date(deadline) });
+    const res = await createClient(Health, conn).check(
+      { service: HEALTH_SERVICE_NAME },
+      { deadline: new Date(deadline) },
+    );
     if (res.status !== ServingStatus.SERVING) {
       throw new GoPluginError('HEALTH_NOT_SERVING', `plugin health status is ${ServingStatus[res.status]}`, {
         fix: 'The plugin must report grpc.health.v1 status SERVING for the service "plugin".',
@@ -57,7 +66,9 @@ async function checkHealth(conn: GrpcClient, deadline: number, logger: Logger): 
     const rpc = toRpcError(err);
     if (rpc.code === Status.UNIMPLEMENTED) {
       // Go hosts never check; a plugin without health still works, but say so.
-      logger.warn('plugin does not implement grpc.health.v1.Health; go-plugin requires it for non-Go plugins');
+      logger.warn(
+        'plugin does not implement grpc.health.v1.Health; go-plugin requires it for non-Go plugins',
+      );
       return;
     }
     throw new GoPluginError('CONNECT_FAILED', `error connecting to the plugin: ${rpc.message}`, {
@@ -71,7 +82,12 @@ async function checkHealth(conn: GrpcClient, deadline: number, logger: Logger): 
 async function forwardStdio(conn: GrpcClient, input: ConnectInput): Promise<void> {
   try {
     for await (const data of createClient(GRPCStdio, conn).streamStdio({}, { signal: input.lifetime })) {
-      const sink = data.channel === StdioChannel.STDOUT ? input.stdout : data.channel === StdioChannel.STDERR ? input.stderr : undefined;
+      const sink =
+        data.channel === StdioChannel.STDOUT
+          ? input.stdout
+          : data.channel === StdioChannel.STDERR
+            ? input.stderr
+            : undefined;
       if (data.channel !== StdioChannel.STDOUT && data.channel !== StdioChannel.STDERR) {
         input.logger.warn('unknown channel, dropping', { channel: data.channel });
       }
@@ -80,7 +96,9 @@ async function forwardStdio(conn: GrpcClient, input: ConnectInput): Promise<void
   } catch (err) {
     const rpc = err instanceof RpcError ? err : toRpcError(err);
     if (rpc.code === Status.UNIMPLEMENTED || rpc.code === Status.UNAVAILABLE) {
-      input.logger.warn('stdio service not available, stdout/stderr syncing unavailable', { error: rpc.message });
+      input.logger.warn('stdio service not available, stdout/stderr syncing unavailable', {
+        error: rpc.message,
+      });
     } else {
       input.logger.debug('received EOF, stopping recv loop', { error: rpc.message });
     }

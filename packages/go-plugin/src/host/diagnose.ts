@@ -6,8 +6,20 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 
-const ELF_MACHINES: Record<number, string> = { 0x03: 'EM_386', 0x28: 'EM_ARM', 0x3e: 'EM_X86_64', 0xb7: 'EM_AARCH64', 0xf3: 'EM_RISCV' };
-const GO_ARCH: Record<string, string> = { x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', riscv64: 'riscv64' };
+const ELF_MACHINES: Record<number, string> = {
+  0x03: 'EM_386',
+  0x28: 'EM_ARM',
+  0x3e: 'EM_X86_64',
+  0xb7: 'EM_AARCH64',
+  0xf3: 'EM_RISCV',
+};
+const GO_ARCH: Record<string, string> = {
+  x64: 'amd64',
+  ia32: '386',
+  arm64: 'arm64',
+  arm: 'arm',
+  riscv64: 'riscv64',
+};
 
 function modeString(mode: number): string {
   const type = (mode & 0o170000) === 0o040000 ? 'd' : '-';
@@ -49,7 +61,8 @@ export function executableNotes(path: string): string {
     notes += `  Owner: ${st.uid} (current: ${me.uid} [${me.username}])\n`;
     notes += `  Group: ${st.gid} (current: ${me.gid})\n`;
     const elf = elfMachine(path);
-    if (elf) notes += `  ELF architecture: ${elf} (current architecture: ${GO_ARCH[process.arch] ?? process.arch})\n`;
+    if (elf)
+      notes += `  ELF architecture: ${elf} (current architecture: ${GO_ARCH[process.arch] ?? process.arch})\n`;
     return notes;
   } catch {
     return '';

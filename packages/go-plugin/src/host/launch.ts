@@ -57,13 +57,19 @@ export async function launch(options: ResolvedOptions, logger: Logger): Promise<
   if (options.secureConfig) {
     const path = lookPath(command, options.cwd, process.env);
     if (!path) {
-      throw new GoPluginError('CHECKSUM_ERROR', `error verifying checksum: exec: ${JSON.stringify(command)}: executable file not found in $PATH`, {
-        fix: 'Give the plugin command as a path, or put it on PATH.',
-      });
+      throw new GoPluginError(
+        'CHECKSUM_ERROR',
+        `error verifying checksum: exec: ${JSON.stringify(command)}: executable file not found in $PATH`,
+        {
+          fix: 'Give the plugin command as a path, or put it on PATH.',
+        },
+      );
     }
     await verifyExecutable(path, options.secureConfig);
   }
-  const certificate = options.autoMTLS ? await generateCertificate({ curve: options.certificateCurve }) : undefined;
+  const certificate = options.autoMTLS
+    ? await generateCertificate({ curve: options.certificateCurve })
+    : undefined;
   if (certificate) logger.debug('configuring client automatic mTLS');
   const socketDir = makeSocketDir(options);
   const env = buildPluginEnv({
@@ -123,14 +129,21 @@ export async function launch(options: ResolvedOptions, logger: Logger): Promise<
 
   if (first.kind !== 'line') {
     // stdout closed (or overflowed) without a line: did the process die?
-    const exit = await Promise.race([proc.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 500))]);
+    const exit = await Promise.race([
+      proc.exited,
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), 500)),
+    ]);
     if (exit) {
       const tail = stderr.tail();
       return fail(
-        new GoPluginError('PROCESS_EXITED', `plugin exited before we could connect\n${describeExit(exit)}${tail ? `; last stderr lines:\n${tail}` : ''}`, {
-          fix: 'Read the stderr lines above. A plugin started without its magic cookie, or one that crashes at start-up, ends here.',
-          details: { code: exit.code, signal: exit.signal, stderr: tail },
-        }),
+        new GoPluginError(
+          'PROCESS_EXITED',
+          `plugin exited before we could connect\n${describeExit(exit)}${tail ? `; last stderr lines:\n${tail}` : ''}`,
+          {
+            fix: 'Read the stderr lines above. A plugin started without its magic cookie, or one that crashes at start-up, ends here.',
+            details: { code: exit.code, signal: exit.signal, stderr: tail },
+          },
+        ),
       );
     }
   }
@@ -144,10 +157,14 @@ export async function launch(options: ResolvedOptions, logger: Logger): Promise<
     });
     logger.debug('using plugin', { version: handshake.appVersion });
     if (certificate && !handshake.certificate) {
-      throw new GoPluginError('HANDSHAKE_CERT_MISSING', 'the plugin announced no server certificate but the host requires AutoMTLS', {
-        fix: 'The plugin must read PLUGIN_CLIENT_CERT, serve TLS and put its certificate (unpadded base64 DER) in handshake field 6.',
-        details: { line: handshake.line },
-      });
+      throw new GoPluginError(
+        'HANDSHAKE_CERT_MISSING',
+        'the plugin announced no server certificate but the host requires AutoMTLS',
+        {
+          fix: 'The plugin must read PLUGIN_CLIENT_CERT, serve TLS and put its certificate (unpadded base64 DER) in handshake field 6.',
+          details: { line: handshake.line },
+        },
+      );
     }
     return { proc, handshake, certificate, stderr, socketDir, deadline };
   } catch (err) {

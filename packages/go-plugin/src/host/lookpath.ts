@@ -2,7 +2,11 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 
-export function lookPath(command: string, cwd: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+export function lookPath(
+  command: string,
+  cwd: string | undefined,
+  env: NodeJS.ProcessEnv,
+): string | undefined {
   if (command.includes('/')) return isAbsolute(command) ? command : resolve(cwd ?? process.cwd(), command);
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;

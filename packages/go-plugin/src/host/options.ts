@@ -1,7 +1,12 @@
 /**
  * PluginClient options and their defaults (go-plugin's where it has one).
  */
-import { DEFAULT_KILL_GRACE_MS, DEFAULT_MAX_PORT, DEFAULT_MIN_PORT, DEFAULT_START_TIMEOUT_MS } from '../protocol/env.js';
+import {
+  DEFAULT_KILL_GRACE_MS,
+  DEFAULT_MAX_PORT,
+  DEFAULT_MIN_PORT,
+  DEFAULT_START_TIMEOUT_MS,
+} from '../protocol/env.js';
 import type { HandshakeConfig } from '../protocol/env.js';
 import { GoPluginError } from '../protocol/errors.js';
 import type { CertificateCurve } from '../protocol/certificate.js';
@@ -94,21 +99,34 @@ export interface ResolvedOptions extends PluginClientOptions {
   killGraceMs: number;
 }
 
-const invalid = (message: string, fix: string): GoPluginError => new GoPluginError('INVALID_OPTIONS', message, { fix });
+const invalid = (message: string, fix: string): GoPluginError =>
+  new GoPluginError('INVALID_OPTIONS', message, { fix });
 
 export function resolveOptions(o: PluginClientOptions): ResolvedOptions {
   if ((o.command === undefined) === (o.reattach === undefined)) {
-    throw invalid('exactly one of command or reattach must be set', 'Give `command` to start a plugin, or `reattach` to attach to a running one.');
+    throw invalid(
+      'exactly one of command or reattach must be set',
+      'Give `command` to start a plugin, or `reattach` to attach to a running one.',
+    );
   }
   if (o.reattach && o.secureConfig) {
-    throw invalid('only one of Reattach or SecureConfig can be set', 'A reattached plugin is not started by us, so its executable cannot be checked.');
+    throw invalid(
+      'only one of Reattach or SecureConfig can be set',
+      'A reattached plugin is not started by us, so its executable cannot be checked.',
+    );
   }
   if (o.reattach && o.multiplex) {
-    throw invalid('gRPC broker multiplexing is not supported with Reattach config', 'Drop `multiplex` when reattaching.');
+    throw invalid(
+      'gRPC broker multiplexing is not supported with Reattach config',
+      'Drop `multiplex` when reattaching.',
+    );
   }
   const allowedProtocols = o.allowedProtocols ?? ['grpc'];
   if (allowedProtocols.some((p) => p !== 'grpc')) {
-    throw invalid(`unsupported allowed protocol in ${JSON.stringify(allowedProtocols)}`, 'Only "grpc" is implemented; net/rpc plugins need a Go host.');
+    throw invalid(
+      `unsupported allowed protocol in ${JSON.stringify(allowedProtocols)}`,
+      'Only "grpc" is implemented; net/rpc plugins need a Go host.',
+    );
   }
   let minPort = o.minPort ?? 0;
   let maxPort = o.maxPort ?? 0;
@@ -116,7 +134,8 @@ export function resolveOptions(o: PluginClientOptions): ResolvedOptions {
     minPort = DEFAULT_MIN_PORT;
     maxPort = DEFAULT_MAX_PORT;
   }
-  if (minPort > maxPort) throw invalid(`minPort ${minPort} is greater than maxPort ${maxPort}`, 'Swap or fix the port range.');
+  if (minPort > maxPort)
+    throw invalid(`minPort ${minPort} is greater than maxPort ${maxPort}`, 'Swap or fix the port range.');
   return {
     ...o,
     args: o.args ?? [],

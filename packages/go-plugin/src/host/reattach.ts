@@ -37,7 +37,9 @@ export async function probeReattach(config: ReattachConfig): Promise<void> {
       socket.destroy();
       resolve();
     });
-    socket.once('error', (err) => reject(notFound(`nothing accepts connections at ${config.addr.address} (${err.message})`, config)));
+    socket.once('error', (err) =>
+      reject(notFound(`nothing accepts connections at ${config.addr.address} (${err.message})`, config)),
+    );
   });
 }
 

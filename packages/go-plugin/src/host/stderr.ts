@@ -118,7 +118,12 @@ export class StderrPump {
   }
 }
 
-export function log(logger: Logger, level: LogLevel, message: string, fields?: Record<string, unknown>): void {
+export function log(
+  logger: Logger,
+  level: LogLevel,
+  message: string,
+  fields?: Record<string, unknown>,
+): void {
   switch (level) {
     case 'trace':
       return logger.trace(message, fields);

@@ -41,7 +41,8 @@ export interface ServiceContext {
   version: number;
 }
 
-export type Services = readonly ServiceRegistration[] | ((ctx: ServiceContext) => readonly ServiceRegistration[]);
+export type Services =
+  readonly ServiceRegistration[] | ((ctx: ServiceContext) => readonly ServiceRegistration[]);
 
 export interface ServeOptions {
   /** Protocol version and magic cookie; must match the host's. */
@@ -105,7 +106,8 @@ interface Security {
 
 async function setUpSecurity(env: NodeJS.ProcessEnv, curve: CertificateCurve | undefined): Promise<Security> {
   const hostPem = env[Env.clientCert] ?? '';
-  if (hostPem === '') return { server: Creds.createInsecure(), channel: () => ChannelCredentials.createInsecure() };
+  if (hostPem === '')
+    return { server: Creds.createInsecure(), channel: () => ChannelCredentials.createInsecure() };
   const hostCert = parseCertificate(hostPem, 'PLUGIN_CLIENT_CERT');
   const own = await generateCertificate({ curve });
   return {
@@ -127,9 +129,13 @@ export async function serve(options: ServeOptions): Promise<PluginServer> {
   if (cookie !== 'ok') {
     const text = cookie === 'mismatch' ? COOKIE_MISMATCH_TEXT : COOKIE_NOT_CONFIGURED_TEXT;
     if (exitOnStop) return exitWith(1, text);
-    throw new GoPluginError(cookie === 'mismatch' ? 'COOKIE_MISMATCH' : 'COOKIE_NOT_CONFIGURED', text.trimEnd(), {
-      fix: `Start the plugin from its host, which sets ${options.handshake.magicCookieKey || 'the magic cookie variable'}.`,
-    });
+    throw new GoPluginError(
+      cookie === 'mismatch' ? 'COOKIE_MISMATCH' : 'COOKIE_NOT_CONFIGURED',
+      text.trimEnd(),
+      {
+        fix: `Start the plugin from its host, which sets ${options.handshake.magicCookieKey || 'the magic cookie variable'}.`,
+      },
+    );
   }
   const logger = options.logger ?? createHclogLogger(writeRealStderr, { level: options.logLevel ?? 'trace' });
   try {
@@ -142,12 +148,19 @@ export async function serve(options: ServeOptions): Promise<PluginServer> {
   }
 }
 
-async function start(options: ServeOptions, env: NodeJS.ProcessEnv, logger: Logger, exitOnStop: boolean): Promise<PluginServer> {
+async function start(
+  options: ServeOptions,
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+  exitOnStop: boolean,
+): Promise<PluginServer> {
   const negotiation = negotiateVersion(env[Env.protocolVersions], serviceSets(options));
   // go-plugin prints these without a newline; so do we.
   for (const w of negotiation.warnings) writeRealStderr(w);
   if (!negotiation.matched) {
-    logger.debug('no protocol version in common with the host; serving the lowest', { version: negotiation.version });
+    logger.debug('no protocol version in common with the host; serving the lowest', {
+      version: negotiation.version,
+    });
   }
 
   const listenerConfig = listenerConfigFromEnv(env, options.network);
@@ -177,7 +190,13 @@ async function start(options: ServeOptions, env: NodeJS.ProcessEnv, logger: Logg
   const server = new Server({ 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 });
   addServices(
     server,
-    [healthService(health), brokerService(broker), controllerService(() => void stop('GRPCController.Shutdown')), stdioService(stdio), ...appServices],
+    [
+      healthService(health),
+      brokerService(broker),
+      controllerService(() => void stop('GRPCController.Shutdown')),
+      stdioService(stdio),
+      ...appServices,
+    ],
     stopController.signal,
   );
 

@@ -71,7 +71,11 @@ export class StdioCapture {
   }
 
   private patched(channel: StdioChannel, stream: NodeJS.WriteStream): WriteFn {
-    const write = (chunk: string | Uint8Array, encodingOrCb?: BufferEncoding | ((err?: Error | null) => void), cb?: (err?: Error | null) => void): boolean => {
+    const write = (
+      chunk: string | Uint8Array,
+      encodingOrCb?: BufferEncoding | ((err?: Error | null) => void),
+      cb?: (err?: Error | null) => void,
+    ): boolean => {
       const callback = typeof encodingOrCb === 'function' ? encodingOrCb : cb;
       const encoding = typeof encodingOrCb === 'string' ? encodingOrCb : 'utf8';
       const data = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : Buffer.from(chunk);
@@ -154,6 +158,7 @@ export class StdioCapture {
 
 export function stdioService(capture: StdioCapture): ServiceRegistration {
   return service(GRPCStdio, {
-    streamStdio: (_req, send, ctx) => capture.pump((c) => send({ channel: c.channel, data: c.data }), ctx.signal),
+    streamStdio: (_req, send, ctx) =>
+      capture.pump((c) => send({ channel: c.channel, data: c.data }), ctx.signal),
   });
 }

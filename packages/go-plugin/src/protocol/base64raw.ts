@@ -38,7 +38,11 @@ export function decodeRawStd(text: string): Buffer {
     if (j === 0) break;
     // A lone trailing character cannot carry a whole byte.
     if (j === 1) throw new Error(`illegal base64 data at input byte ${i - 1}`);
-    const v = (quantum[0]! << 18) | (quantum[1]! << 12) | ((j > 2 ? quantum[2]! : 0) << 6) | (j > 3 ? quantum[3]! : 0);
+    const v =
+      (quantum[0]! << 18) |
+      (quantum[1]! << 12) |
+      ((j > 2 ? quantum[2]! : 0) << 6) |
+      (j > 3 ? quantum[3]! : 0);
     out.push((v >> 16) & 0xff);
     if (j > 2) out.push((v >> 8) & 0xff);
     if (j > 3) out.push(v & 0xff);

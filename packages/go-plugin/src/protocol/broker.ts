@@ -186,7 +186,11 @@ export class GRPCBroker {
     return { id, close };
   }
 
-  private waitFor(map: Map<number, (info: ConnInfo) => void>, id: number, timeoutText: string): Promise<ConnInfo> {
+  private waitFor(
+    map: Map<number, (info: ConnInfo) => void>,
+    id: number,
+    timeoutText: string,
+  ): Promise<ConnInfo> {
     return new Promise((resolve, reject) => {
       const done = (): void => {
         clearTimeout(timer);
@@ -215,7 +219,11 @@ export class GRPCBroker {
   }
 
   private async knock(id: number): Promise<void> {
-    const ack = this.waitFor(this.ackWaiters, id, `timeout waiting for multiplexing knock handshake on id ${id}`);
+    const ack = this.waitFor(
+      this.ackWaiters,
+      id,
+      `timeout waiting for multiplexing knock handshake on id ${id}`,
+    );
     ack.catch(() => {});
     await this.send({ serviceId: id, knock: { knock: true } });
     const info = await ack;

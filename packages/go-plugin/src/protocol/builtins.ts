@@ -2,7 +2,10 @@
  * go-plugin's built-in services, by their exact wire names. Generated from
  * our own .proto files under packages/go-plugin/proto (npm run generate).
  */
-export { Health, HealthCheckResponse_ServingStatus as ServingStatus } from '../generated/grpc/health/v1/health_pb.js';
+export {
+  Health,
+  HealthCheckResponse_ServingStatus as ServingStatus,
+} from '../generated/grpc/health/v1/health_pb.js';
 export { GRPCBroker, ConnInfoSchema, ConnInfo_KnockSchema } from '../generated/plugin/grpc_broker_pb.js';
 export type { ConnInfo } from '../generated/plugin/grpc_broker_pb.js';
 export { GRPCController } from '../generated/plugin/grpc_controller_pb.js';

@@ -80,7 +80,10 @@ function tbsCertificate(spki: Buffer, sigAlg: Buffer, serial: Buffer, now: Date)
   // KeyUsage bits 0 digitalSignature, 2 keyEncipherment, 4 keyAgreement, 5 keyCertSign
   // = 1010 1100, the two trailing zero bits unused.
   const keyUsage = der.bitString(Buffer.from([0xac]), 2);
-  const extKeyUsage = der.sequence(der.objectIdentifier(OID.clientAuth), der.objectIdentifier(OID.serverAuth));
+  const extKeyUsage = der.sequence(
+    der.objectIdentifier(OID.clientAuth),
+    der.objectIdentifier(OID.serverAuth),
+  );
   const basicConstraints = der.sequence(der.booleanTrue());
   // Key identifier as current Go computes it for CA certificates: SHA-256 truncated to 160 bits.
   const ski = createHash('sha256').update(publicKeyBits(spki)).digest().subarray(0, 20);
@@ -137,10 +140,14 @@ export async function generateCertificate(options: CertificateOptions = {}): Pro
       privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     };
   } catch (err) {
-    throw new GoPluginError('TLS_CERT', `generating the AutoMTLS certificate failed: ${(err as Error).message}`, {
-      fix: 'This Node.js build must support ECDSA on the chosen curve (OpenSSL with EC enabled).',
-      cause: err,
-    });
+    throw new GoPluginError(
+      'TLS_CERT',
+      `generating the AutoMTLS certificate failed: ${(err as Error).message}`,
+      {
+        fix: 'This Node.js build must support ECDSA on the chosen curve (OpenSSL with EC enabled).',
+        cause: err,
+      },
+    );
   }
 }
 
@@ -158,10 +165,14 @@ export function parseCertificate(data: string | Uint8Array, what: string): X509C
   try {
     return new X509Certificate(typeof data === 'string' ? data : Buffer.from(data));
   } catch (err) {
-    throw new GoPluginError('TLS_CERT', `${what} is not a valid X.509 certificate: ${(err as Error).message}`, {
-      fix: `${what} must hold one PEM "CERTIFICATE" block (or DER bytes).`,
-      cause: err,
-    });
+    throw new GoPluginError(
+      'TLS_CERT',
+      `${what} is not a valid X.509 certificate: ${(err as Error).message}`,
+      {
+        fix: `${what} must hold one PEM "CERTIFICATE" block (or DER bytes).`,
+        cause: err,
+      },
+    );
   }
 }
 

@@ -50,7 +50,8 @@ export function objectIdentifier(dotted: string): Buffer {
 }
 
 /** BIT STRING; `unusedBits` counts the zero bits padding the last byte. */
-export const bitString = (data: Uint8Array, unusedBits = 0): Buffer => tlv(0x03, Buffer.from([unusedBits]), data);
+export const bitString = (data: Uint8Array, unusedBits = 0): Buffer =>
+  tlv(0x03, Buffer.from([unusedBits]), data);
 
 /** UTCTime for 1950..2049, GeneralizedTime otherwise (RFC 5280 4.1.2.5), whole seconds, UTC. */
 export function time(date: Date): Buffer {
@@ -93,7 +94,7 @@ export function readElement(buf: Uint8Array, offset: number): Element {
 /** The children of a constructed element. */
 export function children(buf: Uint8Array, parent: Element): Element[] {
   const out: Element[] = [];
-  for (let at = parent.start; at < parent.end; ) {
+  for (let at = parent.start; at < parent.end;) {
     const el = readElement(buf, at);
     out.push(el);
     at = el.end;

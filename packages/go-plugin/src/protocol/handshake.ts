@@ -28,15 +28,23 @@ export interface HandshakeFields {
 /** The line, without the trailing newline. */
 export function formatHandshake(fields: HandshakeFields): string {
   if (!Number.isSafeInteger(fields.appVersion)) {
-    throw new GoPluginError('INVALID_OPTIONS', `app protocol version ${fields.appVersion} is not an integer`, {
-      fix: 'Give the handshake protocolVersion as a whole number.',
-    });
+    throw new GoPluginError(
+      'INVALID_OPTIONS',
+      `app protocol version ${fields.appVersion} is not an integer`,
+      {
+        fix: 'Give the handshake protocolVersion as a whole number.',
+      },
+    );
   }
   if (/[|\r\n]/.test(fields.address)) {
-    throw new GoPluginError('INVALID_OPTIONS', `listener address ${goQuote(fields.address)} contains "|" or a newline`, {
-      fix: 'Use a socket directory whose path has no "|" or newline (PLUGIN_UNIX_SOCKET_DIR or TMPDIR).',
-      details: { address: fields.address },
-    });
+    throw new GoPluginError(
+      'INVALID_OPTIONS',
+      `listener address ${goQuote(fields.address)} contains "|" or a newline`,
+      {
+        fix: 'Use a socket directory whose path has no "|" or newline (PLUGIN_UNIX_SOCKET_DIR or TMPDIR).',
+        details: { address: fields.address },
+      },
+    );
   }
   const parts = [
     String(CORE_PROTOCOL_VERSION),
@@ -114,10 +122,14 @@ export function parseHandshake(rawLine: string, expect: HandshakeExpectations): 
   try {
     coreVersion = goAtoi(core);
   } catch (err) {
-    throw new GoPluginError('HANDSHAKE_CORE_VERSION', `error parsing core protocol version: ${(err as Error).message}`, {
-      fix: 'Field 1 of the handshake must be the number 1, with no spaces around "|".',
-      details: { field: 1, value: core },
-    });
+    throw new GoPluginError(
+      'HANDSHAKE_CORE_VERSION',
+      `error parsing core protocol version: ${(err as Error).message}`,
+      {
+        fix: 'Field 1 of the handshake must be the number 1, with no spaces around "|".',
+        details: { field: 1, value: core },
+      },
+    );
   }
   if (coreVersion !== CORE_PROTOCOL_VERSION) {
     throw new GoPluginError(
@@ -132,10 +144,14 @@ export function parseHandshake(rawLine: string, expect: HandshakeExpectations): 
   try {
     appVersion = goAtoi(app);
   } catch (err) {
-    throw new GoPluginError('HANDSHAKE_APP_VERSION', `Error parsing protocol version ${goQuote(app)}: ${(err as Error).message}`, {
-      fix: 'Field 2 of the handshake must be the negotiated app protocol version, a decimal number.',
-      details: { field: 2, value: app },
-    });
+    throw new GoPluginError(
+      'HANDSHAKE_APP_VERSION',
+      `Error parsing protocol version ${goQuote(app)}: ${(err as Error).message}`,
+      {
+        fix: 'Field 2 of the handshake must be the negotiated app protocol version, a decimal number.',
+        details: { field: 2, value: app },
+      },
+    );
   }
   if (!expect.offeredVersions.includes(appVersion)) {
     throw new GoPluginError(
@@ -194,22 +210,33 @@ export function parseHandshake(rawLine: string, expect: HandshakeExpectations): 
       throw new GoPluginError(
         'HANDSHAKE_MUX',
         'client requested gRPC broker multiplexing but plugin does not support the feature; for Go plugins, you will need to update the github.com/hashicorp/go-plugin dependency and recompile',
-        { fix: 'Turn multiplexing off in the host, or update the plugin (go-plugin >= 1.6).', details: { field: 7 } },
+        {
+          fix: 'Turn multiplexing off in the host, or update the plugin (go-plugin >= 1.6).',
+          details: { field: 7 },
+        },
       );
     }
     try {
       multiplex = goParseBool(muxField);
     } catch {
-      throw new GoPluginError('HANDSHAKE_MUX', `error parsing ${goQuote(muxField)} as a boolean for gRPC broker multiplexing support`, {
-        fix: 'Field 7 must be "true" when the plugin supports multiplexing.',
-        details: { field: 7, value: muxField },
-      });
+      throw new GoPluginError(
+        'HANDSHAKE_MUX',
+        `error parsing ${goQuote(muxField)} as a boolean for gRPC broker multiplexing support`,
+        {
+          fix: 'Field 7 must be "true" when the plugin supports multiplexing.',
+          details: { field: 7, value: muxField },
+        },
+      );
     }
     if (!multiplex) {
-      throw new GoPluginError('HANDSHAKE_MUX', 'client requested gRPC broker multiplexing but plugin does not support the feature', {
-        fix: 'Turn multiplexing off in the host, or use a plugin that supports it.',
-        details: { field: 7, value: muxField },
-      });
+      throw new GoPluginError(
+        'HANDSHAKE_MUX',
+        'client requested gRPC broker multiplexing but plugin does not support the feature',
+        {
+          fix: 'Turn multiplexing off in the host, or use a plugin that supports it.',
+          details: { field: 7, value: muxField },
+        },
+      );
     }
   }
 

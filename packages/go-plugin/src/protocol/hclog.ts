@@ -133,7 +133,8 @@ export class StderrClassifier {
     // go-plugin would crash on non-string values; we read such lines as text instead.
     if (message !== undefined && typeof message !== 'string') return undefined;
     if (level !== undefined && typeof level !== 'string') return undefined;
-    if (timestamp !== undefined && (typeof timestamp !== 'string' || !HCLOG_TIME.test(timestamp))) return undefined;
+    if (timestamp !== undefined && (typeof timestamp !== 'string' || !HCLOG_TIME.test(timestamp)))
+      return undefined;
     delete fields['@message'];
     delete fields['@level'];
     delete fields['@timestamp'];

@@ -26,7 +26,12 @@ export {
   CERT_BACKDATE_MS,
   CERT_LIFETIME_MS,
 } from './certificate.js';
-export type { AutoMtlsCertificate, CertificateOptions, CertificateCurve, CertificateReport } from './certificate.js';
+export type {
+  AutoMtlsCertificate,
+  CertificateOptions,
+  CertificateCurve,
+  CertificateReport,
+} from './certificate.js';
 export { mtlsServerCredentials, mtlsChannelCredentials, mtlsChannelOptions, TLS_SERVER_NAME } from './tls.js';
 export {
   formatHclogLine,
@@ -55,6 +60,12 @@ export * from './builtins.js';
 export { createLogger, createHclogLogger, silentLogger } from './logger.js';
 export type { Logger, LogSink, LoggerOptions } from './logger.js';
 export { GRPCBroker, dialTarget } from './broker.js';
-export type { BrokerTransport, BrokerMux, BrokeredServer, BrokeredConnection, ConnInfoInit } from './broker.js';
+export type {
+  BrokerTransport,
+  BrokerMux,
+  BrokeredServer,
+  BrokeredConnection,
+  ConnInfoInit,
+} from './broker.js';
 export { listenerConfigFromEnv, bindGrpcServer, lookupGid } from './listener.js';
 export type { ListenerConfig, BoundListener } from './listener.js';

@@ -36,10 +36,14 @@ function portFromEnv(env: NodeJS.ProcessEnv, name: string): number {
   try {
     return goParseInt(raw, 32);
   } catch (err) {
-    throw new GoPluginError('LISTEN_PORT_RANGE', `couldn't get value from ${name}: ${(err as Error).message}`, {
-      fix: `${name} must be a decimal port number.`,
-      details: { variable: name, value: raw },
-    });
+    throw new GoPluginError(
+      'LISTEN_PORT_RANGE',
+      `couldn't get value from ${name}: ${(err as Error).message}`,
+      {
+        fix: `${name} must be a decimal port number.`,
+        details: { variable: name, value: raw },
+      },
+    );
   }
 }
 
@@ -57,7 +61,10 @@ export function listenerConfigFromEnv(env: NodeJS.ProcessEnv, network?: Network)
       throw new GoPluginError(
         'LISTEN_PORT_RANGE',
         `PLUGIN_MIN_PORT value of ${minPort} is greater than PLUGIN_MAX_PORT value of ${maxPort}`,
-        { fix: 'Give the host a port range whose minimum is not above its maximum.', details: { minPort, maxPort } },
+        {
+          fix: 'Give the host a port range whose minimum is not above its maximum.',
+          details: { minPort, maxPort },
+        },
       );
     }
   }
@@ -84,17 +91,25 @@ export function lookupGid(group: string): number {
     const [name, , gid] = line.split(':');
     if (name === group && gid !== undefined) {
       if (!/^[0-9]+$/.test(gid)) {
-        throw new GoPluginError('LISTEN_SOCKET_GROUP', `failed to parse ${goQuote(group)} group's gid as an integer: strconv.Atoi: parsing ${goQuote(gid)}: invalid syntax`, {
-          fix: 'Fix the group entry in /etc/group or pass a numeric gid.',
-        });
+        throw new GoPluginError(
+          'LISTEN_SOCKET_GROUP',
+          `failed to parse ${goQuote(group)} group's gid as an integer: strconv.Atoi: parsing ${goQuote(gid)}: invalid syntax`,
+          {
+            fix: 'Fix the group entry in /etc/group or pass a numeric gid.',
+          },
+        );
       }
       return Number(gid);
     }
   }
-  throw new GoPluginError('LISTEN_SOCKET_GROUP', `failed to find gid from ${goQuote(group)}: group: unknown group ${group}`, {
-    fix: 'PLUGIN_UNIX_SOCKET_GROUP must name an existing group or be a numeric gid.',
-    details: { group },
-  });
+  throw new GoPluginError(
+    'LISTEN_SOCKET_GROUP',
+    `failed to find gid from ${goQuote(group)}: group: unknown group ${group}`,
+    {
+      fix: 'PLUGIN_UNIX_SOCKET_GROUP must name an existing group or be a numeric gid.',
+      details: { group },
+    },
+  );
 }
 
 export interface BoundListener {
@@ -106,7 +121,9 @@ export interface BoundListener {
 }
 
 function bind(server: Server, target: string, creds: ServerCredentials): Promise<number> {
-  return new Promise((resolve, reject) => server.bindAsync(target, creds, (err, port) => (err ? reject(err) : resolve(port))));
+  return new Promise((resolve, reject) =>
+    server.bindAsync(target, creds, (err, port) => (err ? reject(err) : resolve(port))),
+  );
 }
 
 function applyGroup(path: string, gid: number | undefined, mode: number): void {
@@ -114,7 +131,11 @@ function applyGroup(path: string, gid: number | undefined, mode: number): void {
   chmodSync(path, mode);
 }
 
-async function bindUnix(server: Server, config: ListenerConfig, creds: ServerCredentials): Promise<BoundListener> {
+async function bindUnix(
+  server: Server,
+  config: ListenerConfig,
+  creds: ServerCredentials,
+): Promise<BoundListener> {
   const gid = config.socketGroup !== undefined ? lookupGid(config.socketGroup) : undefined;
   let privateDir: string | undefined;
   let dir = config.socketDir;
@@ -131,10 +152,14 @@ async function bindUnix(server: Server, config: ListenerConfig, creds: ServerCre
     const path = join(dir, `plugin${randomInt(0, 2 ** 32 - 1)}`);
     if (Buffer.byteLength(path) > MAX_SOCKET_PATH) {
       cleanupDir();
-      throw new GoPluginError('LISTEN_FAILED', `unix socket path ${path} is ${Buffer.byteLength(path)} bytes, over the limit of ${MAX_SOCKET_PATH}`, {
-        fix: 'Use a shorter socket directory: set PLUGIN_UNIX_SOCKET_DIR (host) or TMPDIR to a short path such as /tmp.',
-        details: { path },
-      });
+      throw new GoPluginError(
+        'LISTEN_FAILED',
+        `unix socket path ${path} is ${Buffer.byteLength(path)} bytes, over the limit of ${MAX_SOCKET_PATH}`,
+        {
+          fix: 'Use a shorter socket directory: set PLUGIN_UNIX_SOCKET_DIR (host) or TMPDIR to a short path such as /tmp.',
+          details: { path },
+        },
+      );
     }
     try {
       await bind(server, `unix://${path}`, creds);
@@ -151,10 +176,14 @@ async function bindUnix(server: Server, config: ListenerConfig, creds: ServerCre
       applyGroup(path, gid, gid === undefined ? 0o600 : 0o660);
     } catch (err) {
       cleanupDir();
-      throw new GoPluginError('LISTEN_SOCKET_GROUP', `setting group/mode of ${path}: ${(err as Error).message}`, {
-        fix: 'The plugin must be a member of PLUGIN_UNIX_SOCKET_GROUP to hand the socket to it.',
-        cause: err,
-      });
+      throw new GoPluginError(
+        'LISTEN_SOCKET_GROUP',
+        `setting group/mode of ${path}: ${(err as Error).message}`,
+        {
+          fix: 'The plugin must be a member of PLUGIN_UNIX_SOCKET_GROUP to hand the socket to it.',
+          cause: err,
+        },
+      );
     }
     return {
       network: 'unix',
@@ -167,7 +196,11 @@ async function bindUnix(server: Server, config: ListenerConfig, creds: ServerCre
   }
 }
 
-async function bindTcp(server: Server, config: ListenerConfig, creds: ServerCredentials): Promise<BoundListener> {
+async function bindTcp(
+  server: Server,
+  config: ListenerConfig,
+  creds: ServerCredentials,
+): Promise<BoundListener> {
   for (let port = config.minPort; port <= config.maxPort; port++) {
     try {
       const bound = await bind(server, `127.0.0.1:${port}`, creds);
@@ -183,6 +216,10 @@ async function bindTcp(server: Server, config: ListenerConfig, creds: ServerCred
 }
 
 /** Binds `server` per `config` and returns the address to advertise. */
-export function bindGrpcServer(server: Server, config: ListenerConfig, creds: ServerCredentials): Promise<BoundListener> {
+export function bindGrpcServer(
+  server: Server,
+  config: ListenerConfig,
+  creds: ServerCredentials,
+): Promise<BoundListener> {
   return config.network === 'unix' ? bindUnix(server, config, creds) : bindTcp(server, config, creds);
 }

@@ -18,7 +18,12 @@ export interface Logger {
   with(fields: LogFields): Logger;
 }
 
-export type LogSink = (level: LogLevel, message: string, module: string | undefined, fields: LogFields) => void;
+export type LogSink = (
+  level: LogLevel,
+  message: string,
+  module: string | undefined,
+  fields: LogFields,
+) => void;
 
 class SinkLogger implements Logger {
   constructor(

@@ -33,7 +33,10 @@ export function parseOfferedVersions(value: string | undefined): { versions: num
  * @param offered the host's PLUGIN_PROTOCOL_VERSIONS value
  * @param sets the plugin's service sets by version (at least one)
  */
-export function negotiateVersion<T>(offered: string | undefined, sets: ReadonlyMap<number, T>): Negotiation<T> {
+export function negotiateVersion<T>(
+  offered: string | undefined,
+  sets: ReadonlyMap<number, T>,
+): Negotiation<T> {
   if (sets.size === 0) throw new RangeError('negotiateVersion needs at least one versioned set');
   const { versions: client, warnings } = parseOfferedVersions(offered);
   const ours = [...sets.keys()].sort((a, b) => b - a);

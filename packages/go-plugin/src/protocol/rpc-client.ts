@@ -6,13 +6,21 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import type { DescMessage, DescMethod, DescService, Message } from '@bufbuild/protobuf';
 import { Metadata } from '@grpc/grpc-js';
-import type { CallOptions as GrpcCallOptions, Client as GrpcClient, ClientReadableStream, ClientWritableStream, ClientDuplexStream, ServiceError } from '@grpc/grpc-js';
+import type {
+  CallOptions as GrpcCallOptions,
+  Client as GrpcClient,
+  ClientReadableStream,
+  ClientWritableStream,
+  ClientDuplexStream,
+  ServiceError,
+} from '@grpc/grpc-js';
 
 import { RpcError, Status, toRpcError } from './rpc-error.js';
 import type { BidiCall, CallOptions, Client } from './rpc-types.js';
 import { methodPath } from './rpc-types.js';
 
-const serialize = (schema: DescMessage) => (init: unknown) => Buffer.from(toBinary(schema, create(schema, init as never)));
+const serialize = (schema: DescMessage) => (init: unknown) =>
+  Buffer.from(toBinary(schema, create(schema, init as never)));
 const deserialize = (schema: DescMessage) => (bytes: Buffer) => fromBinary(schema, bytes);
 
 function grpcOptions(options: CallOptions | undefined): GrpcCallOptions {
@@ -31,7 +39,10 @@ export interface ClientGuard {
 }
 
 /** One signal for the caller's and the guard's, and the error to report when it fires. */
-function combine(options: CallOptions | undefined, guard: ClientGuard | undefined): CallOptions & { failure(err: unknown): Error } {
+function combine(
+  options: CallOptions | undefined,
+  guard: ClientGuard | undefined,
+): CallOptions & { failure(err: unknown): Error } {
   const signals = [options?.signal, guard?.signal].filter((s): s is AbortSignal => s !== undefined);
   const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
   return {
@@ -46,7 +57,10 @@ function combine(options: CallOptions | undefined, guard: ClientGuard | undefine
 }
 
 const cancelledError = (signal: AbortSignal): RpcError =>
-  new RpcError(Status.CANCELLED, `call cancelled: ${signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'aborted')}`);
+  new RpcError(
+    Status.CANCELLED,
+    `call cancelled: ${signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'aborted')}`,
+  );
 
 /** Cancels `call` when `signal` aborts; returns the detach function. */
 function linkSignal(signal: AbortSignal | undefined, call: { cancel(): void }): () => void {
@@ -117,7 +131,10 @@ function serverStreaming(conn: GrpcClient, m: DescMethod, guard: ClientGuard | u
 }
 
 function clientStreaming(conn: GrpcClient, m: DescMethod, guard: ClientGuard | undefined) {
-  return (requests: AsyncIterable<unknown> | Iterable<unknown>, callOptions?: CallOptions): Promise<Message> =>
+  return (
+    requests: AsyncIterable<unknown> | Iterable<unknown>,
+    callOptions?: CallOptions,
+  ): Promise<Message> =>
     new Promise((resolve, reject) => {
       const options = combine(callOptions, guard);
       if (options.signal?.aborted) return reject(options.failure(undefined));
@@ -172,7 +189,11 @@ function bidiStreaming(conn: GrpcClient, m: DescMethod, guard: ClientGuard | und
 }
 
 /** A typed client for `svc` over an existing grpc-js connection. */
-export function createClient<S extends DescService>(svc: S, conn: GrpcClient, guard?: ClientGuard): Client<S> {
+export function createClient<S extends DescService>(
+  svc: S,
+  conn: GrpcClient,
+  guard?: ClientGuard,
+): Client<S> {
   const client: Record<string, unknown> = {};
   for (const m of svc.methods) {
     switch (m.methodKind) {

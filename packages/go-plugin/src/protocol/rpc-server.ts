@@ -27,9 +27,17 @@ import { methodPath } from './rpc-types.js';
 
 type AnyMessage = Message;
 type Unary = (req: AnyMessage, ctx: HandlerContext) => Promise<unknown> | unknown;
-type ServerStream = (req: AnyMessage, send: (m: unknown) => Promise<void>, ctx: HandlerContext) => Promise<void>;
+type ServerStream = (
+  req: AnyMessage,
+  send: (m: unknown) => Promise<void>,
+  ctx: HandlerContext,
+) => Promise<void>;
 type ClientStream = (reqs: AsyncIterable<AnyMessage>, ctx: HandlerContext) => Promise<unknown>;
-type Bidi = (reqs: AsyncIterable<AnyMessage>, send: (m: unknown) => Promise<void>, ctx: HandlerContext) => Promise<void>;
+type Bidi = (
+  reqs: AsyncIterable<AnyMessage>,
+  send: (m: unknown) => Promise<void>,
+  ctx: HandlerContext,
+) => Promise<void>;
 
 const serializer = (schema: DescMessage) => (value: AnyMessage) => Buffer.from(toBinary(schema, value));
 const deserializer = (schema: DescMessage) => (bytes: Buffer) => fromBinary(schema, bytes);
@@ -59,7 +67,11 @@ type AnyCall =
   | ServerDuplexStream<AnyMessage, AnyMessage>;
 
 /** Context for one call; `signal` aborts on cancel, and on `serverSignal`. */
-function contextFor(call: AnyCall, method: DescMethod, serverSignal: AbortSignal | undefined): HandlerContext {
+function contextFor(
+  call: AnyCall,
+  method: DescMethod,
+  serverSignal: AbortSignal | undefined,
+): HandlerContext {
   const controller = new AbortController();
   const abort = (): void => controller.abort(new Error('call cancelled'));
   const events = call as unknown as EventEmitter;
@@ -72,10 +84,18 @@ function contextFor(call: AnyCall, method: DescMethod, serverSignal: AbortSignal
     events.once('finish', detach);
     events.once('close', detach);
   }
-  return { signal: controller.signal, metadata: call.metadata, method: methodPath(method), peer: call.getPeer() };
+  return {
+    signal: controller.signal,
+    metadata: call.metadata,
+    method: methodPath(method),
+    peer: call.getPeer(),
+  };
 }
 
-function writer(call: ServerWritableStream<AnyMessage, AnyMessage> | ServerDuplexStream<AnyMessage, AnyMessage>, method: DescMethod) {
+function writer(
+  call: ServerWritableStream<AnyMessage, AnyMessage> | ServerDuplexStream<AnyMessage, AnyMessage>,
+  method: DescMethod,
+) {
   return (init: unknown): Promise<void> => {
     const msg = create(method.output, init as never);
     if (call.write(msg)) return Promise.resolve();
@@ -89,11 +109,18 @@ function statusOf(err: unknown): { code: number; details: string } {
 }
 
 /** Ends a streaming call with the error's status (grpc-js reads it from an 'error' event). */
-function failStream(call: ServerWritableStream<AnyMessage, AnyMessage> | ServerDuplexStream<AnyMessage, AnyMessage>, err: unknown): void {
+function failStream(
+  call: ServerWritableStream<AnyMessage, AnyMessage> | ServerDuplexStream<AnyMessage, AnyMessage>,
+  err: unknown,
+): void {
   call.emit('error', statusOf(err));
 }
 
-function adapt(method: DescMethod, fn: unknown, serverSignal: AbortSignal | undefined): UntypedServiceImplementation[string] {
+function adapt(
+  method: DescMethod,
+  fn: unknown,
+  serverSignal: AbortSignal | undefined,
+): UntypedServiceImplementation[string] {
   const respond = (init: unknown): AnyMessage => create(method.output, init as never);
   switch (method.methodKind) {
     case 'unary': {
@@ -145,7 +172,11 @@ function adapt(method: DescMethod, fn: unknown, serverSignal: AbortSignal | unde
  * Adds services to a grpc-js server. `serverSignal` (optional) aborts every
  * call's context when the server stops.
  */
-export function addServices(server: Server, registrations: readonly ServiceRegistration[], serverSignal?: AbortSignal): void {
+export function addServices(
+  server: Server,
+  registrations: readonly ServiceRegistration[],
+  serverSignal?: AbortSignal,
+): void {
   for (const { service, impl } of registrations) {
     const handlers: UntypedServiceImplementation = {};
     for (const m of service.methods) {

@@ -2,7 +2,13 @@
  * Types tying protobuf-es service descriptors to handler and client
  * signatures, so application services are typed end to end without `any`.
  */
-import type { DescMessage, DescMethod, DescService, MessageInitShape, MessageShape } from '@bufbuild/protobuf';
+import type {
+  DescMessage,
+  DescMethod,
+  DescService,
+  MessageInitShape,
+  MessageShape,
+} from '@bufbuild/protobuf';
 import type { Metadata } from '@grpc/grpc-js';
 
 /** The methods of a generated service, by local (camelCase) name. */

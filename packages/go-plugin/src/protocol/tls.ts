@@ -36,14 +36,23 @@ export function mtlsServerCredentials(own: KeyPair, peerPem: string): ServerCred
  */
 export function mtlsChannelCredentials(own: KeyPair, peerDer: Uint8Array): ChannelCredentials {
   const expected = Buffer.from(peerDer);
-  return ChannelCredentials.createSsl(Buffer.from(derToPem(expected)), Buffer.from(own.privateKeyPem), Buffer.from(own.pem), {
-    checkServerIdentity: (_host, cert) =>
-      cert.raw.equals(expected)
-        ? undefined
-        : new GoPluginError('TLS_PEER_MISMATCH', 'the server presented a certificate other than the one in its handshake', {
-            fix: 'Another process may be listening on the announced address; restart the plugin.',
-          }),
-  });
+  return ChannelCredentials.createSsl(
+    Buffer.from(derToPem(expected)),
+    Buffer.from(own.privateKeyPem),
+    Buffer.from(own.pem),
+    {
+      checkServerIdentity: (_host, cert) =>
+        cert.raw.equals(expected)
+          ? undefined
+          : new GoPluginError(
+              'TLS_PEER_MISMATCH',
+              'the server presented a certificate other than the one in its handshake',
+              {
+                fix: 'Another process may be listening on the announced address; restart the plugin.',
+              },
+            ),
+    },
+  );
 }
 
 /** grpc-js channel options for a TLS target: TCP targets need the name override. */

@@ -47,7 +47,8 @@ function checkInteger(option: keyof YamuxConfig, value: number, min: number, max
 
 /** Fills in defaults and rejects values hashicorp/yamux's VerifyConfig would reject. */
 export function resolveConfig(options: YamuxSessionOptions): YamuxConfig {
-  if (typeof options.client !== 'boolean') throw invalid('client', options.client, 'it must be true or false');
+  if (typeof options.client !== 'boolean')
+    throw invalid('client', options.client, 'it must be true or false');
   const config: YamuxConfig = {
     acceptBacklog: options.acceptBacklog ?? DEFAULT_YAMUX_CONFIG.acceptBacklog,
     enableKeepAlive: options.enableKeepAlive ?? DEFAULT_YAMUX_CONFIG.enableKeepAlive,

@@ -7,10 +7,18 @@ export function protocolError(message: string, details: Record<string, unknown>)
 }
 
 /** The session or stream is gone (closed, reset, or its session ended). */
-export function closedError(message: string, details: Record<string, unknown>, cause?: unknown): GoPluginError {
+export function closedError(
+  message: string,
+  details: Record<string, unknown>,
+  cause?: unknown,
+): GoPluginError {
   return new GoPluginError('YAMUX_CLOSED', message, { details, cause });
 }
 
-export function timeoutError(message: string, details: Record<string, unknown>, cause?: unknown): GoPluginError {
+export function timeoutError(
+  message: string,
+  details: Record<string, unknown>,
+  cause?: unknown,
+): GoPluginError {
   return new GoPluginError('YAMUX_TIMEOUT', message, { details, cause });
 }

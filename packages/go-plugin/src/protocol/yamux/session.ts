@@ -223,7 +223,9 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> {
       );
     }
     if (header.type > FrameType.GoAway) {
-      throw protocolError(`yamux frame has unknown type ${header.type}: ${describeFrame(header)}`, { ...header });
+      throw protocolError(`yamux frame has unknown type ${header.type}: ${describeFrame(header)}`, {
+        ...header,
+      });
     }
     // No stream ever grants more than maxStreamWindowSize, so this cannot fit anywhere.
     if (header.type === FrameType.Data && header.length > this.config.maxStreamWindowSize) {
@@ -250,9 +252,12 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> {
   private handleStreamFrame(header: FrameHeader, payload: Buffer): void {
     const id = header.streamId;
     if (id === 0) {
-      throw protocolError(`yamux ${describeFrame(header)} uses stream id 0, which is reserved for the session`, {
-        ...header,
-      });
+      throw protocolError(
+        `yamux ${describeFrame(header)} uses stream id 0, which is reserved for the session`,
+        {
+          ...header,
+        },
+      );
     }
     let stream = this.streams.get(id);
     if ((header.flags & Flag.SYN) !== 0) {
@@ -264,10 +269,13 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> {
         );
       }
       if (id <= this.highestRemoteId) {
-        throw protocolError(`yamux peer opened stream ${id} again or out of order (${describeFrame(header)})`, {
-          ...header,
-          highestRemoteId: this.highestRemoteId,
-        });
+        throw protocolError(
+          `yamux peer opened stream ${id} again or out of order (${describeFrame(header)})`,
+          {
+            ...header,
+            highestRemoteId: this.highestRemoteId,
+          },
+        );
       }
       this.highestRemoteId = id;
       stream = this.incoming(id);
@@ -287,7 +295,11 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> {
     if (code === GoAwayCode.Normal) {
       this.remoteGoAway = true;
       for (const stream of [...this.pendingOpens]) {
-        stream.fail(closedError(`yamux peer sent GoAway before stream ${stream.id} was opened`, { streamId: stream.id }));
+        stream.fail(
+          closedError(`yamux peer sent GoAway before stream ${stream.id} was opened`, {
+            streamId: stream.id,
+          }),
+        );
       }
       return;
     }
@@ -298,7 +310,9 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> {
           ? 'internal error'
           : 'unknown code';
     // The peer is already leaving; answering with our own GoAway would be pointless.
-    this.terminate(protocolError(`yamux peer sent GoAway with code ${code} (${reason})`, { goAwayCode: code }));
+    this.terminate(
+      protocolError(`yamux peer sent GoAway with code ${code} (${reason})`, { goAwayCode: code }),
+    );
   }
 
   private incoming(id: number): YamuxStream | undefined {
@@ -385,7 +399,11 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> {
     if (!ok && this.writeTimer === undefined) {
       const ms = this.config.connectionWriteTimeout;
       this.writeTimer = setTimeout(() => {
-        this.destroy(timeoutError(`yamux connection write timed out: the transport took no data for ${ms} ms`, { timeoutMs: ms }));
+        this.destroy(
+          timeoutError(`yamux connection write timed out: the transport took no data for ${ms} ms`, {
+            timeoutMs: ms,
+          }),
+        );
       }, ms);
       this.writeTimer.unref();
     }
@@ -449,7 +467,11 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> {
     const suffix = error === undefined ? '' : `: ${error.message}`;
     for (const stream of [...this.streams.values(), ...this.pendingOpens]) {
       stream.fail(
-        closedError(`yamux session ended while stream ${stream.id} was open${suffix}`, { streamId: stream.id }, error),
+        closedError(
+          `yamux session ended while stream ${stream.id} was open${suffix}`,
+          { streamId: stream.id },
+          error,
+        ),
       );
     }
     this.streams.clear();

@@ -203,7 +203,9 @@ export class YamuxStream extends Duplex {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: Callback): void {
     if (this.finished) {
-      callback(closedError(`yamux stream ${this.id} is closed; the write was dropped`, { streamId: this.id }));
+      callback(
+        closedError(`yamux stream ${this.id} is closed; the write was dropped`, { streamId: this.id }),
+      );
       return;
     }
     this.pendingWrite = { chunk, offset: 0, callback };
@@ -219,7 +221,9 @@ export class YamuxStream extends Duplex {
   override _destroy(error: Error | null, callback: Callback): void {
     clearTimeout(this.closeTimer);
     clearTimeout(this.idleTimer);
-    const aborted = error ?? closedError(`yamux stream ${this.id} was destroyed before the write completed`, { streamId: this.id });
+    const aborted =
+      error ??
+      closedError(`yamux stream ${this.id} was destroyed before the write completed`, { streamId: this.id });
     const pending = this.pendingWrite?.callback ?? this.drainCallback;
     this.pendingWrite = undefined;
     this.drainCallback = undefined;
@@ -321,10 +325,13 @@ export class YamuxStream extends Duplex {
       const ms = this.host.streamCloseTimeout;
       this.closeTimer = setTimeout(() => {
         this.destroy(
-          timeoutError(`yamux stream ${this.id}: the peer did not close its side within ${ms} ms of our FIN`, {
-            streamId: this.id,
-            timeoutMs: ms,
-          }),
+          timeoutError(
+            `yamux stream ${this.id}: the peer did not close its side within ${ms} ms of our FIN`,
+            {
+              streamId: this.id,
+              timeoutMs: ms,
+            },
+          ),
         );
       }, ms);
       this.closeTimer.unref();
