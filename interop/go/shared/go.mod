@@ -1,8 +1,8 @@
 // Code shared by the interop peers of every go-plugin version. It may only
 // use go-plugin APIs present in v1.0.1: the requirements below are the
-// minimum; each version module's go.mod raises them (MVS). golang/protobuf
-// v1.5.4 is the oldest grpc codec backend that understands the APIv2
-// messages in pb/ (grpc v1.27.1 still encodes through golang/protobuf).
+// minimum; each version module's go.mod raises them (MVS). grpc v1.27.1
+// encodes through github.com/golang/protobuf, which is pinned to v1.5.4 (an
+// APIv2-backed release) so it can marshal the APIv2 messages in pb/.
 // protobuf v1.36.6 also pins protoc-gen-go for scripts/generate.sh.
 module qplugin.dev/interop/shared
 

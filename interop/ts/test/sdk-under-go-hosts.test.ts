@@ -17,7 +17,7 @@ import type { GoPluginVersion } from '../src/support/go.js';
 import { runGoHost, step } from '../src/support/gohost.js';
 import type { HostOptions, HostRun } from '../src/support/gohost.js';
 import { HELLOWORLD_PLUGIN, INTEROP_PLUGIN, nodePlugin } from '../src/support/paths.js';
-import { isAlive, processesMatching } from '../src/support/process.js';
+import { isAlive, processesMatching } from '@qplugin/go-plugin/testing';
 
 const skip = interopSkip();
 const scratch = mkdtempSync(join(tmpdir(), 'qp-it-'));

@@ -264,7 +264,17 @@ export class YamuxStream extends Duplex {
     this.flushing = true;
     try {
       while (this.wantRead && this.queue.length > 0 && !this.destroyed) {
-        const chunk = this.queue.shift() as Buffer;
+        // Pushing at most a high-water mark at a time keeps data we count as
+        // consumed (pushed) close to what the reader really took.
+        const head = this.queue[0] as Buffer;
+        const limit = this.readableHighWaterMark;
+        let chunk = head;
+        if (head.length > limit) {
+          chunk = head.subarray(0, limit);
+          this.queue[0] = head.subarray(limit);
+        } else {
+          this.queue.shift();
+        }
         this.queuedBytes -= chunk.length;
         this.received += chunk.length;
         const calls = this.readCalls;

@@ -1,4 +1,4 @@
-/** Process helpers for tests: liveness, leftovers, waiting. */
+/** Process checks for tests of plugins and hosts (Linux /proc): liveness, leftovers, waiting. */
 import { readdirSync, readFileSync } from 'node:fs';
 
 export function isAlive(pid: number): boolean {
@@ -10,12 +10,14 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** Pids whose command line contains `needle` (Linux /proc). */
+/** Pids whose command line contains `needle`. */
 export function processesMatching(needle: string): number[] {
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
+      const state = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.[0];
+      if (state === 'Z') continue; // reaped soon; not running
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
       if (cmdline.includes(needle)) found.push(Number(entry));
     } catch {

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds the Go interop peers (host + plugin) for one or all go-plugin versions
+# into interop/go/bin/<version>/{host,plugin}.
+#   usage: interop/go/build.sh [all|v1.0.1|v1.2.2|v1.8.0]
+# Needs Go and access to the module proxy; go.mod/go.sum are complete, so no
+# `go mod tidy` is ever needed here. Silent on success.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+versions=(v1.0.1 v1.2.2 v1.8.0)
+
+case "${1:-all}" in
+  all) selected=("${versions[@]}") ;;
+  v1.0.1 | v1.2.2 | v1.8.0) selected=("$1") ;;
+  *)
+    echo "usage: $0 [all|v1.0.1|v1.2.2|v1.8.0]" >&2
+    exit 2
+    ;;
+esac
+
+for v in "${selected[@]}"; do
+  out=$here/bin/$v
+  mkdir -p "$out"
+  for cmd in host plugin; do
+    # go reports module downloads on stderr; show its output only on failure.
+    if ! log=$(cd "$here/$v" && go build -trimpath -buildvcs=false -o "$out/$cmd" "./cmd/$cmd" 2>&1); then
+      printf '%s\n' "$log" >&2
+      exit 1
+    fi
+  done
+done

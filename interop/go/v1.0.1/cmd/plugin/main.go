@@ -1,0 +1,6 @@
+// Command plugin is the interop test plugin built against go-plugin v1.0.1.
+package main
+
+import "qplugin.dev/interop/shared/pluginapp"
+
+func main() { pluginapp.Main() }

@@ -1,0 +1,5 @@
+/**
+ * Helpers for testing plugins and hosts with real processes: is a pid alive,
+ * which processes are left, wait for a condition.
+ */
+export { isAlive, processesMatching, waitUntil } from './process.js';
