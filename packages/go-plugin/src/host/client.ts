@@ -324,9 +324,12 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
       this.disconnect();
       return this.exitInfo;
     }
-    const exitedInTime = await Promise.race([proc.exited.then(() => true), sleep(grace).then(() => false)]);
+    // Without a connection there was no Shutdown to wait for (a failed start): kill at once.
+    const asked = this.connection !== undefined;
+    const exitedInTime =
+      asked && (await Promise.race([proc.exited.then(() => true), sleep(grace).then(() => false)]));
     if (!exitedInTime) {
-      this.logger.warn('plugin failed to exit gracefully');
+      if (asked) this.logger.warn('plugin failed to exit gracefully');
       proc.signalGroup('SIGKILL');
     }
     const exit = await proc.exited;

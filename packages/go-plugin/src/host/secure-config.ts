@@ -17,7 +17,7 @@ export interface SecureConfig {
 }
 
 function expectedBytes(checksum: Uint8Array | string): Buffer {
-  if (typeof checksum !== 'string') return Buffer.from(checksum);
+  if (typeof checksum !== 'string' || checksum === '') return Buffer.from(checksum);
   if (!/^([0-9a-fA-F]{2})+$/.test(checksum)) {
     throw new GoPluginError('CHECKSUM_ERROR', 'error verifying checksum: checksum is not hex', {
       fix: 'Give secureConfig.checksum as hex digits or bytes.',

@@ -38,20 +38,41 @@ export interface ClientGuard {
   error(): Error;
 }
 
-/** One signal for the caller's and the guard's, and the error to report when it fires. */
+/** An UNAVAILABLE often arrives a moment before the process exit is noticed: wait this long for it. */
+const SETTLE_MS = 250;
+
+function abortedWithin(signal: AbortSignal, ms: number): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(false);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** One signal for the caller's and the guard's, and the error to report when a call fails. */
 function combine(
   options: CallOptions | undefined,
   guard: ClientGuard | undefined,
-): CallOptions & { failure(err: unknown): Error } {
+): CallOptions & { failure(err: unknown): Promise<Error> } {
   const signals = [options?.signal, guard?.signal].filter((s): s is AbortSignal => s !== undefined);
   const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
   return {
     ...options,
     signal,
-    failure: (err) => {
+    failure: async (err) => {
       if (guard?.signal.aborted) return guard.error();
       if (options?.signal?.aborted) return cancelledError(options.signal);
-      return toRpcError(err);
+      const rpc = toRpcError(err);
+      if (guard && rpc.code === Status.UNAVAILABLE && (await abortedWithin(guard.signal, SETTLE_MS)))
+        return guard.error();
+      return rpc;
     },
   };
 }
@@ -73,7 +94,7 @@ function linkSignal(signal: AbortSignal | undefined, call: { cancel(): void }): 
 async function* readAll<T>(
   stream: ClientReadableStream<T> | ClientDuplexStream<unknown, T>,
   detach: () => void,
-  failure: (err: unknown) => Error,
+  failure: (err: unknown) => Promise<Error>,
 ): AsyncGenerator<T> {
   let finished = false;
   try {
@@ -81,7 +102,7 @@ async function* readAll<T>(
     finished = true;
   } catch (err) {
     finished = true;
-    throw failure(err);
+    throw await failure(err);
   } finally {
     detach();
     // The consumer stopped early: tell the server.
@@ -93,7 +114,7 @@ function unary(conn: GrpcClient, m: DescMethod, guard: ClientGuard | undefined) 
   return (request: unknown, callOptions?: CallOptions): Promise<Message> => {
     const options = combine(callOptions, guard);
     const signal = options.signal;
-    if (signal?.aborted) return Promise.reject(options.failure(undefined));
+    if (signal?.aborted) return options.failure(undefined).then((e) => Promise.reject(e));
     return new Promise((resolve, reject) => {
       let detach = (): void => {};
       const call = conn.makeUnaryRequest(
@@ -105,7 +126,7 @@ function unary(conn: GrpcClient, m: DescMethod, guard: ClientGuard | undefined) 
         grpcOptions(options),
         (err: ServiceError | null, value?: Message) => {
           detach();
-          if (err) reject(options.failure(err));
+          if (err) void options.failure(err).then(reject);
           else resolve(value!);
         },
       );
@@ -137,7 +158,7 @@ function clientStreaming(conn: GrpcClient, m: DescMethod, guard: ClientGuard | u
   ): Promise<Message> =>
     new Promise((resolve, reject) => {
       const options = combine(callOptions, guard);
-      if (options.signal?.aborted) return reject(options.failure(undefined));
+      if (options.signal?.aborted) return void options.failure(undefined).then(reject);
       let detach = (): void => {};
       const call: ClientWritableStream<unknown> = conn.makeClientStreamRequest(
         methodPath(m),
@@ -147,7 +168,7 @@ function clientStreaming(conn: GrpcClient, m: DescMethod, guard: ClientGuard | u
         grpcOptions(options),
         (err: ServiceError | null, value?: Message) => {
           detach();
-          if (err) reject(options.failure(err));
+          if (err) void options.failure(err).then(reject);
           else resolve(value!);
         },
       );
