@@ -27,6 +27,9 @@ import type { CallOptions, Client } from '../protocol/rpc-types.js';
 import { mtlsChannelCredentials, mtlsChannelOptions, mtlsServerCredentials } from '../protocol/tls.js';
 import type { KeyPair } from '../protocol/tls.js';
 import { connect } from './connect.js';
+import { connectRaw } from './raw-connect.js';
+import { GrpcMux } from '../protocol/mux.js';
+import { YamuxSession } from '../protocol/yamux/index.js';
 import type { Connection } from './connect.js';
 import { launch } from './launch.js';
 import type { Launched } from './launch.js';
@@ -58,6 +61,7 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
   private killing: Promise<ExitInfo | undefined> | undefined;
   private launched: Launched | undefined;
   private connection: Connection | undefined;
+  private mux: GrpcMux | undefined;
   private tls: Tls | undefined;
   private address: { network: Network; address: string } | undefined;
   private version = 0;
@@ -117,19 +121,28 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
         pluginCertDer: handshake.certificate,
       };
     }
-    if (handshake.multiplex) {
+    let target = dialTarget(handshake.network, handshake.address);
+    try {
+      if (handshake.multiplex) {
+        const socket = await connectRaw(handshake.network, handshake.address);
+        this.mux = new GrpcMux({
+          session: new YamuxSession(socket, { client: true }),
+          serverCredentials: () => this.brokerTransport().serverCredentials(),
+          socketDir: launched.socketDir ?? tmpdir(),
+          logger: this.logger.named('mux'),
+        });
+        target = (await this.mux.mainTarget()).target;
+      }
+    } catch (err) {
       await this.kill();
-      throw new GoPluginError(
-        'INVALID_OPTIONS',
-        'gRPC broker multiplexing is not implemented by this host yet',
-        {
-          fix: 'Start the client without `multiplex`.',
-        },
-      );
+      throw new GoPluginError('CONNECT_FAILED', `error connecting to the plugin: ${(err as Error).message}`, {
+        fix: 'The plugin announced an address nothing accepts connections on.',
+        cause: err,
+      });
     }
     try {
       this.connection = await connect({
-        target: dialTarget(handshake.network, handshake.address),
+        target,
         ...this.credentials(),
         deadline: launched.deadline,
         logger: this.logger,
@@ -180,6 +193,7 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
       channelCredentials: () =>
         tls ? mtlsChannelCredentials(own!, tls.pluginCertDer) : ChannelCredentials.createInsecure(),
       channelOptions: mtlsChannelOptions,
+      mux: this.mux,
       listen: (server) =>
         bindGrpcServer(
           server,
@@ -203,6 +217,7 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     this.lifetime.abort();
     this.stopWatchingPid?.();
     this.connection?.close();
+    void this.mux?.close();
     if (this.launched) {
       if (this.launched.socketDir) rmSync(this.launched.socketDir, { recursive: true, force: true });
       // A plugin killed before it could clean up leaves its socket behind.

@@ -4,21 +4,26 @@
  * built-in services, handshake line, stdio capture; then serve until the host
  * calls GRPCController.Shutdown, sends SIGTERM, or goes away.
  */
+import { createServer } from 'node:net';
+import type { Server as NetServer } from 'node:net';
 import { Server } from '@grpc/grpc-js';
 import type { ServerCredentials } from '@grpc/grpc-js';
 import { ServerCredentials as Creds } from '@grpc/grpc-js';
 
 import { GRPCBroker } from '../protocol/broker.js';
-import type { BrokerTransport } from '../protocol/broker.js';
+import type { BrokerMux, BrokerTransport } from '../protocol/broker.js';
 import { generateCertificate, parseCertificate } from '../protocol/certificate.js';
 import type { CertificateCurve } from '../protocol/certificate.js';
-import { Env } from '../protocol/env.js';
+import { Env, SERVER_STOP_GRACE_MS } from '../protocol/env.js';
 import type { HandshakeConfig } from '../protocol/env.js';
 import { GoPluginError } from '../protocol/errors.js';
 import { formatHandshake } from '../protocol/handshake.js';
 import type { Network } from '../protocol/handshake.js';
 import type { LogLevel } from '../protocol/hclog.js';
-import { bindGrpcServer, listenerConfigFromEnv } from '../protocol/listener.js';
+import { bindGrpcServer, bindNetServer, listenerConfigFromEnv } from '../protocol/listener.js';
+import { goParseBool } from '../protocol/gostrconv.js';
+import { GrpcMux } from '../protocol/mux.js';
+import { YamuxSession } from '../protocol/yamux/index.js';
 import type { BoundListener } from '../protocol/listener.js';
 import { createHclogLogger } from '../protocol/logger.js';
 import type { Logger } from '../protocol/logger.js';
@@ -122,6 +127,47 @@ async function setUpSecurity(env: NodeJS.ProcessEnv, curve: CertificateCurve | u
  * connect. With the default `exitOnStop`, a cookie mismatch or a start-up
  * failure exits the process (status 1) after saying why on stderr.
  */
+/** PLUGIN_MULTIPLEX_GRPC as go-plugin reads it (strconv.ParseBool; anything else is off). */
+function muxRequested(value: string | undefined): boolean {
+  try {
+    return value !== undefined && value !== '' && goParseBool(value);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The broker's multiplexing hooks, usable before the host has connected (the
+ * yamux session only exists once it has).
+ */
+class MuxLink implements BrokerMux {
+  current: GrpcMux | undefined;
+  private readonly waiters: ((mux: GrpcMux) => void)[] = [];
+
+  connect(mux: GrpcMux): void {
+    this.current = mux;
+    for (const w of this.waiters.splice(0)) w(mux);
+  }
+
+  private ready(): Promise<GrpcMux> {
+    return this.current
+      ? Promise.resolve(this.current)
+      : new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  async expect(id: number, server: Server): Promise<{ close(): void }> {
+    return (await this.ready()).expect(id, server);
+  }
+
+  acceptKnock(id: number): string {
+    return this.current ? this.current.acceptKnock(id) : 'not connected';
+  }
+
+  async dialTarget(id: number, knock: () => Promise<void>): Promise<{ target: string; close(): void }> {
+    return (await this.ready()).dialTarget(id, knock);
+  }
+}
+
 export async function serve(options: ServeOptions): Promise<PluginServer> {
   const env = options.env ?? process.env;
   const exitOnStop = options.exitOnStop ?? true;
@@ -165,6 +211,8 @@ async function start(
 
   const listenerConfig = listenerConfigFromEnv(env, options.network);
   const security = await setUpSecurity(env, options.certificateCurve);
+  const multiplex = muxRequested(env[Env.multiplexGRPC]);
+  const muxLink = new MuxLink();
 
   const stopController = new AbortController();
   const transport: BrokerTransport = {
@@ -172,6 +220,7 @@ async function start(
     channelCredentials: security.channel,
     channelOptions: mtlsChannelOptions,
     listen: (server) => bindGrpcServer(server, listenerConfig, security.server),
+    mux: multiplex ? muxLink : undefined,
   };
   const broker = new GRPCBroker(transport, logger.named('broker'));
   const health = new HealthStatuses();
@@ -200,7 +249,29 @@ async function start(
     stopController.signal,
   );
 
-  const bound: BoundListener = await bindGrpcServer(server, listenerConfig, security.server);
+  let bound: BoundListener;
+  let netServer: NetServer | undefined;
+  if (multiplex) {
+    // One raw connection from the host carries a yamux session; gRPC runs per stream.
+    netServer = createServer((socket) => {
+      netServer?.close();
+      if (muxLink.current) {
+        socket.destroy();
+        return;
+      }
+      const mux = new GrpcMux({
+        session: new YamuxSession(socket, { client: false }),
+        serverCredentials: () => security.server,
+        socketDir: listenerConfig.socketDir,
+        logger: logger.named('mux'),
+      });
+      mux.serveMain(server);
+      muxLink.connect(mux);
+    });
+    bound = await bindNetServer(netServer, listenerConfig);
+  } else {
+    bound = await bindGrpcServer(server, listenerConfig, security.server);
+  }
   const removeSocket = (): void => bound.cleanup();
   process.on('exit', removeSocket);
   logger.debug('plugin address', { network: bound.network, address: bound.address });
@@ -210,6 +281,7 @@ async function start(
     network: bound.network,
     address: bound.address,
     certificate: security.certificateDer,
+    multiplex,
   });
   await writeRealStdout(line + '\n');
   stdio.install();
@@ -224,18 +296,22 @@ async function start(
     health.shutdown();
     stdio.end();
     await broker.close();
+    netServer?.close();
     // Long-lived calls (stdio, broker, health watch) end with OK before the server drains.
     stopController.abort();
+    // In-flight calls get a short grace (Go plugins stop at once); a host that
+    // keeps a connection open past it is cut off.
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => {
         server.forceShutdown();
         resolve();
-      }, 1000);
+      }, SERVER_STOP_GRACE_MS);
       server.tryShutdown(() => {
         clearTimeout(force);
         resolve();
       });
     });
+    await muxLink.current?.close();
     removeSocket();
     process.off('exit', removeSocket);
     stdio.uninstall();

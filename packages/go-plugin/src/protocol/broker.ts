@@ -14,7 +14,7 @@ import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { DescService } from '@bufbuild/protobuf';
 
 import type { ConnInfo, ConnInfoSchema } from './builtins.js';
-import { BROKER_WAIT_MS } from './env.js';
+import { BROKER_WAIT_MS, SERVER_STOP_GRACE_MS } from './env.js';
 import { GoPluginError } from './errors.js';
 import type { Network } from './handshake.js';
 import { splitTcpAddress } from './handshake.js';
@@ -174,7 +174,7 @@ export class GRPCBroker {
     const close = (): Promise<void> =>
       (stopped ??= new Promise<void>((resolve) => {
         this.closers.delete(close);
-        const timer = setTimeout(() => server.forceShutdown(), 1000);
+        const timer = setTimeout(() => server.forceShutdown(), SERVER_STOP_GRACE_MS);
         server.tryShutdown(() => {
           clearTimeout(timer);
           release();

@@ -34,6 +34,8 @@ export const DEFAULT_MIN_PORT = 10000;
 export const DEFAULT_MAX_PORT = 25000;
 export const DEFAULT_START_TIMEOUT_MS = 60_000;
 export const DEFAULT_KILL_GRACE_MS = 2_000;
+/** Grace for in-flight calls when a gRPC server stops (Go plugins stop at once). */
+export const SERVER_STOP_GRACE_MS = 250;
 /** How long a broker waits for connection info or a knock ack. */
 export const BROKER_WAIT_MS = 5_000;
 

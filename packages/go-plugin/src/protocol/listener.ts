@@ -8,6 +8,7 @@ import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
+import type { Server as NetServer } from 'node:net';
 import type { Server, ServerCredentials } from '@grpc/grpc-js';
 
 import { Env } from './env.js';
@@ -120,10 +121,31 @@ export interface BoundListener {
   cleanup(): void;
 }
 
-function bind(server: Server, target: string, creds: ServerCredentials): Promise<number> {
-  return new Promise((resolve, reject) =>
-    server.bindAsync(target, creds, (err, port) => (err ? reject(err) : resolve(port))),
-  );
+/** Binds one concrete address; resolves with the bound port (0 for unix sockets). */
+type Binder = (address: { path: string } | { host: string; port: number }) => Promise<number>;
+
+function grpcBinder(server: Server, creds: ServerCredentials): Binder {
+  return (address) => {
+    const target = 'path' in address ? `unix://${address.path}` : `${address.host}:${address.port}`;
+    return new Promise((resolve, reject) =>
+      server.bindAsync(target, creds, (err, port) => (err ? reject(err) : resolve(port))),
+    );
+  };
+}
+
+function netBinder(server: NetServer): Binder {
+  return (address) =>
+    new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      server.once('error', onError);
+      const done = (): void => {
+        server.off('error', onError);
+        const bound = server.address();
+        resolve(typeof bound === 'object' && bound ? bound.port : 0);
+      };
+      if ('path' in address) server.listen(address.path, done);
+      else server.listen(address.port, address.host, done);
+    });
 }
 
 function applyGroup(path: string, gid: number | undefined, mode: number): void {
@@ -131,11 +153,7 @@ function applyGroup(path: string, gid: number | undefined, mode: number): void {
   chmodSync(path, mode);
 }
 
-async function bindUnix(
-  server: Server,
-  config: ListenerConfig,
-  creds: ServerCredentials,
-): Promise<BoundListener> {
+async function bindUnix(bind: Binder, config: ListenerConfig): Promise<BoundListener> {
   const gid = config.socketGroup !== undefined ? lookupGid(config.socketGroup) : undefined;
   let privateDir: string | undefined;
   let dir = config.socketDir;
@@ -162,7 +180,7 @@ async function bindUnix(
       );
     }
     try {
-      await bind(server, `unix://${path}`, creds);
+      await bind({ path });
     } catch (err) {
       if (attempt < 100 && /EADDRINUSE/.test(String(err))) continue;
       cleanupDir();
@@ -196,14 +214,10 @@ async function bindUnix(
   }
 }
 
-async function bindTcp(
-  server: Server,
-  config: ListenerConfig,
-  creds: ServerCredentials,
-): Promise<BoundListener> {
+async function bindTcp(bind: Binder, config: ListenerConfig): Promise<BoundListener> {
   for (let port = config.minPort; port <= config.maxPort; port++) {
     try {
-      const bound = await bind(server, `127.0.0.1:${port}`, creds);
+      const bound = await bind({ host: '127.0.0.1', port });
       return { network: 'tcp', address: `127.0.0.1:${bound}`, cleanup: () => {} };
     } catch {
       // taken: try the next one, like go-plugin
@@ -215,11 +229,20 @@ async function bindTcp(
   });
 }
 
-/** Binds `server` per `config` and returns the address to advertise. */
+function bindWith(bind: Binder, config: ListenerConfig): Promise<BoundListener> {
+  return config.network === 'unix' ? bindUnix(bind, config) : bindTcp(bind, config);
+}
+
+/** Binds a gRPC server per `config` and returns the address to advertise. */
 export function bindGrpcServer(
   server: Server,
   config: ListenerConfig,
   creds: ServerCredentials,
 ): Promise<BoundListener> {
-  return config.network === 'unix' ? bindUnix(server, config, creds) : bindTcp(server, config, creds);
+  return bindWith(grpcBinder(server, creds), config);
+}
+
+/** Binds a plain socket server per `config` (multiplexing takes raw connections). */
+export function bindNetServer(server: NetServer, config: ListenerConfig): Promise<BoundListener> {
+  return bindWith(netBinder(server), config);
 }
