@@ -78,7 +78,7 @@ export const ErrorCodes = {
 
 export type ErrorCode = keyof typeof ErrorCodes;
 
-export interface GoPluginErrorOptions {
+export interface CodedErrorOptions {
   /** What the reader should do about it. */
   fix?: string;
   /** The values involved (field names, offending input, limits). */
@@ -86,13 +86,17 @@ export interface GoPluginErrorOptions {
   cause?: unknown;
 }
 
-export class GoPluginError extends Error {
-  override readonly name = 'GoPluginError';
-  readonly code: ErrorCode;
+/**
+ * Base of every error the project raises: a stable `code`, a message naming
+ * what failed, `fix` saying what to do, `details` with the values involved.
+ * Each layer has its own catalog of codes (this file for go-plugin).
+ */
+export class CodedError<C extends string = string> extends Error {
+  readonly code: C;
   readonly fix: string | undefined;
   readonly details: Readonly<Record<string, unknown>>;
 
-  constructor(code: ErrorCode, message: string, options: GoPluginErrorOptions = {}) {
+  constructor(code: C, message: string, options: CodedErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.fix = options.fix;
@@ -103,6 +107,10 @@ export class GoPluginError extends Error {
   describe(): string {
     return this.fix ? `${this.message}\nfix: ${this.fix}` : this.message;
   }
+}
+
+export class GoPluginError extends CodedError<ErrorCode> {
+  override readonly name = 'GoPluginError';
 }
 
 export function isGoPluginError(value: unknown, code?: ErrorCode): value is GoPluginError {

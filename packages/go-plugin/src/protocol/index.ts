@@ -1,6 +1,6 @@
 /** The go-plugin protocol pieces shared by hosts and plugins. */
-export { ErrorCodes, GoPluginError, isGoPluginError } from './errors.js';
-export type { ErrorCode, GoPluginErrorOptions } from './errors.js';
+export { CodedError, ErrorCodes, GoPluginError, isGoPluginError } from './errors.js';
+export type { CodedErrorOptions, ErrorCode } from './errors.js';
 export {
   Env,
   protocolEnvNames,

@@ -1,0 +1,74 @@
+/**
+ * The error catalog of the Quorum layer. Every failure is a {@link QuorumError}
+ * with a stable `code`. Where geth has a message for the same failure,
+ * `message` starts with geth's text; `fix` says what to do and `details`
+ * carries file, JSON path, value found and value expected.
+ */
+import { CodedError } from '@qplugin/go-plugin/protocol';
+import type { CodedErrorOptions } from '@qplugin/go-plugin/protocol';
+
+export const QuorumErrorCodes = {
+  // --- settings (packages/quorum/src/settings) ---
+  /** The --plugins value is not a file:// URI we can read. */
+  SETTINGS_URI: 'The settings location is not a readable file:// URI.',
+  /** The settings file cannot be read. */
+  SETTINGS_READ: 'The settings file cannot be read.',
+  /** The settings file is not valid JSON/TOML or has a wrong type somewhere. */
+  SETTINGS_PARSE: 'The settings file does not parse.',
+  /** A providers key names an interface Quorum does not have. */
+  SETTINGS_UNSUPPORTED_INTERFACE: 'A provider names an unsupported plugin interface.',
+  /** A plugin definition lacks name or version, or has a bad value. */
+  SETTINGS_DEFINITION: 'A plugin definition is invalid.',
+  /** `config` cannot be turned into bytes (bad type, missing file or env var). */
+  SETTINGS_CONFIG: "A plugin's config cannot be resolved.",
+  /** baseDir cannot be resolved or created. */
+  SETTINGS_BASE_DIR: 'The plugin base directory cannot be used.',
+  /** Verification flags that contradict each other (geth's rules). */
+  SETTINGS_FLAGS: 'Plugin verification flags conflict.',
+
+  // --- distribution (packages/quorum/src/distribution) ---
+  /** No distribution in baseDir and none could be downloaded. */
+  DIST_NOT_FOUND: 'The plugin distribution was not found.',
+  /** Downloading from Plugin Central failed (HTTP status, timeout, size, origin). */
+  DIST_DOWNLOAD: 'Downloading from Plugin Central failed.',
+  /** The central server's certificate does not match the pinned fingerprint. */
+  DIST_PINNING: 'Certificate pinning failed.',
+  /** A central URL template does not render or leaves the base origin. */
+  DIST_URL: 'A Plugin Central URL is invalid.',
+  /** Signature or public key missing/unreadable/not armored. */
+  VERIFY_MATERIAL: 'The signature or public key cannot be read.',
+  /** The signature does not verify over the checksum (nor checksum + newline). */
+  VERIFY_SIGNATURE: 'The plugin signature does not verify.',
+  /** The signing key is not one of the pinned fingerprints. */
+  VERIFY_KEY_NOT_TRUSTED: 'The plugin was signed by a key that is not trusted.',
+  /** The zip is malformed or an entry is unsafe (path escape, link, device, bomb). */
+  UNPACK_UNSAFE: 'The plugin archive contains an unsafe or malformed entry.',
+  /** plugin-meta.json missing, invalid, or inconsistent with the settings. */
+  META_INVALID: 'plugin-meta.json is invalid.',
+  /** The entrypoint is missing, not a regular file, or not executable. */
+  META_ENTRYPOINT: 'The plugin entrypoint is unusable.',
+
+  // --- manager and interfaces ---
+  /** A plugin failed to start, load or initialise. */
+  PLUGIN_START: 'A plugin failed to start.',
+  /** Init returned an error. */
+  PLUGIN_INIT: 'Plugin initialisation failed.',
+  /** Reload or call for an interface that is not configured. */
+  PLUGIN_NOT_FOUND: 'No such plugin provider.',
+  /** Stopping one or more plugins failed. */
+  PLUGIN_STOP: 'Stopping plugins failed.',
+} as const;
+
+export type QuorumErrorCode = keyof typeof QuorumErrorCodes;
+
+export class QuorumError extends CodedError<QuorumErrorCode> {
+  override readonly name = 'QuorumError';
+
+  constructor(code: QuorumErrorCode, message: string, options: CodedErrorOptions = {}) {
+    super(code, message, options);
+  }
+}
+
+export function isQuorumError(value: unknown, code?: QuorumErrorCode): value is QuorumError {
+  return value instanceof QuorumError && (code === undefined || value.code === code);
+}
