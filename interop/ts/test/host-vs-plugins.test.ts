@@ -4,6 +4,7 @@
  * with Quorum's handshake.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { PluginClient } from '@qplugin/go-plugin/host';
 import type { PluginClientOptions } from '@qplugin/go-plugin/host';
 import { createLogger, RpcError, Status, service } from '@qplugin/go-plugin/protocol';
 import type { LogLevel } from '@qplugin/go-plugin/protocol';
-import { isAlive, processesMatching, waitUntil } from '@qplugin/go-plugin/testing';
+import { expectNoProcesses, isAlive, waitUntil } from '@qplugin/go-plugin/testing';
 import { PluginGreeting, PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum';
 
 import { Callback, Interop } from '../src/generated/interop_pb.js';
@@ -22,6 +23,8 @@ import { HELLOWORLD_PLUGIN, INTEROP_PLUGIN } from '../src/support/paths.js';
 
 const skip = interopSkip();
 const scratch = mkdtempSync(join(tmpdir(), 'qp-host-it-'));
+/** Extra argv marking this file's plugin processes (test files run in parallel). */
+const TOKEN = `--qp-test=${randomUUID()}`;
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 interface Line {
@@ -38,7 +41,7 @@ function client(
   const logs: Line[] = [];
   const c = new PluginClient({
     command: argv[0]!,
-    args: argv.slice(1),
+    args: [...argv.slice(1), TOKEN],
     handshake: QUORUM_HANDSHAKE,
     env: { TMPDIR: dir },
     unixSocket: { dir },
@@ -73,7 +76,7 @@ async function killCleanly(
   assert.deepEqual(exit, { code: 0, signal: null }, 'exited by itself after Shutdown');
   assert.ok(!run.logs.some((l) => l.message === 'plugin failed to exit gracefully'));
   assert.ok(!isAlive(run.c.pid));
-  assert.deepEqual(processesMatching(argv[argv.length - 1]!), []);
+  await expectNoProcesses(TOKEN);
   assert.deepEqual(readdirSync(run.dir), [], 'no socket or directory left');
 }
 

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,16 +18,22 @@ import type { GoPluginVersion } from '../src/support/go.js';
 import { runGoHost, step } from '../src/support/gohost.js';
 import type { HostOptions, HostRun } from '../src/support/gohost.js';
 import { HELLOWORLD_PLUGIN, INTEROP_PLUGIN, nodePlugin } from '../src/support/paths.js';
-import { isAlive, processesMatching } from '@qplugin/go-plugin/testing';
+import { expectNoProcesses, isAlive } from '@qplugin/go-plugin/testing';
 
 const skip = interopSkip();
 const scratch = mkdtempSync(join(tmpdir(), 'qp-it-'));
+/** Extra argv marking this file's plugin processes (test files run in parallel). */
+const TOKEN = `--qp-test=${randomUUID()}`;
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** Runs a host with the plugin's sockets in a private TMPDIR, then checks nothing is left behind. */
 async function run(version: GoPluginVersion, options: Omit<HostOptions, 'env'>): Promise<HostRun> {
   const tmp = mkdtempSync(join(scratch, 'run-'));
-  const result = await runGoHost(goPeer(version).host, { ...options, env: { ...process.env, TMPDIR: tmp } });
+  const result = await runGoHost(goPeer(version).host, {
+    ...options,
+    plugin: [...options.plugin, TOKEN],
+    env: { ...process.env, TMPDIR: tmp },
+  });
   const kill = step(result, 'kill');
   assert.equal(kill.ok, true, result.log);
   assert.equal(kill.exited, true, 'the host saw the plugin exit');
@@ -37,11 +44,7 @@ async function run(version: GoPluginVersion, options: Omit<HostOptions, 'env'>):
     'Kill must be graceful (no forced kill)',
   );
   assert.deepEqual(readdirSync(tmp), [], 'the plugin removed its socket and directory');
-  assert.deepEqual(
-    processesMatching(options.plugin[options.plugin.length - 1]!),
-    [],
-    'no plugin process remains',
-  );
+  await expectNoProcesses(TOKEN);
   return result;
 }
 

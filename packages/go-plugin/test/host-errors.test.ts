@@ -15,7 +15,7 @@ import { generateCertificate } from '../src/protocol/certificate.js';
 import { GoPluginError } from '../src/protocol/errors.js';
 import type { ErrorCode } from '../src/protocol/errors.js';
 import { UNRECOGNIZED_DIAGNOSIS } from '../src/protocol/handshake.js';
-import { isAlive, processesMatching } from '../src/testing/process.js';
+import { expectNoProcesses, isAlive } from '../src/testing/process.js';
 import { Scratch } from './support/scratch.js';
 
 const scratch = new Scratch('qp-hosterr-');
@@ -45,7 +45,7 @@ async function startFails(
   else assert.match(err.message, message);
   assert.ok(err.fix, 'the error says what to do');
   if (client.pid) assert.ok(!isAlive(client.pid), 'the plugin process was killed');
-  assert.deepEqual(processesMatching(options.command), [], 'no process of the plugin remains');
+  await expectNoProcesses(options.args?.[1] ?? options.command);
   assert.deepEqual(scratch.list(socketDir), [], 'no socket directory remains');
   assert.equal(client.hasExited, true);
   return err;
@@ -141,7 +141,11 @@ describe('PluginClient start-up failures (go-plugin v1.8.0 texts)', () => {
   });
   it('cookie mismatch: the plugin explains and exits 1, the host reports it with the stderr tail', async () => {
     const err = await startFails(
-      { command: process.execPath, args: [MINIMAL], handshake: { ...handshake, magicCookieValue: 'wrong' } },
+      {
+        command: process.execPath,
+        args: [MINIMAL, scratch.dir],
+        handshake: { ...handshake, magicCookieValue: 'wrong' },
+      },
       'PROCESS_EXITED',
       /^plugin exited before we could connect\nexit status 1; last stderr lines:\nThis binary is a plugin\. These are not meant to be executed directly\./,
     );

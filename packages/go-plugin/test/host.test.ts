@@ -3,6 +3,7 @@
  * managed clients, reattach, TCP, version negotiation, dead plugins.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -16,10 +17,12 @@ import { GoPluginError } from '../src/protocol/errors.js';
 import type { LogLevel } from '../src/protocol/hclog.js';
 import { createLogger } from '../src/protocol/logger.js';
 import { RpcError, Status } from '../src/protocol/rpc-error.js';
-import { isAlive, processesMatching, waitUntil } from '../src/testing/process.js';
+import { expectNoProcesses, isAlive, waitUntil } from '../src/testing/process.js';
 import { Scratch } from './support/scratch.js';
 
 const scratch = new Scratch('qp-host-');
+/** Extra argv marking this file's plugin processes (test files run in parallel). */
+const TOKEN = `--qp-test=${randomUUID()}`;
 const MINIMAL = fileURLToPath(new URL('./fixtures/minimal-plugin.js', import.meta.url));
 const handshake = { protocolVersion: 1, magicCookieKey: 'FIXTURE_COOKIE', magicCookieValue: 'fixture' };
 
@@ -49,7 +52,7 @@ function sink(): { chunks: Buffer[]; text(): string; write(c: Uint8Array): void 
 function minimal(env: Record<string, string> = {}, extra: Partial<PluginClientOptions> = {}): PluginClient {
   return new PluginClient({
     command: process.execPath,
-    args: [MINIMAL],
+    args: [MINIMAL, TOKEN],
     env,
     handshake,
     unixSocket: { dir: scratch.dir },
@@ -59,7 +62,7 @@ function minimal(env: Record<string, string> = {}, extra: Partial<PluginClientOp
 
 async function noLeftovers(client: PluginClient): Promise<void> {
   assert.ok(!isAlive(client.pid), `pid ${client.pid} still alive`);
-  assert.deepEqual(processesMatching(MINIMAL), []);
+  await expectNoProcesses(TOKEN);
   assert.deepEqual(
     scratch.list(scratch.dir).filter((n) => n.startsWith('plugin-dir')),
     [],

@@ -2,4 +2,4 @@
  * Helpers for testing plugins and hosts with real processes: is a pid alive,
  * which processes are left, wait for a condition.
  */
-export { isAlive, processesMatching, waitUntil } from './process.js';
+export { expectNoProcesses, isAlive, processesMatching, waitUntil } from './process.js';

@@ -34,3 +34,19 @@ export async function waitUntil(check: () => boolean, timeoutMs: number, what: s
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** Waits (briefly) until no process matches `needle`; throws naming those that remain. */
+export async function expectNoProcesses(needle: string, timeoutMs = 3000): Promise<void> {
+  try {
+    await waitUntil(() => processesMatching(needle).length === 0, timeoutMs, `no process matching ${needle}`);
+  } catch {
+    const left = processesMatching(needle).map((pid) => {
+      try {
+        return `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`;
+      } catch {
+        return String(pid);
+      }
+    });
+    if (left.length > 0) throw new Error(`processes left behind:\n${left.join('\n')}`);
+  }
+}
