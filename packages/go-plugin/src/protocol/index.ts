@@ -69,3 +69,4 @@ export type {
 } from './broker.js';
 export { listenerConfigFromEnv, bindGrpcServer, lookupGid } from './listener.js';
 export type { ListenerConfig, BoundListener } from './listener.js';
+export * from './yamux/index.js';

@@ -1,5 +1,6 @@
 /** Encoding and describing the 12-byte yamux frame header. */
 import { Flag, FrameType, HEADER_SIZE, PROTOCOL_VERSION } from './constants.js';
+import { protocolError } from './failures.js';
 
 export interface FrameHeader {
   version: number;
@@ -8,6 +9,34 @@ export interface FrameHeader {
   streamId: number;
   /** Payload size (Data), window delta (WindowUpdate), ping id (Ping) or go-away code (GoAway). */
   length: number;
+}
+
+/**
+ * Rejects (YAMUX_PROTOCOL) what no frame may be: an unknown version or type,
+ * or a Data frame larger than the largest window we ever grant, checked
+ * before its payload is buffered.
+ */
+export function validateHeader(header: FrameHeader, maxDataLength: number): void {
+  if (header.version !== PROTOCOL_VERSION) {
+    throw protocolError(
+      `yamux ${describeFrame(header)} has protocol version ${header.version}; only ${PROTOCOL_VERSION} exists`,
+      { ...header },
+    );
+  }
+  if (header.type > FrameType.GoAway) {
+    throw protocolError(`yamux frame has unknown type ${header.type}: ${describeFrame(header)}`, {
+      ...header,
+    });
+  }
+  if (header.type === FrameType.Data && header.length > maxDataLength) {
+    throw protocolError(
+      `yamux ${describeFrame(header)} is larger than any stream window (${maxDataLength} bytes)`,
+      {
+        ...header,
+        maxDataLength,
+      },
+    );
+  }
 }
 
 export function encodeHeader(type: FrameType, flags: number, streamId: number, length: number): Buffer {

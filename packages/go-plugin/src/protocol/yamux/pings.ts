@@ -25,8 +25,11 @@ export class PingTracker {
     private readonly timeoutMs: number,
   ) {}
 
-  /** Resolves with the round-trip time in milliseconds. */
-  ping(): Promise<number> {
+  /**
+   * Resolves with the round-trip time in milliseconds. `background` pings
+   * (keepalive) do not hold the process open while they wait.
+   */
+  ping(background = false): Promise<number> {
     const id = this.nextId;
     this.nextId = id === MAX_UINT32 ? 0 : id + 1;
     return new Promise<number>((resolve, reject) => {
@@ -39,7 +42,7 @@ export class PingTracker {
           }),
         );
       }, this.timeoutMs);
-      timer.unref();
+      if (background) timer.unref();
       this.pending.set(id, { started: performance.now(), timer, resolve, reject });
       this.send(Flag.SYN, id);
     });

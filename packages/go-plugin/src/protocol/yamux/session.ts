@@ -18,23 +18,21 @@ import type { Duplex } from 'node:stream';
 import { isGoPluginError } from '../errors.js';
 import { resolveConfig } from './config.js';
 import type { YamuxConfig, YamuxSessionOptions } from './config.js';
-import { Flag, FrameType, GoAwayCode, MAX_UINT32, PROTOCOL_VERSION } from './constants.js';
+import { Flag, FrameType, GoAwayCode, MAX_UINT32 } from './constants.js';
+import { AcceptQueue } from './accept-queue.js';
 import { FrameDecoder } from './decoder.js';
-import { describeFrame, encodeHeader } from './frame.js';
+import { describeFrame, validateHeader } from './frame.js';
 import type { FrameHeader } from './frame.js';
 import { closedError, protocolError, timeoutError } from './failures.js';
+import { OpenGate } from './open-gate.js';
 import { PingTracker } from './pings.js';
 import { YamuxStream } from './stream.js';
 import type { StreamHost } from './stream.js';
+import { FrameWriter } from './writer.js';
 
 export interface YamuxSessionEvents {
   /** The session is over and its transport closed; the argument is what ended it, if it failed. */
   close: [error: Error | undefined];
-}
-
-interface AcceptWaiter {
-  resolve(stream: YamuxStream): void;
-  reject(error: Error): void;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -48,16 +46,12 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> {
   private readonly config: YamuxConfig;
   private readonly socket: Duplex;
   private readonly decoder: FrameDecoder;
+  private readonly writer: FrameWriter;
   private readonly pings: PingTracker;
+  private readonly acceptQueue: AcceptQueue;
+  private readonly openGate: OpenGate;
   private readonly host: StreamHost;
   private readonly streams = new Map<number, YamuxStream>();
-  private readonly backlog: YamuxStream[] = [];
-  private readonly acceptWaiters: AcceptWaiter[] = [];
-  /** Our streams whose SYN is out but not yet ACKed, with their open timers. */
-  private readonly inflight = new Map<number, NodeJS.Timeout | undefined>();
-  /** Our streams waiting for an in-flight slot before sending their SYN. */
-  private readonly pendingOpens: YamuxStream[] = [];
-  private drainWaiters: Array<() => void> = [];
   private nextStreamId: number;
   private highestRemoteId = 0;
   private localGoAway = false;
@@ -66,7 +60,6 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> {
   private finished = false;
   private failure: Error | undefined;
   private keepAliveTimer: NodeJS.Timeout | undefined;
-  private writeTimer: NodeJS.Timeout | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
   private resolveClosed: (error: Error | undefined) => void = () => undefined;
 
@@ -80,26 +73,29 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> {
       this.resolveClosed = resolve;
     });
     this.decoder = new FrameDecoder({
-      checkHeader: (header) => this.checkHeader(header),
+      checkHeader: (header) => validateHeader(header, this.config.maxStreamWindowSize),
       onFrame: (header, payload) => this.handleFrame(header, payload),
     });
+    const fail = (error: Error) => this.destroy(error);
+    this.writer = new FrameWriter(socket, this.config.connectionWriteTimeout, fail);
     this.pings = new PingTracker(
-      (flags, id) => this.sendFrame(FrameType.Ping, flags, 0, id),
+      (flags, id) => this.writer.send(FrameType.Ping, flags, 0, id),
       this.config.connectionWriteTimeout,
     );
+    this.acceptQueue = new AcceptQueue(this.config.acceptBacklog);
+    this.openGate = new OpenGate(this.config.acceptBacklog, this.config.streamOpenTimeout, fail);
     this.host = {
       maxWindow: this.config.maxStreamWindowSize,
       streamCloseTimeout: this.config.streamCloseTimeout,
-      sendFrame: (type, flags, id, length, payload) => this.sendFrame(type, flags, id, length, payload),
-      afterDrain: (callback) => this.afterDrain(callback),
-      established: (stream) => this.established(stream),
+      sendFrame: (type, flags, id, length, payload) => this.writer.send(type, flags, id, length, payload),
+      afterDrain: (callback) => this.writer.afterDrain(callback),
+      established: (stream) => this.openGate.settle(stream),
       released: (stream) => this.released(stream),
     };
     socket.on('data', this.onSocketData);
     socket.on('end', this.onSocketEnd);
     socket.on('error', this.onSocketError);
     socket.on('close', this.onSocketClose);
-    socket.on('drain', this.onSocketDrain);
     if (socket.destroyed) {
       process.nextTick(this.onSocketClose);
       return;
@@ -132,20 +128,16 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> {
     this.nextStreamId += 2;
     const stream = new YamuxStream(this.host, id, true);
     this.streams.set(id, stream);
-    if (this.inflight.size < this.config.acceptBacklog) this.sendSyn(stream);
-    else this.pendingOpens.push(stream);
+    this.openGate.open(stream);
     return stream;
   }
 
   /** The next stream the peer opened; rejects with YAMUX_CLOSED once the session is over. */
   accept(): Promise<YamuxStream> {
-    const stream = this.backlog.shift();
-    if (stream !== undefined) {
-      stream.sendOpen(Flag.ACK);
-      return Promise.resolve(stream);
-    }
+    const stream = this.acceptQueue.take();
+    if (stream !== undefined) return Promise.resolve(stream);
     if (this.ended) return Promise.reject(this.sessionClosedError('cannot accept a stream'));
-    return new Promise((resolve, reject) => this.acceptWaiters.push({ resolve, reject }));
+    return this.acceptQueue.wait();
   }
 
   /** Round-trip time to the peer in ms; rejects with YAMUX_TIMEOUT after connectionWriteTimeout. */
@@ -158,7 +150,7 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> {
   goAway(): void {
     if (this.ended || this.localGoAway) return;
     this.localGoAway = true;
-    this.sendFrame(FrameType.GoAway, 0, 0, GoAwayCode.Normal);
+    this.writer.send(FrameType.GoAway, 0, 0, GoAwayCode.Normal);
   }
 
   /**
@@ -206,35 +198,18 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> {
     }
   };
 
-  private readonly onSocketError = (error: Error): void => {
-    this.terminate(closedError(`yamux connection failed: ${error.message}`, {}, error));
+  private readonly onSocketError = (error: NodeJS.ErrnoException): void => {
+    // A peer hanging up (EPIPE/ECONNRESET can beat its GoAway and EOF to us)
+    // ends the session cleanly unless it announced nothing and cut streams off.
+    const hangUp = error.code === 'EPIPE' || error.code === 'ECONNRESET';
+    const clean = this.remoteGoAway || (hangUp && this.streams.size === 0);
+    this.terminate(clean ? undefined : closedError(`yamux connection failed: ${error.message}`, {}, error));
   };
 
   private readonly onSocketClose = (): void => {
     this.terminate(undefined);
     this.finish();
   };
-
-  private checkHeader(header: FrameHeader): void {
-    if (header.version !== PROTOCOL_VERSION) {
-      throw protocolError(
-        `yamux ${describeFrame(header)} has protocol version ${header.version}; only ${PROTOCOL_VERSION} exists`,
-        { ...header },
-      );
-    }
-    if (header.type > FrameType.GoAway) {
-      throw protocolError(`yamux frame has unknown type ${header.type}: ${describeFrame(header)}`, {
-        ...header,
-      });
-    }
-    // No stream ever grants more than maxStreamWindowSize, so this cannot fit anywhere.
-    if (header.type === FrameType.Data && header.length > this.config.maxStreamWindowSize) {
-      throw protocolError(
-        `yamux ${describeFrame(header)} is larger than any stream window (${this.config.maxStreamWindowSize} bytes)`,
-        { ...header, maxStreamWindowSize: this.config.maxStreamWindowSize },
-      );
-    }
-  }
 
   private handleFrame(header: FrameHeader, payload: Buffer | undefined): void {
     switch (header.type) {
@@ -252,12 +227,9 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> {
   private handleStreamFrame(header: FrameHeader, payload: Buffer): void {
     const id = header.streamId;
     if (id === 0) {
-      throw protocolError(
-        `yamux ${describeFrame(header)} uses stream id 0, which is reserved for the session`,
-        {
-          ...header,
-        },
-      );
+      throw protocolError(`yamux ${describeFrame(header)} uses stream id 0, reserved for the session`, {
+        ...header,
+      });
     }
     let stream = this.streams.get(id);
     if ((header.flags & Flag.SYN) !== 0) {
@@ -268,16 +240,17 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> {
           { ...header },
         );
       }
-      if (id <= this.highestRemoteId) {
+      // Go opens streams from concurrent goroutines, so SYNs may arrive out of
+      // id order; only a stream that is still open counts as a duplicate.
+      if (stream !== undefined) {
         throw protocolError(
-          `yamux peer opened stream ${id} again or out of order (${describeFrame(header)})`,
+          `yamux peer opened stream ${id} again while it is open (${describeFrame(header)})`,
           {
             ...header,
-            highestRemoteId: this.highestRemoteId,
           },
         );
       }
-      this.highestRemoteId = id;
+      this.highestRemoteId = Math.max(this.highestRemoteId, id);
       stream = this.incoming(id);
       if (stream === undefined) return; // reset: backlog full or going away
     } else if (stream === undefined) {
@@ -294,7 +267,7 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> {
   private handleGoAway(code: number): void {
     if (code === GoAwayCode.Normal) {
       this.remoteGoAway = true;
-      for (const stream of [...this.pendingOpens]) {
+      for (const stream of [...this.openGate.pending]) {
         stream.fail(
           closedError(`yamux peer sent GoAway before stream ${stream.id} was opened`, {
             streamId: stream.id,
@@ -316,19 +289,13 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> {
   }
 
   private incoming(id: number): YamuxStream | undefined {
-    if (this.localGoAway || this.backlog.length >= this.config.acceptBacklog) {
-      this.sendFrame(FrameType.WindowUpdate, Flag.RST, id, 0);
+    if (this.localGoAway || !this.acceptQueue.hasRoom) {
+      this.writer.send(FrameType.WindowUpdate, Flag.RST, id, 0);
       return undefined;
     }
     const stream = new YamuxStream(this.host, id, false);
     this.streams.set(id, stream);
-    const waiter = this.acceptWaiters.shift();
-    if (waiter === undefined) {
-      this.backlog.push(stream);
-    } else {
-      stream.sendOpen(Flag.ACK);
-      waiter.resolve(stream);
-    }
+    this.acceptQueue.offer(stream);
     return stream;
   }
 
@@ -336,95 +303,15 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> {
     return id % 2 === (this.client ? 1 : 0);
   }
 
+  /** Whether frames for `id` may legitimately still arrive: it was opened, though maybe closed since. */
   private wasOpened(id: number): boolean {
     return this.isLocalId(id) ? id < this.nextStreamId : id <= this.highestRemoteId;
   }
 
-  // ---- streams ---------------------------------------------------------------
-
-  private sendSyn(stream: YamuxStream): void {
-    let timer: NodeJS.Timeout | undefined;
-    const ms = this.config.streamOpenTimeout;
-    if (ms > 0) {
-      // Like Go: a peer that never ACKs is considered dead.
-      timer = setTimeout(() => {
-        this.destroy(
-          timeoutError(`yamux stream ${stream.id} was not acknowledged by the peer within ${ms} ms`, {
-            streamId: stream.id,
-            timeoutMs: ms,
-          }),
-        );
-      }, ms);
-      timer.unref();
-    }
-    this.inflight.set(stream.id, timer);
-    stream.sendOpen(Flag.SYN);
-  }
-
-  private established(stream: YamuxStream): void {
-    this.settleInflight(stream.id);
-  }
-
   private released(stream: YamuxStream): void {
     if (this.streams.get(stream.id) === stream) this.streams.delete(stream.id);
-    removeItem(this.backlog, stream);
-    removeItem(this.pendingOpens, stream);
-    this.settleInflight(stream.id);
-  }
-
-  private settleInflight(id: number): void {
-    if (!this.inflight.has(id)) return;
-    clearTimeout(this.inflight.get(id));
-    this.inflight.delete(id);
-    while (!this.ended && this.pendingOpens.length > 0 && this.inflight.size < this.config.acceptBacklog) {
-      this.sendSyn(this.pendingOpens.shift() as YamuxStream);
-    }
-  }
-
-  // ---- sending ---------------------------------------------------------------
-
-  private sendFrame(type: FrameType, flags: number, id: number, length: number, payload?: Buffer): void {
-    const socket = this.socket;
-    if (this.ended || socket.destroyed || socket.writableEnded) return;
-    const header = encodeHeader(type, flags, id, length);
-    let ok: boolean;
-    if (payload !== undefined && payload.length > 0) {
-      socket.cork();
-      socket.write(header);
-      ok = socket.write(payload, this.onWritten);
-      socket.uncork();
-    } else {
-      ok = socket.write(header, this.onWritten);
-    }
-    if (!ok && this.writeTimer === undefined) {
-      const ms = this.config.connectionWriteTimeout;
-      this.writeTimer = setTimeout(() => {
-        this.destroy(
-          timeoutError(`yamux connection write timed out: the transport took no data for ${ms} ms`, {
-            timeoutMs: ms,
-          }),
-        );
-      }, ms);
-      this.writeTimer.unref();
-    }
-  }
-
-  /** Each completed write is progress: the write timeout only fires on a stalled transport. */
-  private readonly onWritten = (): void => {
-    this.writeTimer?.refresh();
-  };
-
-  private readonly onSocketDrain = (): void => {
-    clearTimeout(this.writeTimer);
-    this.writeTimer = undefined;
-    const waiters = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const waiter of waiters) waiter();
-  };
-
-  private afterDrain(callback: () => void): void {
-    if (this.ended || !this.socket.writableNeedDrain) callback();
-    else this.drainWaiters.push(callback);
+    this.acceptQueue.remove(stream);
+    this.openGate.settle(stream);
   }
 
   // ---- keepalive and shutdown ------------------------------------------------
@@ -433,7 +320,8 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> {
     if (!this.config.enableKeepAlive || this.ended) return;
     // Unref'd: an idle session alone must not keep the process alive.
     this.keepAliveTimer = setTimeout(() => {
-      this.ping().then(
+      if (this.ended) return;
+      this.pings.ping(true).then(
         () => this.scheduleKeepAlive(),
         (error: unknown) => {
           if (this.ended) return;
@@ -452,20 +340,20 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> {
 
   private terminate(error: Error | undefined, goAwayCode?: number): void {
     if (this.ended) return;
-    if (goAwayCode !== undefined) this.sendFrame(FrameType.GoAway, 0, 0, goAwayCode);
+    if (goAwayCode !== undefined) this.writer.send(FrameType.GoAway, 0, 0, goAwayCode);
     this.ended = true;
     this.failure = error;
     this.decoder.stop();
+    this.writer.stop();
     clearTimeout(this.keepAliveTimer);
-    clearTimeout(this.writeTimer);
-    for (const timer of this.inflight.values()) clearTimeout(timer);
-    this.inflight.clear();
 
     const closed = this.sessionClosedError('ended');
     this.pings.failAll(closed);
-    for (const waiter of this.acceptWaiters.splice(0)) waiter.reject(closed);
+    this.acceptQueue.close(closed);
     const suffix = error === undefined ? '' : `: ${error.message}`;
-    for (const stream of [...this.streams.values(), ...this.pendingOpens]) {
+    // Streams waiting for a SYN slot are in `streams` too.
+    this.openGate.stop();
+    for (const stream of [...this.streams.values()]) {
       stream.fail(
         closedError(
           `yamux session ended while stream ${stream.id} was open${suffix}`,
@@ -475,9 +363,6 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> {
       );
     }
     this.streams.clear();
-    this.backlog.length = 0;
-    this.pendingOpens.length = 0;
-    this.onSocketDrain();
 
     // Our EOF makes a well-behaved peer close its side too; force it if it does not.
     if (!this.socket.destroyed) {
@@ -494,9 +379,4 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> {
     this.emit('close', this.failure);
     this.resolveClosed(this.failure);
   }
-}
-
-function removeItem<T>(list: T[], item: T): void {
-  const index = list.indexOf(item);
-  if (index >= 0) list.splice(index, 1);
 }

@@ -69,6 +69,8 @@ export class YamuxStream extends Duplex {
   private finished = false;
   private pendingWrite: PendingWrite | undefined;
   private drainCallback: Callback | undefined;
+  /** Size of the write whose completion waits for the transport to drain. */
+  private drainBytes = 0;
   private finalCallback: Callback | undefined;
   private closeTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -224,6 +226,17 @@ export class YamuxStream extends Duplex {
     const aborted =
       error ??
       closedError(`yamux stream ${this.id} was destroyed before the write completed`, { streamId: this.id });
+    // Like closing a TCP socket (with or without an error): if nothing is lost
+    // either way (the peer has finished and we read it all, and all our writes
+    // went out) the peer just sees our FIN; otherwise it gets a RST so it
+    // cannot mistake a cut-off stream for a complete one.
+    const graceful =
+      this.remoteFin &&
+      this.queue.length === 0 &&
+      this.readableLength === 0 &&
+      this.pendingWrite === undefined &&
+      this.writableLength <= this.drainBytes &&
+      this.finalCallback === undefined;
     const pending = this.pendingWrite?.callback ?? this.drainCallback;
     this.pendingWrite = undefined;
     this.drainCallback = undefined;
@@ -231,8 +244,10 @@ export class YamuxStream extends Duplex {
     const final = this.finalCallback;
     this.finalCallback = undefined;
     final?.(aborted);
-    // Abandoning a stream that is not closed both ways tells the peer with a RST.
-    if (this.opened && !this.finished) this.host.sendFrame(FrameType.WindowUpdate, Flag.RST, this.id, 0);
+    if (this.opened && !this.finished) {
+      const flag = graceful ? Flag.FIN : Flag.RST;
+      this.host.sendFrame(FrameType.WindowUpdate, flag, this.id, 0);
+    }
     this.release();
     callback(error);
   }
@@ -319,9 +334,11 @@ export class YamuxStream extends Duplex {
     this.touch();
     // Completing only once the transport drains keeps the session's socket buffer bounded too.
     this.drainCallback = pending.callback;
+    this.drainBytes = chunk.length;
     this.host.afterDrain(() => {
       const callback = this.drainCallback;
       this.drainCallback = undefined;
+      this.drainBytes = 0;
       callback?.();
     });
   }
