@@ -68,10 +68,7 @@ async function helloWorld(c: PluginClient): Promise<void> {
 }
 
 /** Kill must be graceful and leave no process, socket or directory. */
-async function killCleanly(
-  run: { c: PluginClient; logs: Line[]; dir: string },
-  argv: string[],
-): Promise<void> {
+async function killCleanly(run: { c: PluginClient; logs: Line[]; dir: string }): Promise<void> {
   const exit = await run.c.kill();
   assert.deepEqual(exit, { code: 0, signal: null }, 'exited by itself after Shutdown');
   assert.ok(!run.logs.some((l) => l.message === 'plugin failed to exit gracefully'));
@@ -100,7 +97,7 @@ for (const version of GO_PLUGIN_VERSIONS) {
             'stdio warning',
           );
         }
-        await killCleanly(run, argv);
+        await killCleanly(run);
       });
     }
   });
@@ -131,7 +128,7 @@ async function interopFeatures(argv: string[], multiplex: boolean): Promise<void
   const conn = await run.c.broker.dial(brokerId);
   assert.equal((await conn.client(Callback).echo({ text: 'knock' })).text, 'plugin echo: knock');
   conn.close();
-  await killCleanly(run, argv);
+  await killCleanly(run);
 }
 
 describe('TS host broker and stdio with a go-plugin v1.8.0 Go plugin', { skip }, () => {
@@ -147,7 +144,7 @@ describe('TS host with TS plugins', () => {
     const run = client(argv);
     await run.c.start();
     await helloWorld(run.c);
-    await killCleanly(run, argv);
+    await killCleanly(run);
   });
   for (const multiplex of [false, true]) {
     it(`interop plugin: callbacks both ways and stdout (${multiplex ? 'multiplexed' : 'socket per brokered server'})`, () =>

@@ -8,7 +8,8 @@ export const INTERFACE_NAMES = ['helloworld', 'security', 'account', 'qlighttoke
 export type InterfaceName = (typeof INTERFACE_NAMES)[number];
 
 /** JSON value of `config` as written in the settings (resolved to bytes at each start). */
-export type RawConfig = string | number | boolean | null | readonly unknown[] | { readonly [key: string]: unknown };
+export type RawConfig =
+  string | number | boolean | null | readonly unknown[] | { readonly [key: string]: unknown };
 
 export interface PluginDefinition {
   /** Distribution name, e.g. `quorum-plugin-hello-world`. */
