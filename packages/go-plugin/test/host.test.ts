@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -190,6 +192,35 @@ describe('PluginClient with a TS plugin', () => {
     assert.equal(statSync(socket).mode & 0o777, 0o660);
     assert.equal(statSync(socket).gid, Number(gid));
     await c.kill();
+  });
+});
+
+describe('no orphans', () => {
+  const HOST = fileURLToPath(new URL('./fixtures/host-script.js', import.meta.url));
+
+  function runHost(mode: string, managed: string): Promise<{ host: ChildProcess; pluginPid: number }> {
+    const host = spawn(process.execPath, [HOST, mode, managed, TOKEN], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    return new Promise((resolve, reject) => {
+      host.stdout!.once('data', (d: Buffer) => resolve({ host, pluginPid: Number(d.toString().trim()) }));
+      host.once('error', reject);
+    });
+  }
+
+  it('a managed plugin is killed when its host process exits', async () => {
+    // The plugin's own watchdog is off here, so only the host's exit hook can stop it.
+    const { host, pluginPid } = await runHost('exit', 'managed');
+    await new Promise((resolve) => host.once('exit', resolve));
+    await waitUntil(() => !isAlive(pluginPid), 2000, 'the managed plugin to be killed');
+    await expectNoProcesses(TOKEN);
+  });
+
+  it('a plugin stops by itself when its host is killed (parent watchdog)', async () => {
+    const { host, pluginPid } = await runHost('wait', 'unmanaged');
+    host.kill('SIGKILL');
+    await waitUntil(() => !isAlive(pluginPid), 10_000, 'the orphaned plugin to stop');
+    await expectNoProcesses(TOKEN);
   });
 });
 
