@@ -7,17 +7,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+# GEN_OUT_ROOT: write the output under another tree (the freshness test compares it with ours).
+out=${GEN_OUT_ROOT:-$root}
 bin=$root/node_modules/.bin
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 gen_ts() { # <proto dir> <out dir>
-  rm -rf "$2"
+  rm -rf "${out:?}/$2"
   cat >"$tmp/buf.gen.yaml" <<YAML
 version: v2
 plugins:
   - local: $bin/protoc-gen-es
-    out: $root/$2
+    out: $out/$2
     opt: [target=ts, import_extension=js]
 YAML
   "$bin/buf" generate "$1" --template "$tmp/buf.gen.yaml"
@@ -30,14 +32,14 @@ gen_ts interop/proto interop/ts/src/generated
 # Go: the pinned protoc-gen-go, built from the module proxy (see interop/go/shared/go.mod).
 (cd interop/go/shared && go build -o "$tmp/protoc-gen-go" google.golang.org/protobuf/cmd/protoc-gen-go)
 pb=interop/go/shared/pb
-rm -rf "$pb"
+rm -rf "${out:?}/$pb"
 mod=qplugin.dev/interop/shared/pb
 gen_go() { # <proto dir> <file> <go package dir>
   cat >"$tmp/buf.gen.go.yaml" <<YAML
 version: v2
 plugins:
   - local: $tmp/protoc-gen-go
-    out: $root/$pb/$3
+    out: $out/$pb/$3
     opt: [paths=source_relative, "M$2=$mod/$3;$3"]
 YAML
   "$bin/buf" generate "$1" --path "$1/$2" --template "$tmp/buf.gen.go.yaml"

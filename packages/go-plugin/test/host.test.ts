@@ -157,6 +157,27 @@ describe('PluginClient with a TS plugin', () => {
     await noLeftovers(c);
   });
 
+  it('the plugin ignores SIGINT (the host drives shutdown) and stops gracefully on SIGTERM', async () => {
+    const { records, logger } = recorder();
+    const c = minimal({}, { logger });
+    await c.start();
+    process.kill(c.pid, 'SIGINT');
+    await waitUntil(
+      () => records.some((r) => r.message === 'plugin received interrupt signal, ignoring'),
+      5000,
+      'the SIGINT log line',
+    );
+    assert.equal(
+      records.find((r) => r.message === 'plugin received interrupt signal, ignoring')?.fields.count,
+      1,
+    );
+    await c.ping();
+    process.kill(c.pid, 'SIGTERM');
+    assert.deepEqual(await c.exited, { code: 0, signal: null });
+    await c.kill();
+    await noLeftovers(c);
+  });
+
   it('managed clients die together', async () => {
     const a = minimal({}, { managed: true });
     const b = minimal({}, { managed: true });
