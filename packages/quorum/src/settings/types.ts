@@ -38,6 +38,12 @@ export interface Settings {
   providers: ReadonlyMap<InterfaceName, PluginDefinition>;
   /** Where these settings came from (file path), for error messages. */
   source?: string;
+  /**
+   * Things geth silently ignores that are probably mistakes (unknown keys,
+   * text after the JSON value, repeated keys), as `file:line:column: text`,
+   * for a CLI to show.
+   */
+  warnings?: readonly string[];
 }
 
 /** Go's GOOS/GOARCH for this machine (Node's x64 is Go's amd64, and so on). */
