@@ -105,6 +105,9 @@ func Main(ext Ext) {
 		"crash":      stepCrash,
 		"sleep":      stepSleep,
 	}
+	for name, s := range quorumSteps {
+		steps[name] = s
+	}
 	for name, s := range ext.Steps {
 		steps[name] = s
 	}

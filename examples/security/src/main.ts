@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+/**
+ * A Quorum security plugin in TypeScript: serves geth's RPC TLS material and
+ * authenticates access tokens from a static table, both from the Init config
+ * (see config.ts). Started by geth or any host with Quorum's handshake.
+ */
+import { serve, service } from '@qplugin/go-plugin/plugin';
+import { PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum';
+
+import { SecurityPlugin } from './security.js';
+
+const plugin = new SecurityPlugin();
+
+await serve({
+  handshake: QUORUM_HANDSHAKE,
+  services: ({ logger }) => [
+    service(PluginInitializer, {
+      init(req) {
+        const cfg = plugin.init(req.rawConfiguration);
+        logger.info('initialized', { tls: cfg.tls !== undefined, tokens: cfg.tokens?.size ?? 0 });
+        return {};
+      },
+    }),
+    ...plugin.services(),
+  ],
+});
