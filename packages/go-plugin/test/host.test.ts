@@ -133,8 +133,11 @@ describe('PluginClient with a TS plugin', () => {
         e.code === Status.UNAVAILABLE &&
         /plugin is not running \(exited with code 0\)/.test(e.message),
     );
+    // A client asked for after the exit behaves the same.
+    await assert.rejects(c.client(Health).check({ service: 'plugin' }), /plugin is not running \(exited with code 0\)/);
+    const never = minimal();
     assert.throws(
-      () => c.client(Health),
+      () => never.client(Health),
       (e: unknown) => e instanceof GoPluginError && e.code === 'CLIENT_STATE',
     );
   });

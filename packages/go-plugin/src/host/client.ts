@@ -244,30 +244,26 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     };
   }
 
-  private requireRunning(): Connection {
-    if (this.state === 'exited' || !this.connection) {
-      throw new GoPluginError(
-        'CLIENT_STATE',
-        this.state === 'exited' ? 'the plugin is not running' : 'the plugin client is not started',
-        {
-          fix:
-            this.state === 'exited'
-              ? 'Create a new PluginClient to start the plugin again.'
-              : 'Await start() first.',
-        },
-      );
+  /** The connection of a started client (it may since have exited; calls then reject). */
+  private requireConnection(): Connection {
+    if (!this.connection) {
+      throw new GoPluginError('CLIENT_STATE', 'the plugin client is not started', { fix: 'Await start() first.' });
     }
     return this.connection;
   }
 
-  /** A typed client for one of the plugin's services (go-plugin's Dispense). */
+  /**
+   * A typed client for one of the plugin's services (go-plugin's Dispense).
+   * Once the plugin has exited, its calls reject with Unavailable
+   * (`plugin is not running (...)`).
+   */
   client<S extends DescService>(svc: S): Client<S> {
-    return createClient(svc, this.requireRunning().conn, this.guard());
+    return createClient(svc, this.requireConnection().conn, this.guard());
   }
 
   /** The host side of the plugin's broker (serve callbacks, dial brokered servers). */
   get broker(): GRPCBroker {
-    return this.requireRunning().broker;
+    return this.requireConnection().broker;
   }
 
   /** Health check of "plugin", like go-plugin's ClientProtocol.Ping. */

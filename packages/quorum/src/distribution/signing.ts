@@ -1,0 +1,69 @@
+/**
+ * Signing side, for packaging tools and tests: RSA keys and detached armored
+ * signatures that GoQuorum's verifier (golang.org/x/crypto/openpgp) accepts.
+ * RSA because that frozen library predates the newer curves, SHA-256 because
+ * every verifier in the loop supports it, binary signature type so the bytes
+ * signed are exactly the checksum string.
+ */
+import * as openpgp from 'openpgp';
+
+import { QuorumError } from '../errors.js';
+
+export interface SigningKeyPair {
+  /** Armored private key (unencrypted unless a passphrase was given). */
+  privateKey: string;
+  /** Armored public key: what goes into gpg.key. */
+  publicKey: string;
+  /** Primary key fingerprint, lower-case hex: what goes into trustedKeyFingerprints. */
+  fingerprint: string;
+}
+
+export interface GenerateSigningKeyOptions {
+  name: string;
+  email: string;
+  /** Default 3072. */
+  rsaBits?: number;
+  passphrase?: string;
+}
+
+export async function generateSigningKey(options: GenerateSigningKeyOptions): Promise<SigningKeyPair> {
+  const { privateKey, publicKey } = await openpgp.generateKey({
+    type: 'rsa',
+    rsaBits: options.rsaBits ?? 3072,
+    userIDs: [{ name: options.name, email: options.email }],
+    format: 'armored',
+    ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}),
+  });
+  const key = await openpgp.readKey({ armoredKey: publicKey });
+  return { privateKey, publicKey, fingerprint: key.getFingerprint() };
+}
+
+export interface SignChecksumOptions {
+  passphrase?: string;
+  /** Sign `checksum + "\n"` (a checksum file's content) instead of the bare string. */
+  trailingNewline?: boolean;
+}
+
+/** An ASCII-armored detached signature over the checksum string. */
+export async function signChecksum(
+  checksum: string,
+  armoredPrivateKey: string,
+  options: SignChecksumOptions = {},
+): Promise<string> {
+  let key = await openpgp.readPrivateKey({ armoredKey: armoredPrivateKey });
+  if (!key.isDecrypted()) {
+    if (options.passphrase === undefined) {
+      throw new QuorumError('VERIFY_MATERIAL', 'the signing key is encrypted and no passphrase was given');
+    }
+    key = await openpgp.decryptKey({ privateKey: key, passphrase: options.passphrase });
+  }
+  const text = options.trailingNewline ? `${checksum}\n` : checksum;
+  const message = await openpgp.createMessage({ binary: new TextEncoder().encode(text) });
+  return openpgp.sign({
+    message,
+    signingKeys: key,
+    detached: true,
+    format: 'armored',
+    config: { preferredHashAlgorithm: openpgp.enums.hash.sha256 },
+  });
+}
