@@ -134,7 +134,10 @@ describe('PluginClient with a TS plugin', () => {
         /plugin is not running \(exited with code 0\)/.test(e.message),
     );
     // A client asked for after the exit behaves the same.
-    await assert.rejects(c.client(Health).check({ service: 'plugin' }), /plugin is not running \(exited with code 0\)/);
+    await assert.rejects(
+      c.client(Health).check({ service: 'plugin' }),
+      /plugin is not running \(exited with code 0\)/,
+    );
     const never = minimal();
     assert.throws(
       () => never.client(Health),

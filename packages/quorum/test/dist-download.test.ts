@@ -14,7 +14,14 @@ import { after, before, describe, it } from 'node:test';
 import { CentralClient } from '../src/distribution/index.js';
 import type { CentralClientOptions, DownloadProgress } from '../src/distribution/index.js';
 import type { CentralConfig } from '../src/settings/types.js';
-import { DEF, KEY, SIG_PATH, ZIP_PATH, centralConfig, startFakeCentral } from './fixtures/distribution/central.js';
+import {
+  DEF,
+  KEY,
+  SIG_PATH,
+  ZIP_PATH,
+  centralConfig,
+  startFakeCentral,
+} from './fixtures/distribution/central.js';
 import type { FakeCentral } from './fixtures/distribution/central.js';
 import { PLATFORM, Scratch, rejectsWith } from './fixtures/distribution/support.js';
 import { startServer } from './fixtures/distribution/servers.js';

@@ -247,7 +247,9 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
   /** The connection of a started client (it may since have exited; calls then reject). */
   private requireConnection(): Connection {
     if (!this.connection) {
-      throw new GoPluginError('CLIENT_STATE', 'the plugin client is not started', { fix: 'Await start() first.' });
+      throw new GoPluginError('CLIENT_STATE', 'the plugin client is not started', {
+        fix: 'Await start() first.',
+      });
     }
     return this.connection;
   }
