@@ -48,6 +48,12 @@ export const QuorumErrorCodes = {
   /** The entrypoint is missing, not a regular file, or not executable. */
   META_ENTRYPOINT: 'The plugin entrypoint is unusable.',
 
+  // --- packaging (packages/quorum/src/packaging) ---
+  /** Bundling a TS/JS plugin failed. */
+  PACK_BUNDLE: 'The plugin could not be bundled.',
+  /** Pack inputs are missing or invalid (name, version, entrypoint, files). */
+  PACK_INPUT: 'Invalid packing input.',
+
   // --- manager and interfaces ---
   /** A plugin failed to start, load or initialise. */
   PLUGIN_START: 'A plugin failed to start.',

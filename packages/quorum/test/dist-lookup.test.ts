@@ -16,7 +16,6 @@ import {
   findLocalDistribution,
   isSameOrigin,
   parseBaseURL,
-  renderTemplate,
   resolveCentralURL,
   signatureFileFor,
 } from '../src/distribution/index.js';
@@ -192,21 +191,3 @@ describe('central URLs', () => {
   });
 });
 
-describe('renderTemplate', () => {
-  const data = { Name: 'n', Version: '1.0.0', OS: 'linux', Arch: 'amd64' };
-  it('renders the four fields, with or without spaces', () => {
-    assert.equal(
-      renderTemplate('{{.Name}}/{{ .Version }}/{{.Name}}-{{.OS}}-{{.Arch}}.zip', data),
-      'n/1.0.0/n-linux-amd64.zip',
-    );
-  });
-  it('refuses other actions and unclosed braces', () => {
-    assert.throws(
-      () => renderTemplate('{{.Foo}}', data),
-      (e: Error & { code?: string }) =>
-        e.code === 'DIST_URL' && /unsupported action \{\{\.Foo\}\}/.test(e.message),
-    );
-    assert.throws(() => renderTemplate('{{if .Name}}x{{end}}', data), /unsupported action/);
-    assert.throws(() => renderTemplate('{{.Name', data), /unclosed action/);
-  });
-});

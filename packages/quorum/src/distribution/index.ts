@@ -9,7 +9,6 @@ export type { ObtainOptions, ObtainedPlugin, ObtainTimings } from './obtain.js';
 export { distributionFileNames, findLocalDistribution, signatureFileFor } from './lookup.js';
 export type { DistributionForm, DistributionNames, LocatedDistribution } from './lookup.js';
 
-export { renderTemplate } from './template.js';
 export type { TemplateData, TemplateRenderer } from './template.js';
 export {
   ORIGIN_MISMATCH,
@@ -34,7 +33,7 @@ export { normalizeKeyFingerprint, readPublicKeys, verifyChecksumSignature } from
 export type { SignatureCheck, SignedOver, VerifySignatureInput } from './signature.js';
 export { generateSigningKey, signChecksum } from './signing.js';
 export type { GenerateSigningKeyOptions, SignChecksumOptions, SigningKeyPair } from './signing.js';
-export { DEFAULT_PUBLIC_KEY_FILE, verifyDistribution } from './verifier.js';
+export { verifyDistribution } from './verifier.js';
 export type { VerificationMode, VerificationResult, VerifyOptions } from './verifier.js';
 export { resolveKeyPath } from './key-path.js';
 

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Logger } from '@qplugin/go-plugin/protocol';
 import { silentLogger } from '@qplugin/go-plugin/protocol';
 
+import { DEFAULT_PUBLIC_KEY_FILE } from '../settings/defaults.js';
 import { QuorumError } from '../errors.js';
 import type { PluginDefinition } from '../settings/types.js';
 import type { CentralClient } from './central.js';
@@ -22,7 +23,6 @@ import { verifyChecksumSignature } from './signature.js';
 export type VerificationMode = 'local' | 'online' | 'skip';
 
 /** geth's default key file name in baseDir for local verification. */
-export const DEFAULT_PUBLIC_KEY_FILE = 'gpg.key';
 
 export interface VerificationResult {
   checksum: string;

@@ -1,0 +1,68 @@
+/**
+ * Builds a PluginManager from settings and geth's verification flags, wiring
+ * the distribution layer (lookup, download, verify, unpack) and the settings
+ * layer (config bytes) into each provider.
+ */
+import type { PluginClientOptions } from '@qplugin/go-plugin/host';
+import type { Logger } from '@qplugin/go-plugin/protocol';
+
+import { obtainPlugin, removeWorkspace } from '../distribution/index.js';
+import type { DownloadOptions } from '../distribution/index.js';
+import { goPlatform, resolveConfig } from '../settings/index.js';
+import type { Platform, Settings } from '../settings/index.js';
+import { PluginManager } from './manager.js';
+
+export interface ManagerConfig {
+  settings: Settings;
+  /** From geth's flags: --plugins.skipverify, --plugins.localverify (+ --plugins.publickey), or online. */
+  verification: 'skip' | 'local' | 'online';
+  /** Local mode: key URI or path. Default `<baseDir>/gpg.key`. */
+  publicKey?: string;
+  /** Accept only signatures by these keys (hex fingerprints). */
+  trustedKeyFingerprints?: readonly string[];
+  /** geth's --identity: Init's hostIdentity. Default "". */
+  identity?: string;
+  /** Where relative file:// configs resolve. Default process.cwd(). */
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Default: this machine's GOOS/GOARCH. */
+  platform?: Platform;
+  /** Parent of each start's private workspace. Default os.tmpdir(). */
+  workspaceRoot?: string;
+  download?: DownloadOptions;
+  /** Deadline for Init. Default 30 s (geth has none). */
+  initTimeoutMs?: number;
+  /** PluginClient options for every plugin (timeouts, kill grace, environment). */
+  client?: Partial<PluginClientOptions>;
+  logger?: Logger;
+}
+
+export function createPluginManager(config: ManagerConfig): PluginManager {
+  const { settings } = config;
+  const platform = config.platform ?? goPlatform();
+  const cwd = config.cwd ?? process.cwd();
+  const env = config.env ?? process.env;
+  return new PluginManager({
+    settings,
+    logger: config.logger,
+    identity: config.identity ?? '',
+    initTimeoutMs: config.initTimeoutMs ?? 30_000,
+    client: config.client,
+    async obtain(_iface, definition, logger) {
+      const got = await obtainPlugin(definition, {
+        baseDir: settings.baseDir,
+        platform,
+        central: settings.central,
+        verification: config.verification,
+        publicKey: config.publicKey,
+        trustedKeyFingerprints: config.trustedKeyFingerprints,
+        workspaceRoot: config.workspaceRoot,
+        download: config.download,
+        logger,
+      });
+      return { executable: got.executable, args: got.args, workspace: got.dir, checksum: got.checksum, timings: { ...got.timings } };
+    },
+    removeWorkspace,
+    resolveConfig: (raw, iface) => resolveConfig(raw, { cwd, env, source: settings.source, path: `providers.${iface}.config` }),
+  });
+}

@@ -1,0 +1,7 @@
+/** The plugin manager: Quorum's plugin lifecycle on top of the go-plugin host. */
+export { PluginManager } from './manager.js';
+export type { PluginManagerOptions, PluginsInfo } from './manager.js';
+export { Provider } from './provider.js';
+export type { PluginMaterial, ProviderDeps, ProviderInfo } from './provider.js';
+export { createPluginManager } from './create.js';
+export type { ManagerConfig } from './create.js';

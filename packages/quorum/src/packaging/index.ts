@@ -1,0 +1,6 @@
+/** Building plugin distributions: bundle, zip, checksum. */
+export { packPlugin } from './pack.js';
+export type { PackOptions, PackResult } from './pack.js';
+export { bundlePlugin } from './bundle.js';
+export { buildZip } from './zip.js';
+export type { ZipEntryInput } from './zip.js';

@@ -1,0 +1,213 @@
+/**
+ * A geth-style JSON-RPC 2.0 endpoint over HTTP(S): POST only, JSON only,
+ * batches, a body limit, per-call timeouts, namespaces enabled by an
+ * `--http.api` list, optional bearer-token authentication per request, and a
+ * shutdown that lets in-flight calls finish.
+ */
+import { createServer as createHttpServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { ServerOptions as HttpsOptions } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { RpcError } from '@qplugin/go-plugin/protocol';
+import { silentLogger } from '@qplugin/go-plugin/protocol';
+import type { Logger } from '@qplugin/go-plugin/protocol';
+
+import { errorResponse, ErrorCode, parseMessage, RpcMethodError, splitMethod } from './jsonrpc.js';
+import type { JsonRpcRequest, JsonRpcResponse } from './jsonrpc.js';
+
+export interface CallContext {
+  /** Aborted when the call times out or the server stops. */
+  signal: AbortSignal;
+}
+
+export type RpcHandler = (params: unknown, ctx: CallContext) => Promise<unknown>;
+
+/** A namespace of methods, e.g. `plugin@helloworld` with `greeting`. */
+export interface RpcApi {
+  namespace: string;
+  methods: Readonly<Record<string, RpcHandler>>;
+}
+
+/** Checks one call against what the request's token allows; throws an RpcMethodError (-32001) to refuse. */
+export type AccessCheck = (namespace: string, method: string) => void;
+
+export interface RpcAuth {
+  /** Called once per HTTP request with its Authorization header. */
+  authenticate(authorization: string | undefined): Promise<AccessCheck>;
+}
+
+export interface JsonRpcGatewayOptions {
+  apis: readonly RpcApi[];
+  /** Namespaces to expose, like geth's --http.api (e.g. `admin,plugin@helloworld`). */
+  enabled: readonly string[];
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 8545; 0 picks a free port. */
+  port?: number;
+  /** HTTPS when set (the security plugin's TLS configuration). */
+  tls?: HttpsOptions;
+  auth?: RpcAuth;
+  /** Request body limit. Default 5 MiB, geth's. */
+  bodyLimit?: number;
+  /** Largest batch. Default 1000, geth's. */
+  batchLimit?: number;
+  /** Per-call time limit. Default 30 s. */
+  callTimeoutMs?: number;
+  /** How long stop() waits for in-flight requests. Default 5 s. */
+  drainTimeoutMs?: number;
+  logger?: Logger;
+}
+
+export class JsonRpcGateway {
+  private server: Server | undefined;
+  private readonly methods = new Map<string, RpcHandler>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly stopping = new AbortController();
+  private readonly logger: Logger;
+
+  constructor(private readonly options: JsonRpcGatewayOptions) {
+    this.logger = options.logger ?? silentLogger;
+    const enabled = new Set(options.enabled);
+    for (const api of options.apis) {
+      if (!enabled.has(api.namespace)) continue;
+      for (const [name, handler] of Object.entries(api.methods)) this.methods.set(`${api.namespace}_${name}`, handler);
+    }
+  }
+
+  /** Starts listening; resolves with the URL. */
+  async start(): Promise<string> {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
+      const work = this.handle(req, res).catch((err: unknown) => {
+        this.logger.error('JSON-RPC request failed', { error: err });
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+      this.inFlight.add(work);
+      void work.finally(() => this.inFlight.delete(work));
+    };
+    const server = this.options.tls ? createHttpsServer(this.options.tls, handler) : createHttpServer(handler);
+    server.requestTimeout = (this.options.callTimeoutMs ?? 30_000) + 10_000;
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port ?? 8545, this.options.host ?? '127.0.0.1', () => resolve());
+    });
+    const { address, port } = server.address() as AddressInfo;
+    const url = `${this.options.tls ? 'https' : 'http'}://${address}:${port}`;
+    this.logger.info('HTTP server started', { endpoint: url, apis: [...this.options.enabled] });
+    return url;
+  }
+
+  /** Stops accepting requests, lets in-flight ones finish (bounded), then closes connections. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const drained = Promise.allSettled([...this.inFlight]);
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, this.options.drainTimeoutMs ?? 5000).unref());
+    await Promise.race([drained, timeout]);
+    this.stopping.abort();
+    server.closeAllConnections();
+    await closed;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const reply = (status: number, body: string, type = 'text/plain'): void => {
+      res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) }).end(body);
+    };
+    if (req.method !== 'POST') return reply(405, 'method not allowed\n');
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json') return reply(415, 'invalid content type, only application/json is supported\n');
+    const limit = this.options.bodyLimit ?? 5 * 1024 * 1024;
+    if (Number(req.headers['content-length'] ?? 0) > limit) return reply(413, 'content length too large\n');
+    const body = await readBody(req, limit);
+    if (body === undefined) {
+      res.setHeader('connection', 'close');
+      return reply(413, 'content length too large\n');
+    }
+
+    const answer = await this.answer(body, req.headers.authorization);
+    if (answer === undefined) return reply(200, '', 'application/json');
+    reply(200, JSON.stringify(answer) + '\n', 'application/json');
+  }
+
+  /** The response body for a request body: one response, an array, or nothing (only notifications). */
+  private async answer(body: string, authorization: string | undefined): Promise<JsonRpcResponse | JsonRpcResponse[] | undefined> {
+    let value: unknown;
+    try {
+      value = JSON.parse(body);
+    } catch {
+      return errorResponse(null, ErrorCode.parse, 'parse error');
+    }
+    const access = this.access(authorization);
+    if (!Array.isArray(value)) return this.one(value, access);
+    if (value.length === 0) return errorResponse(null, ErrorCode.invalidRequest, 'empty batch');
+    if (value.length > (this.options.batchLimit ?? 1000)) {
+      return errorResponse(null, ErrorCode.server, 'batch too large');
+    }
+    const results = await Promise.all(value.map((v) => this.one(v, access)));
+    const responses = results.filter((r): r is JsonRpcResponse => r !== undefined);
+    return responses.length > 0 ? responses : undefined;
+  }
+
+  /** Authenticates lazily: only requests that reach a method need a token. */
+  private access(authorization: string | undefined): () => Promise<AccessCheck | undefined> {
+    const auth = this.options.auth;
+    let check: Promise<AccessCheck> | undefined;
+    return () => (auth ? (check ??= auth.authenticate(authorization)) : Promise.resolve(undefined));
+  }
+
+  private async one(value: unknown, access: () => Promise<AccessCheck | undefined>): Promise<JsonRpcResponse | undefined> {
+    const parsed = parseMessage(value);
+    if (parsed.kind === 'invalid') return parsed.response;
+    const { request, notification } = parsed;
+    const response = await this.call(request, access);
+    return notification ? undefined : response;
+  }
+
+  private async call(request: JsonRpcRequest, access: () => Promise<AccessCheck | undefined>): Promise<JsonRpcResponse> {
+    const id = request.id ?? null;
+    const handler = this.methods.get(request.method);
+    const parts = splitMethod(request.method);
+    if (!handler || !parts) {
+      return errorResponse(id, ErrorCode.methodNotFound, `the method ${request.method} does not exist/is not available`);
+    }
+    const timeout = AbortSignal.timeout(this.options.callTimeoutMs ?? 30_000);
+    const signal = AbortSignal.any([timeout, this.stopping.signal]);
+    try {
+      const check = await access();
+      check?.(parts.namespace, parts.method);
+      const result = await handler(request.params, { signal });
+      return { jsonrpc: '2.0', id, result: result === undefined ? null : result };
+    } catch (err) {
+      if (err instanceof RpcMethodError) return errorResponse(id, err.code, err.message, err.data);
+      if (timeout.aborted) return errorResponse(id, ErrorCode.server, 'request timed out');
+      // Plugin errors (gRPC statuses) and everything else: geth's generic -32000 with the error text.
+      const message = err instanceof RpcError || err instanceof Error ? err.message : String(err);
+      return errorResponse(id, ErrorCode.server, message);
+    }
+  }
+}
+
+/** Reads the body up to `limit` bytes; undefined when it is larger. */
+function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        // Drain and drop the rest so the 413 can still be written.
+        req.removeAllListeners('data');
+        req.resume();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('error', reject);
+  });
+}
