@@ -60,9 +60,16 @@ export function createPluginManager(config: ManagerConfig): PluginManager {
         download: config.download,
         logger,
       });
-      return { executable: got.executable, args: got.args, workspace: got.dir, checksum: got.checksum, timings: { ...got.timings } };
+      return {
+        executable: got.executable,
+        args: got.args,
+        workspace: got.dir,
+        checksum: got.checksum,
+        timings: { ...got.timings },
+      };
     },
     removeWorkspace,
-    resolveConfig: (raw, iface) => resolveConfig(raw, { cwd, env, source: settings.source, path: `providers.${iface}.config` }),
+    resolveConfig: (raw, iface) =>
+      resolveConfig(raw, { cwd, env, source: settings.source, path: `providers.${iface}.config` }),
   });
 }

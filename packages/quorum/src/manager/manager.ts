@@ -28,7 +28,11 @@ export class PluginManager {
   constructor(private readonly options: PluginManagerOptions) {
     this.logger = options.logger ?? silentLogger;
     for (const [iface, definition] of options.settings.providers) {
-      this.logger.debug('Preparing plugin', { provider: iface, name: definition.name, version: definition.version });
+      this.logger.debug('Preparing plugin', {
+        provider: iface,
+        name: definition.name,
+        version: definition.version,
+      });
       this.providers.set(iface, new Provider(iface, definition, { ...options, logger: this.logger }));
     }
   }
@@ -45,7 +49,9 @@ export class PluginManager {
     }
     this.logger.info('Starting all plugins', { count: this.providers.size });
     const results = await Promise.allSettled([...this.providers.values()].map((p) => p.start()));
-    const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [[[...this.providers.keys()][i]!, r.reason as Error] as const] : []));
+    const failures = results.flatMap((r, i) =>
+      r.status === 'rejected' ? [[[...this.providers.keys()][i]!, r.reason as Error] as const] : [],
+    );
     if (failures.length > 0) {
       await Promise.allSettled([...this.providers.values()].map((p) => p.stop()));
       const [first] = failures;
@@ -64,11 +70,15 @@ export class PluginManager {
     if (this.providers.size === 0) return;
     this.logger.info('Stopping all plugins', { count: this.providers.size });
     const results = await Promise.allSettled([...this.providers.values()].map((p) => p.stop()));
-    const errors = results.flatMap((r) => (r.status === 'rejected' ? [String((r.reason as Error).message)] : []));
+    const errors = results.flatMap((r) =>
+      r.status === 'rejected' ? [String((r.reason as Error).message)] : [],
+    );
     this.logger.info('All plugins stopped', { errors });
     this.started = false;
     if (errors.length > 0) {
-      throw new QuorumError('PLUGIN_STOP', `[${errors.join(' ')}]`, { fix: 'See the plugin log lines above.' });
+      throw new QuorumError('PLUGIN_STOP', `[${errors.join(' ')}]`, {
+        fix: 'See the plugin log lines above.',
+      });
     }
   }
 
@@ -86,7 +96,11 @@ export class PluginManager {
   /** Restarts one provider afresh (new workspace, process, config read again), like admin_reloadPlugin. */
   async reload(name: string): Promise<true> {
     const p = this.provider(name);
-    await p.stop().catch((err: unknown) => this.logger.warn('error stopping plugin for reload', { provider: name, error: err }));
+    await p
+      .stop()
+      .catch((err: unknown) =>
+        this.logger.warn('error stopping plugin for reload', { provider: name, error: err }),
+      );
     await p.start();
     return true;
   }

@@ -94,14 +94,16 @@ export class Provider {
       this.logger.info('Initializing plugin');
       t = performance.now();
       const rawConfiguration = await this.deps.resolveConfig(this.definition.config, this.iface);
-      await this.plugin.client(PluginInitializer).init(
-        { hostIdentity: this.deps.identity, rawConfiguration },
-        { deadline: this.deps.initTimeoutMs },
-      );
+      await this.plugin
+        .client(PluginInitializer)
+        .init({ hostIdentity: this.deps.identity, rawConfiguration }, { deadline: this.deps.initTimeoutMs });
       this.logger.debug('plugin initialized', { took: since(t) });
       this.logger.info('Plugin started', { took: since(t0) });
     } catch (err) {
-      this.logger.error('Plugin failed to start', { error: err instanceof Error ? err.message : String(err), took: since(t0) });
+      this.logger.error('Plugin failed to start', {
+        error: err instanceof Error ? err.message : String(err),
+        took: since(t0),
+      });
       await this.stop().catch(() => {});
       throw wrapStartError(this.iface, this.definition, err);
     }

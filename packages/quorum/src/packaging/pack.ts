@@ -52,27 +52,53 @@ function invalid(message: string, fix: string): QuorumError {
 
 /** plugin-meta.json with sorted keys, so equal inputs give equal bytes. */
 function metaJson(meta: Record<string, unknown>): Buffer {
-  const sorted = Object.fromEntries(Object.keys(meta).sort().map((k) => [k, meta[k]]));
+  const sorted = Object.fromEntries(
+    Object.keys(meta)
+      .sort()
+      .map((k) => [k, meta[k]]),
+  );
   return Buffer.from(JSON.stringify(sorted, null, 4) + '\n');
 }
 
 export async function packPlugin(o: PackOptions): Promise<PackResult> {
-  if (!o.name || !CLEAN.test(o.name)) throw invalid(`invalid plugin name ${JSON.stringify(o.name)}`, 'Use letters, digits, `-`, `_` and `.` only.');
-  if (!o.version || !CLEAN.test(o.version)) throw invalid(`invalid plugin version ${JSON.stringify(o.version)}`, 'Use letters, digits, `-`, `_` and `.` only, e.g. 1.0.0.');
+  if (!o.name || !CLEAN.test(o.name))
+    throw invalid(
+      `invalid plugin name ${JSON.stringify(o.name)}`,
+      'Use letters, digits, `-`, `_` and `.` only.',
+    );
+  if (!o.version || !CLEAN.test(o.version))
+    throw invalid(
+      `invalid plugin version ${JSON.stringify(o.version)}`,
+      'Use letters, digits, `-`, `_` and `.` only, e.g. 1.0.0.',
+    );
   if ((o.entry === undefined) === (o.executable === undefined)) {
-    throw invalid('give exactly one of entry (a TS/JS plugin to bundle) or executable', 'Pass --entry src/main.ts, or --executable ./my-plugin.');
+    throw invalid(
+      'give exactly one of entry (a TS/JS plugin to bundle) or executable',
+      'Pass --entry src/main.ts, or --executable ./my-plugin.',
+    );
   }
-  if (o.platformSuffix && (!o.os || !o.arch)) throw invalid('a platform file name needs os and arch', 'Pass --os and --arch (Go names, e.g. linux amd64).');
+  if (o.platformSuffix && (!o.os || !o.arch))
+    throw invalid(
+      'a platform file name needs os and arch',
+      'Pass --os and --arch (Go names, e.g. linux amd64).',
+    );
   const entrypoint = o.entrypoint ?? (o.entry !== undefined ? `${o.name}.mjs` : basename(o.executable!));
   if (!CLEAN.test(entrypoint)) {
-    throw invalid(`entrypoint ${JSON.stringify(entrypoint)} is not a plain file name`, 'geth accepts only letters, digits, `-`, `_` and `.` in the entrypoint.');
+    throw invalid(
+      `entrypoint ${JSON.stringify(entrypoint)} is not a plain file name`,
+      'geth accepts only letters, digits, `-`, `_` and `.` in the entrypoint.',
+    );
   }
   let program: Buffer;
   if (o.entry !== undefined) {
     program = await bundlePlugin(o.entry, { minify: o.minify });
   } else {
     const st = await stat(o.executable!).catch(() => undefined);
-    if (!st?.isFile()) throw invalid(`executable ${o.executable} is not a file`, 'Point --executable at the built plugin binary or script.');
+    if (!st?.isFile())
+      throw invalid(
+        `executable ${o.executable} is not a file`,
+        'Point --executable at the built plugin binary or script.',
+      );
     program = await readFile(o.executable!);
   }
   const meta: Record<string, unknown> = { name: o.name, version: o.version, entrypoint };
@@ -85,11 +111,14 @@ export async function packPlugin(o: PackOptions): Promise<PackResult> {
     { name: entrypoint, data: program, executable: true },
   ];
   for (const [name, path] of Object.entries(o.files ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (name === entrypoint || name === 'plugin-meta.json') throw invalid(`extra file ${name} clashes with a generated one`, 'Rename the extra file.');
+    if (name === entrypoint || name === 'plugin-meta.json')
+      throw invalid(`extra file ${name} clashes with a generated one`, 'Rename the extra file.');
     entries.push({ name, data: await readFile(path), executable: ((await stat(path)).mode & 0o111) !== 0 });
   }
   const zip = await buildZip(entries);
-  const fileName = o.platformSuffix ? `${o.name}-${o.version}-${o.os}-${o.arch}.zip` : `${o.name}-${o.version}.zip`;
+  const fileName = o.platformSuffix
+    ? `${o.name}-${o.version}-${o.os}-${o.arch}.zip`
+    : `${o.name}-${o.version}.zip`;
   await mkdir(o.outDir, { recursive: true });
   const zipPath = join(o.outDir, fileName);
   await writeFile(zipPath, zip);

@@ -1,6 +1,13 @@
 /** The geth-style JSON-RPC gateway for plugin APIs. */
 export { JsonRpcGateway } from './server.js';
-export type { JsonRpcGatewayOptions, RpcApi, RpcAuth, RpcHandler, AccessCheck, CallContext } from './server.js';
+export type {
+  JsonRpcGatewayOptions,
+  RpcApi,
+  RpcAuth,
+  RpcHandler,
+  AccessCheck,
+  CallContext,
+} from './server.js';
 export { pluginApis } from './api.js';
 export { tokenAuth } from './security.js';
 export { ErrorCode, RpcMethodError } from './jsonrpc.js';

@@ -41,14 +41,21 @@ export interface JsonRpcResponse {
   error?: { code: number; message: string; data?: unknown };
 }
 
-export const errorResponse = (id: JsonRpcId, code: number, message: string, data?: unknown): JsonRpcResponse => ({
+export const errorResponse = (
+  id: JsonRpcId,
+  code: number,
+  message: string,
+  data?: unknown,
+): JsonRpcResponse => ({
   jsonrpc: '2.0',
   id,
   error: data === undefined ? { code, message } : { code, message, data },
 });
 
 /** What one element of a request body is: a call, or why it is not one. */
-export type Parsed = { kind: 'call'; request: JsonRpcRequest; notification: boolean } | { kind: 'invalid'; response: JsonRpcResponse };
+export type Parsed =
+  | { kind: 'call'; request: JsonRpcRequest; notification: boolean }
+  | { kind: 'invalid'; response: JsonRpcResponse };
 
 function validId(id: unknown): id is JsonRpcId {
   return id === null || typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));

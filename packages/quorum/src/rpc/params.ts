@@ -15,13 +15,21 @@ function jsonTypeName(value: unknown): string {
 
 export type ParamKind = 'string' | 'object' | 'any';
 
-const GO_TYPES: Record<ParamKind, string> = { string: 'string', object: 'map[string]interface {}', any: 'interface {}' };
+const GO_TYPES: Record<ParamKind, string> = {
+  string: 'string',
+  object: 'map[string]interface {}',
+  any: 'interface {}',
+};
 
 /**
  * Checks `params` against the method's parameter kinds. Trailing parameters
  * may be left out (they become null), as in geth; extra ones are an error.
  */
-export function decodeParams(params: unknown, kinds: readonly ParamKind[], required = kinds.length): unknown[] {
+export function decodeParams(
+  params: unknown,
+  kinds: readonly ParamKind[],
+  required = kinds.length,
+): unknown[] {
   let list: unknown[];
   if (params === undefined || params === null) list = [];
   else if (Array.isArray(params)) list = params;
@@ -32,11 +40,13 @@ export function decodeParams(params: unknown, kinds: readonly ParamKind[], requi
   return kinds.map((kind, i) => {
     const value = list[i];
     if (value === undefined) {
-      if (i < required) throw new RpcMethodError(ErrorCode.invalidParams, `missing value for required argument ${i}`);
+      if (i < required)
+        throw new RpcMethodError(ErrorCode.invalidParams, `missing value for required argument ${i}`);
       return null;
     }
     if (value === null || kind === 'any') return value;
-    const ok = kind === 'string' ? typeof value === 'string' : typeof value === 'object' && !Array.isArray(value);
+    const ok =
+      kind === 'string' ? typeof value === 'string' : typeof value === 'object' && !Array.isArray(value);
     if (!ok) {
       throw new RpcMethodError(
         ErrorCode.invalidParams,

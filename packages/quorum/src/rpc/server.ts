@@ -71,7 +71,8 @@ export class JsonRpcGateway {
     const enabled = new Set(options.enabled);
     for (const api of options.apis) {
       if (!enabled.has(api.namespace)) continue;
-      for (const [name, handler] of Object.entries(api.methods)) this.methods.set(`${api.namespace}_${name}`, handler);
+      for (const [name, handler] of Object.entries(api.methods))
+        this.methods.set(`${api.namespace}_${name}`, handler);
     }
   }
 
@@ -85,7 +86,9 @@ export class JsonRpcGateway {
       this.inFlight.add(work);
       void work.finally(() => this.inFlight.delete(work));
     };
-    const server = this.options.tls ? createHttpsServer(this.options.tls, handler) : createHttpServer(handler);
+    const server = this.options.tls
+      ? createHttpsServer(this.options.tls, handler)
+      : createHttpServer(handler);
     server.requestTimeout = (this.options.callTimeoutMs ?? 30_000) + 10_000;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -106,7 +109,9 @@ export class JsonRpcGateway {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const drained = Promise.allSettled([...this.inFlight]);
-    const timeout = new Promise<void>((resolve) => setTimeout(resolve, this.options.drainTimeoutMs ?? 5000).unref());
+    const timeout = new Promise<void>((resolve) =>
+      setTimeout(resolve, this.options.drainTimeoutMs ?? 5000).unref(),
+    );
     await Promise.race([drained, timeout]);
     this.stopping.abort();
     server.closeAllConnections();
@@ -119,7 +124,8 @@ export class JsonRpcGateway {
     };
     if (req.method !== 'POST') return reply(405, 'method not allowed\n');
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type !== 'application/json') return reply(415, 'invalid content type, only application/json is supported\n');
+    if (type !== 'application/json')
+      return reply(415, 'invalid content type, only application/json is supported\n');
     const limit = this.options.bodyLimit ?? 5 * 1024 * 1024;
     if (Number(req.headers['content-length'] ?? 0) > limit) return reply(413, 'content length too large\n');
     const body = await readBody(req, limit);
@@ -134,7 +140,10 @@ export class JsonRpcGateway {
   }
 
   /** The response body for a request body: one response, an array, or nothing (only notifications). */
-  private async answer(body: string, authorization: string | undefined): Promise<JsonRpcResponse | JsonRpcResponse[] | undefined> {
+  private async answer(
+    body: string,
+    authorization: string | undefined,
+  ): Promise<JsonRpcResponse | JsonRpcResponse[] | undefined> {
     let value: unknown;
     try {
       value = JSON.parse(body);
@@ -159,7 +168,10 @@ export class JsonRpcGateway {
     return () => (auth ? (check ??= auth.authenticate(authorization)) : Promise.resolve(undefined));
   }
 
-  private async one(value: unknown, access: () => Promise<AccessCheck | undefined>): Promise<JsonRpcResponse | undefined> {
+  private async one(
+    value: unknown,
+    access: () => Promise<AccessCheck | undefined>,
+  ): Promise<JsonRpcResponse | undefined> {
     const parsed = parseMessage(value);
     if (parsed.kind === 'invalid') return parsed.response;
     const { request, notification } = parsed;
@@ -167,12 +179,19 @@ export class JsonRpcGateway {
     return notification ? undefined : response;
   }
 
-  private async call(request: JsonRpcRequest, access: () => Promise<AccessCheck | undefined>): Promise<JsonRpcResponse> {
+  private async call(
+    request: JsonRpcRequest,
+    access: () => Promise<AccessCheck | undefined>,
+  ): Promise<JsonRpcResponse> {
     const id = request.id ?? null;
     const handler = this.methods.get(request.method);
     const parts = splitMethod(request.method);
     if (!handler || !parts) {
-      return errorResponse(id, ErrorCode.methodNotFound, `the method ${request.method} does not exist/is not available`);
+      return errorResponse(
+        id,
+        ErrorCode.methodNotFound,
+        `the method ${request.method} does not exist/is not available`,
+      );
     }
     const timeout = AbortSignal.timeout(this.options.callTimeoutMs ?? 30_000);
     const signal = AbortSignal.any([timeout, this.stopping.signal]);
