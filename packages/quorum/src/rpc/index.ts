@@ -13,3 +13,5 @@ export { tokenAuth } from './security.js';
 export { ErrorCode, RpcMethodError } from './jsonrpc.js';
 export type { JsonRpcRequest, JsonRpcResponse } from './jsonrpc.js';
 export { decodeParams } from './params.js';
+export { startRpcEndpoint } from './start.js';
+export type { RpcEndpoint, RpcEndpointOptions } from './start.js';
