@@ -1,0 +1,152 @@
+/** `qplugin run`: start the plugins from a settings file and a JSON-RPC gateway, like geth does. */
+import type { LogLevel } from '@qplugin/go-plugin/protocol';
+
+import { createPluginManager } from '../../manager/index.js';
+import { startRpcEndpoint } from '../../rpc/index.js';
+import { checkVerifyFlags, loadSettings } from '../../settings/index.js';
+import { bool, str, strs, UsageError } from '../args.js';
+import { ExitCode } from '../command.js';
+import type { Command } from '../command.js';
+import { cliLogger, printResult } from '../output.js';
+
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'off'];
+
+export const run: Command = {
+  name: 'run',
+  summary: 'start the plugins of a settings file and serve their JSON-RPC APIs (like geth --plugins)',
+  usage:
+    'qplugin run --plugins file://settings.json [--plugins.skipverify | --plugins.localverify [--plugins.publickey URI]] [--http.api admin,plugin@helloworld] [options]',
+  options: {
+    plugins: {
+      type: 'string',
+      value: 'URI',
+      description: 'settings file (file://, JSON or .toml), as geth --plugins',
+    },
+    'plugins.skipverify': { type: 'boolean', description: 'do NOT verify plugin integrity (logged loudly)' },
+    'plugins.localverify': {
+      type: 'boolean',
+      description: 'verify with <zip>.sha256sum.asc and a key on disk instead of Plugin Central',
+    },
+    'plugins.publickey': {
+      type: 'string',
+      value: 'URI',
+      description: 'key for --plugins.localverify (default file://<baseDir>/gpg.key)',
+    },
+    'plugins.trustedkeys': {
+      type: 'string',
+      value: 'FPR,…',
+      description:
+        'accept only signatures by these OpenPGP key fingerprints (recommended with Plugin Central)',
+    },
+    identity: {
+      type: 'string',
+      value: 'NAME',
+      description: 'node identity sent to plugins in Init (geth --identity)',
+    },
+    datadir: {
+      type: 'string',
+      value: 'DIR',
+      description: 'data directory; baseDir defaults to <datadir>/plugins',
+      default: '.',
+    },
+    'http.addr': {
+      type: 'string',
+      value: 'HOST',
+      description: 'JSON-RPC listen address',
+      default: '127.0.0.1',
+    },
+    'http.port': {
+      type: 'string',
+      value: 'PORT',
+      description: 'JSON-RPC port (0 picks a free one)',
+      default: '8545',
+    },
+    'http.api': {
+      type: 'string',
+      value: 'LIST',
+      description:
+        'namespaces to serve, comma-separated (default: the configured plugin@<interface> namespaces; add admin explicitly)',
+    },
+    'no-http': { type: 'boolean', description: 'start the plugins only, no JSON-RPC endpoint' },
+    verbosity: {
+      type: 'string',
+      value: 'LEVEL',
+      description: 'trace, debug, info, warn, error or off',
+      default: 'info',
+    },
+  },
+  details:
+    'Stops cleanly on SIGINT/SIGTERM: the endpoint drains, every plugin is shut down and its workspace deleted.\n' +
+    'With a security plugin configured, the endpoint is HTTPS with its TLS material and requires bearer tokens it accepts.',
+  async run({ values }, io) {
+    const uri = str(values.plugins);
+    if (!uri) throw new UsageError('--plugins is required');
+    const level = str(values.verbosity) ?? 'info';
+    if (!LEVELS.includes(level)) throw new UsageError(`--verbosity must be one of ${LEVELS.join(', ')}`);
+    const port = Number(str(values['http.port']) ?? '8545');
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UsageError('--http.port must be a port number');
+    const logger = cliLogger(io, level as LogLevel | 'off');
+
+    const verification = checkVerifyFlags({
+      skipVerify: bool(values['plugins.skipverify']),
+      localVerify: bool(values['plugins.localverify']),
+      publicKey: str(values['plugins.publickey']),
+    });
+    if (verification === 'skip') logger.warn('plugin: ignore integrity verification');
+    const settings = await loadSettings(uri, { datadir: str(values.datadir) });
+    for (const w of settings.warnings ?? []) logger.warn(`settings: ${w}`);
+    const trusted = strs(values['plugins.trustedkeys'])
+      .flatMap((v) => v.split(','))
+      .filter(Boolean);
+    const manager = createPluginManager({
+      settings,
+      verification,
+      publicKey: str(values['plugins.publickey']),
+      trustedKeyFingerprints: trusted.length > 0 ? trusted : undefined,
+      identity: str(values.identity) ?? '',
+      logger,
+    });
+    await manager.start();
+
+    let endpoint: Awaited<ReturnType<typeof startRpcEndpoint>> | undefined;
+    try {
+      if (!bool(values['no-http'])) {
+        const configured = [...settings.providers.keys()]
+          .filter((i) => i === 'helloworld' || i === 'account')
+          .map((i) => `plugin@${i}`);
+        const api = str(values['http.api']);
+        const enabled =
+          api !== undefined
+            ? api
+                .split(',')
+                .map((s) => s.trim())
+                .filter(Boolean)
+            : configured;
+        endpoint = await startRpcEndpoint(manager, { host: str(values['http.addr']), port, enabled, logger });
+      }
+    } catch (err) {
+      await manager.stop();
+      throw err;
+    }
+    printResult(
+      io,
+      {
+        ok: true,
+        url: endpoint?.url ?? null,
+        secured: endpoint?.secured ?? null,
+        plugins: manager.pluginsInfo(),
+      },
+      endpoint ? `serving ${endpoint.url}` : 'plugins started',
+    );
+
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+    });
+    logger.info('Shutting down', { signal });
+    await endpoint?.gateway.stop();
+    await manager.stop();
+    return ExitCode.ok;
+  },
+};
