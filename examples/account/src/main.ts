@@ -5,7 +5,7 @@
  * Quorum's handshake.
  */
 import { serve, service } from '@qplugin/go-plugin/plugin';
-import { PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum';
+import { PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum/plugin';
 
 import { checkInitConfig } from './config.js';
 import { Keystore } from './keystore.js';

@@ -1,7 +1,7 @@
 /** The AccountService over a keystore: wire messages in, gRPC statuses out. */
 import { service } from '@qplugin/go-plugin/plugin';
 import type { ServiceRegistration } from '@qplugin/go-plugin/plugin';
-import { AccountService } from '@qplugin/quorum';
+import { AccountService } from '@qplugin/quorum/plugin';
 
 import { parseNewAccountConfig, parseRawKey } from './config.js';
 import type { Keystore, StoredAccount } from './keystore.js';

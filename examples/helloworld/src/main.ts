@@ -5,7 +5,7 @@
  * plugin and exits 1.
  */
 import { serve, service } from '@qplugin/go-plugin/plugin';
-import { PluginGreeting, PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum';
+import { PluginGreeting, PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum/plugin';
 
 import { Greeter } from './greeter.js';
 

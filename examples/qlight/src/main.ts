@@ -5,7 +5,7 @@
  * any host with Quorum's handshake.
  */
 import { serve, service } from '@qplugin/go-plugin/plugin';
-import { PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum';
+import { PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum/plugin';
 
 import { TokenManager } from './token-manager.js';
 

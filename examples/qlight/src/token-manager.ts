@@ -4,7 +4,7 @@
  */
 import { RpcError, Status, service } from '@qplugin/go-plugin/plugin';
 import type { ServiceRegistration } from '@qplugin/go-plugin/plugin';
-import { PluginQLightTokenRefresher } from '@qplugin/quorum';
+import { PluginQLightTokenRefresher } from '@qplugin/quorum/plugin';
 
 import { parseConfig } from './config.js';
 import type { QLightConfig } from './config.js';

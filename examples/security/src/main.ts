@@ -5,7 +5,7 @@
  * (see config.ts). Started by geth or any host with Quorum's handshake.
  */
 import { serve, service } from '@qplugin/go-plugin/plugin';
-import { PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum';
+import { PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum/plugin';
 
 import { SecurityPlugin } from './security.js';
 

@@ -6,7 +6,7 @@
  */
 import { RpcError, Status, service } from '@qplugin/go-plugin/plugin';
 import type { ServiceRegistration } from '@qplugin/go-plugin/plugin';
-import { AuthenticationManager, TLSConfigurationSource } from '@qplugin/quorum';
+import { AuthenticationManager, TLSConfigurationSource } from '@qplugin/quorum/plugin';
 
 import { parseConfig } from './config.js';
 import type { SecurityConfig } from './config.js';
