@@ -4,7 +4,11 @@
  * which also loads the manager, OpenPGP and zip code: a plugin's start-up time
  * counts.
  */
-export { QUORUM_HANDSHAKE, QUORUM_MAGIC_COOKIE_KEY, QUORUM_MAGIC_COOKIE_VALUE } from './interfaces/handshake.js';
+export {
+  QUORUM_HANDSHAKE,
+  QUORUM_MAGIC_COOKIE_KEY,
+  QUORUM_MAGIC_COOKIE_VALUE,
+} from './interfaces/handshake.js';
 export { PluginInitializer } from './generated/init_pb.js';
 export { PluginGreeting } from './generated/helloworld_pb.js';
 export { TLSConfigurationSource, AuthenticationManager } from './generated/security_pb.js';

@@ -7,7 +7,12 @@
  */
 import type { Logger } from '@qplugin/go-plugin/protocol';
 
-import { AuthenticationManager, authenticationManager, TLSConfigurationSource, tlsConfigurationSource } from '../interfaces/index.js';
+import {
+  AuthenticationManager,
+  authenticationManager,
+  TLSConfigurationSource,
+  tlsConfigurationSource,
+} from '../interfaces/index.js';
 import type { PluginManager } from '../manager/index.js';
 import { pluginApis } from './api.js';
 import { tokenAuth } from './security.js';
@@ -25,17 +30,29 @@ export interface RpcEndpoint {
   secured: { tls: boolean; auth: boolean };
 }
 
-export async function startRpcEndpoint(manager: PluginManager, options: RpcEndpointOptions): Promise<RpcEndpoint> {
+export async function startRpcEndpoint(
+  manager: PluginManager,
+  options: RpcEndpointOptions,
+): Promise<RpcEndpoint> {
   const logger: Logger | undefined = options.logger;
   let tls: JsonRpcGatewayOptions['tls'];
   let auth: JsonRpcGatewayOptions['auth'];
   if (manager.isEnabled('security')) {
-    const source = await tlsConfigurationSource(() => manager.client('security', TLSConfigurationSource), { logger });
+    const source = await tlsConfigurationSource(() => manager.client('security', TLSConfigurationSource), {
+      logger,
+    });
     tls = source ? await source.get() : undefined;
-    const authManager = await authenticationManager(() => manager.client('security', AuthenticationManager), { logger });
+    const authManager = await authenticationManager(() => manager.client('security', AuthenticationManager), {
+      logger,
+    });
     if (authManager.isEnabled()) auth = tokenAuth(authManager);
   }
-  const gateway = new JsonRpcGateway({ ...options, apis: [...pluginApis(manager), ...(options.extraApis ?? [])], tls, auth });
+  const gateway = new JsonRpcGateway({
+    ...options,
+    apis: [...pluginApis(manager), ...(options.extraApis ?? [])],
+    tls,
+    auth,
+  });
   const url = await gateway.start();
   return { gateway, url, secured: { tls: tls !== undefined, auth: auth !== undefined } };
 }
