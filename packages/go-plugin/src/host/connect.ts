@@ -8,13 +8,7 @@ import type { ChannelCredentials, ChannelOptions } from '@grpc/grpc-js';
 
 import { GRPCBroker } from '../protocol/broker.js';
 import type { BrokerTransport } from '../protocol/broker.js';
-import {
-  GRPCBroker as GRPCBrokerService,
-  GRPCStdio,
-  Health,
-  ServingStatus,
-  StdioChannel,
-} from '../protocol/builtins.js';
+import { GRPCBrokerService, GRPCStdio, Health, ServingStatus, StdioChannel } from '../protocol/builtins.js';
 import { HEALTH_SERVICE_NAME } from '../protocol/env.js';
 import { GoPluginError } from '../protocol/errors.js';
 import type { Logger } from '../protocol/logger.js';

@@ -2,7 +2,7 @@
  * The plugin side of plugin.GRPCBroker and plugin.GRPCController.
  */
 import type { GRPCBroker } from '../protocol/broker.js';
-import { GRPCBroker as GRPCBrokerService, GRPCController } from '../protocol/builtins.js';
+import { GRPCBrokerService, GRPCController } from '../protocol/builtins.js';
 import type { ConnInfo } from '../protocol/builtins.js';
 import { service } from '../protocol/rpc-types.js';
 import type { ServiceRegistration } from '../protocol/rpc-types.js';

@@ -6,7 +6,12 @@ export {
   Health,
   HealthCheckResponse_ServingStatus as ServingStatus,
 } from '../generated/grpc/health/v1/health_pb.js';
-export { GRPCBroker, ConnInfoSchema, ConnInfo_KnockSchema } from '../generated/plugin/grpc_broker_pb.js';
+// The service is exported as GRPCBrokerService: GRPCBroker is the broker class (broker.ts).
+export {
+  GRPCBroker as GRPCBrokerService,
+  ConnInfoSchema,
+  ConnInfo_KnockSchema,
+} from '../generated/plugin/grpc_broker_pb.js';
 export type { ConnInfo } from '../generated/plugin/grpc_broker_pb.js';
 export { GRPCController } from '../generated/plugin/grpc_controller_pb.js';
 export { GRPCStdio, StdioData_Channel as StdioChannel } from '../generated/plugin/grpc_stdio_pb.js';
