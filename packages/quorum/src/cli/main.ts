@@ -17,15 +17,16 @@ const COMMON: OptionSpecs = {
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 };
 
-function overview(): string {
-  const width = Math.max(...commands.map((c) => c.name.length)) + 2;
+async function overview(): Promise<string> {
+  const loaded = await Promise.all(commands.map((c) => c.load()));
+  const width = Math.max(...loaded.map((c) => c.name.length)) + 2;
   return [
     'qplugin: Quorum plugins from Node.js',
     '',
     'usage: qplugin <command> [options]   (qplugin <command> --help for details)',
     '',
     'commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    ...loaded.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     '',
     `exit codes: ${ExitCode.ok} ok, ${ExitCode.failed} failed, ${ExitCode.usage} usage error, ${ExitCode.rejected} verdict negative (verify, check)`,
   ].join('\n');
@@ -46,18 +47,19 @@ function help(c: Command): string {
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(overview() + '\n');
+    process.stdout.write((await overview()) + '\n');
     return name ? ExitCode.ok : ExitCode.usage;
   }
   if (name === '--version') {
     process.stdout.write('qplugin 0.1.0\n');
     return ExitCode.ok;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
-    process.stderr.write(`qplugin: unknown command ${JSON.stringify(name)}\n\n${overview()}\n`);
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
+    process.stderr.write(`qplugin: unknown command ${JSON.stringify(name)}\n\n${await overview()}\n`);
     return ExitCode.usage;
   }
+  const command = await entry.load();
   const json = rest.includes('--json');
   const io = defaultIo(json);
   try {
