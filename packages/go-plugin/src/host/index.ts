@@ -7,3 +7,5 @@ export type { SecureConfig } from './secure-config.js';
 export type { Sink } from './stderr.js';
 export { killAllManaged } from './managed.js';
 export { StderrPump } from './stderr.js';
+export { buildPluginEnv } from './env.js';
+export type { PluginEnvInput } from './env.js';

@@ -1,11 +1,12 @@
 /**
- * The environment geth (go-plugin v1.2.2, Quorum's handshake) gives a plugin:
- * its own environment, then the magic cookie, the port range, the protocol
- * versions and, with AutoMTLS, the host certificate. Inherited PLUGIN_*
- * variables and any cookie in our own environment are dropped first, so the
- * check controls exactly what the plugin sees.
+ * The environment geth (go-plugin v1.2.2, Quorum's handshake) gives a plugin,
+ * built by the host library: its own environment without inherited PLUGIN_*
+ * variables, then the magic cookie, the port range, the protocol versions
+ * and the host certificate. For the "run by hand" check the cookie is taken
+ * out again, including one inherited from our own environment.
  */
-import { DEFAULT_MAX_PORT, DEFAULT_MIN_PORT, Env, protocolEnvNames } from '@qplugin/go-plugin/protocol';
+import { buildPluginEnv } from '@qplugin/go-plugin/host';
+import { DEFAULT_MAX_PORT, DEFAULT_MIN_PORT } from '@qplugin/go-plugin/protocol';
 
 import { QUORUM_HANDSHAKE } from '../../interfaces/index.js';
 
@@ -18,15 +19,16 @@ export interface GethEnvInput {
 }
 
 export function gethEnv(input: GethEnvInput): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(input.hostEnv ?? process.env)) {
-    if (v === undefined || protocolEnvNames.includes(k) || k === QUORUM_HANDSHAKE.magicCookieKey) continue;
-    env[k] = v;
-  }
-  if (input.cookie) env[QUORUM_HANDSHAKE.magicCookieKey] = QUORUM_HANDSHAKE.magicCookieValue;
-  env[Env.minPort] = String(DEFAULT_MIN_PORT);
-  env[Env.maxPort] = String(DEFAULT_MAX_PORT);
-  env[Env.protocolVersions] = String(QUORUM_HANDSHAKE.protocolVersion);
-  env[Env.clientCert] = input.clientCertPem;
+  const env = buildPluginEnv({
+    handshake: QUORUM_HANDSHAKE,
+    versions: [QUORUM_HANDSHAKE.protocolVersion],
+    minPort: DEFAULT_MIN_PORT,
+    maxPort: DEFAULT_MAX_PORT,
+    skipHostEnv: false,
+    hostEnv: input.hostEnv ?? process.env,
+    clientCertPem: input.clientCertPem,
+    multiplex: false,
+  });
+  if (!input.cookie) delete env[QUORUM_HANDSHAKE.magicCookieKey];
   return env;
 }
