@@ -12,19 +12,18 @@ import type { CallOptions, LogLevel, Logger } from '@qplugin/go-plugin/protocol'
 
 import { QuorumError } from '../../errors.js';
 import { QUORUM_HANDSHAKE } from '../../interfaces/index.js';
-import { createPluginManager } from '../../manager/index.js';
 import { decodeParams } from '../../rpc/index.js';
-import { checkVerifyFlags, INTERFACE_NAMES, loadSettings } from '../../settings/index.js';
+import { INTERFACE_NAMES } from '../../settings/index.js';
 import type { InterfaceName } from '../../settings/index.js';
-import { bool, str, strs, UsageError } from '../args.js';
+import { str, UsageError } from '../args.js';
 import type { Parsed } from '../args.js';
 import { describeMethods, findMethod, METHODS } from '../call-methods.js';
 import type { Dispense } from '../call-methods.js';
 import { ExitCode } from '../command.js';
 import type { Command } from '../command.js';
-import { commaList } from '../format.js';
 import { cliLogger, printResult } from '../output.js';
 import type { Io } from '../output.js';
+import { managerFromFlags, PLUGIN_FLAGS } from '../plugin-flags.js';
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'off'];
 
@@ -91,31 +90,16 @@ async function withPlugin<T>(
       client.disconnect();
     }
   }
-  const uri = str(values.plugins);
-  if (!uri) throw new UsageError('--plugins is required (or --reattach)');
-  const publicKey = str(values['plugins.publickey']);
-  const verification = checkVerifyFlags({
-    skipVerify: bool(values['plugins.skipverify']),
-    localVerify: bool(values['plugins.localverify']),
-    publicKey,
-  });
-  const settings = await loadSettings(uri, { datadir: str(values.datadir) });
-  for (const w of settings.warnings ?? []) logger.warn(`settings: ${w}`);
-  const definition = settings.providers.get(iface);
-  if (!definition)
-    throw new QuorumError('PLUGIN_NOT_FOUND', `no such plugin provider: ${iface}`, {
-      fix: `Configured providers in ${settings.source ?? uri}: ${[...settings.providers.keys()].join(', ') || 'none'}.`,
-      details: { name: iface },
-    });
-  const trusted = commaList(strs(values['plugins.trustedkeys']));
+  if (!str(values.plugins)) throw new UsageError('--plugins is required (or --reattach)');
   // Only this provider: the others are neither downloaded nor started.
-  const manager = createPluginManager({
-    settings: { ...settings, providers: new Map([[iface, definition]]) },
-    verification,
-    publicKey,
-    trustedKeyFingerprints: trusted.length > 0 ? trusted : undefined,
-    identity: str(values.identity) ?? '',
-    logger,
+  const { manager } = await managerFromFlags(values, logger, (settings) => {
+    const definition = settings.providers.get(iface);
+    if (!definition)
+      throw new QuorumError('PLUGIN_NOT_FOUND', `no such plugin provider: ${iface}`, {
+        fix: `Configured providers in ${settings.source ?? str(values.plugins)}: ${[...settings.providers.keys()].join(', ') || 'none'}.`,
+        details: { name: iface },
+      });
+    return { ...settings, providers: new Map([[iface, definition]]) };
   });
   await manager.start();
   try {
@@ -164,34 +148,7 @@ export const call: Command = {
   usage:
     "qplugin call <interface> <method> ['[json params]'] --plugins file://settings.json [--plugins.skipverify | --plugins.localverify [--plugins.publickey URI]] [--identity NAME]",
   options: {
-    plugins: {
-      type: 'string',
-      value: 'URI',
-      description: 'settings file (file://, JSON or .toml), as geth --plugins',
-    },
-    'plugins.skipverify': { type: 'boolean', description: 'do NOT verify plugin integrity (logged loudly)' },
-    'plugins.localverify': {
-      type: 'boolean',
-      description: 'verify with <zip>.sha256sum.asc and a key on disk instead of Plugin Central',
-    },
-    'plugins.publickey': {
-      type: 'string',
-      value: 'URI',
-      description: 'key for --plugins.localverify (default file://<baseDir>/gpg.key)',
-    },
-    'plugins.trustedkeys': {
-      type: 'string',
-      value: 'FPR,…',
-      multiple: true,
-      description: 'accept only signatures by these OpenPGP key fingerprints',
-    },
-    identity: { type: 'string', value: 'NAME', description: 'node identity sent in Init (geth --identity)' },
-    datadir: {
-      type: 'string',
-      value: 'DIR',
-      description: 'baseDir defaults to <datadir>/plugins',
-      default: '.',
-    },
+    ...PLUGIN_FLAGS,
     timeout: { type: 'string', value: 'MS', description: 'deadline of the method call', default: '30000' },
     reattach: {
       type: 'string',

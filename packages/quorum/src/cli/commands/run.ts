@@ -1,13 +1,12 @@
 /** `qplugin run`: start the plugins from a settings file and a JSON-RPC gateway, like geth does. */
 import type { LogLevel } from '@qplugin/go-plugin/protocol';
 
-import { createPluginManager } from '../../manager/index.js';
 import { startRpcEndpoint } from '../../rpc/index.js';
-import { checkVerifyFlags, loadSettings } from '../../settings/index.js';
-import { bool, str, strs, UsageError } from '../args.js';
+import { bool, str, UsageError } from '../args.js';
 import { ExitCode } from '../command.js';
 import type { Command } from '../command.js';
 import { cliLogger, printResult } from '../output.js';
+import { managerFromFlags, PLUGIN_FLAGS } from '../plugin-flags.js';
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'off'];
 
@@ -17,38 +16,7 @@ export const run: Command = {
   usage:
     'qplugin run --plugins file://settings.json [--plugins.skipverify | --plugins.localverify [--plugins.publickey URI]] [--http.api admin,plugin@helloworld] [options]',
   options: {
-    plugins: {
-      type: 'string',
-      value: 'URI',
-      description: 'settings file (file://, JSON or .toml), as geth --plugins',
-    },
-    'plugins.skipverify': { type: 'boolean', description: 'do NOT verify plugin integrity (logged loudly)' },
-    'plugins.localverify': {
-      type: 'boolean',
-      description: 'verify with <zip>.sha256sum.asc and a key on disk instead of Plugin Central',
-    },
-    'plugins.publickey': {
-      type: 'string',
-      value: 'URI',
-      description: 'key for --plugins.localverify (default file://<baseDir>/gpg.key)',
-    },
-    'plugins.trustedkeys': {
-      type: 'string',
-      value: 'FPR,…',
-      description:
-        'accept only signatures by these OpenPGP key fingerprints (recommended with Plugin Central)',
-    },
-    identity: {
-      type: 'string',
-      value: 'NAME',
-      description: 'node identity sent to plugins in Init (geth --identity)',
-    },
-    datadir: {
-      type: 'string',
-      value: 'DIR',
-      description: 'data directory; baseDir defaults to <datadir>/plugins',
-      default: '.',
-    },
+    ...PLUGIN_FLAGS,
     'http.addr': {
       type: 'string',
       value: 'HOST',
@@ -79,8 +47,6 @@ export const run: Command = {
     'Stops cleanly on SIGINT/SIGTERM: the endpoint drains, every plugin is shut down and its workspace deleted.\n' +
     'With a security plugin configured, the endpoint is HTTPS with its TLS material and requires bearer tokens it accepts.',
   async run({ values }, io) {
-    const uri = str(values.plugins);
-    if (!uri) throw new UsageError('--plugins is required');
     const level = str(values.verbosity) ?? 'info';
     if (!LEVELS.includes(level)) throw new UsageError(`--verbosity must be one of ${LEVELS.join(', ')}`);
     const port = Number(str(values['http.port']) ?? '8545');
@@ -88,25 +54,7 @@ export const run: Command = {
       throw new UsageError('--http.port must be a port number');
     const logger = cliLogger(io, level as LogLevel | 'off');
 
-    const verification = checkVerifyFlags({
-      skipVerify: bool(values['plugins.skipverify']),
-      localVerify: bool(values['plugins.localverify']),
-      publicKey: str(values['plugins.publickey']),
-    });
-    if (verification === 'skip') logger.warn('plugin: ignore integrity verification');
-    const settings = await loadSettings(uri, { datadir: str(values.datadir) });
-    for (const w of settings.warnings ?? []) logger.warn(`settings: ${w}`);
-    const trusted = strs(values['plugins.trustedkeys'])
-      .flatMap((v) => v.split(','))
-      .filter(Boolean);
-    const manager = createPluginManager({
-      settings,
-      verification,
-      publicKey: str(values['plugins.publickey']),
-      trustedKeyFingerprints: trusted.length > 0 ? trusted : undefined,
-      identity: str(values.identity) ?? '',
-      logger,
-    });
+    const { manager, settings } = await managerFromFlags(values, logger);
     await manager.start();
 
     let endpoint: Awaited<ReturnType<typeof startRpcEndpoint>> | undefined;
