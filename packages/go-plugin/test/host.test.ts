@@ -228,6 +228,7 @@ describe('no orphans', () => {
   function runHost(mode: string, managed: string): Promise<{ host: ChildProcess; pluginPid: number }> {
     const host = spawn(process.execPath, [HOST, mode, managed, TOKEN], {
       stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, FIXTURE_SOCKET_DIR: scratch.sub('killed-host') },
     });
     return new Promise((resolve, reject) => {
       host.stdout!.once('data', (d: Buffer) => resolve({ host, pluginPid: Number(d.toString().trim()) }));

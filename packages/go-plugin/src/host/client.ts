@@ -17,7 +17,7 @@ import { derToPem } from '../protocol/certificate.js';
 import { HEALTH_SERVICE_NAME } from '../protocol/env.js';
 import { GoPluginError } from '../protocol/errors.js';
 import type { Network } from '../protocol/handshake.js';
-import { bindGrpcServer } from '../protocol/listener.js';
+import { bindGrpcServer, removeStaleSocket } from '../protocol/listener.js';
 import { silentLogger } from '../protocol/logger.js';
 import type { Logger } from '../protocol/logger.js';
 import { createClient } from '../protocol/rpc-client.js';
@@ -221,7 +221,7 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     if (this.launched) {
       if (this.launched.socketDir) rmSync(this.launched.socketDir, { recursive: true, force: true });
       // A plugin killed before it could clean up leaves its socket behind.
-      if (this.address?.network === 'unix') rmSync(this.address.address, { force: true });
+      if (this.address?.network === 'unix') removeStaleSocket(this.address.address);
     }
     if (this.options.managed) unregisterManaged(this.managedHandle);
     this.logger.debug('plugin process exited', { code: exit.code, signal: exit.signal });

@@ -67,6 +67,12 @@ export type {
   BrokeredConnection,
   ConnInfoInit,
 } from './broker.js';
-export { listenerConfigFromEnv, bindGrpcServer, lookupGid } from './listener.js';
+export {
+  listenerConfigFromEnv,
+  bindGrpcServer,
+  bindNetServer,
+  lookupGid,
+  removeStaleSocket,
+} from './listener.js';
 export type { ListenerConfig, BoundListener } from './listener.js';
 export * from './yamux/index.js';

@@ -4,9 +4,9 @@
  * PLUGIN_MIN_PORT..PLUGIN_MAX_PORT. Bind first, then advertise the real
  * address. Sockets live in a private directory from the moment they exist.
  */
-import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { randomInt } from 'node:crypto';
 import type { Server as NetServer } from 'node:net';
 import type { Server, ServerCredentials } from '@grpc/grpc-js';
@@ -113,6 +113,26 @@ export function lookupGid(group: string): number {
   );
 }
 
+/** Prefix of the private directory our plugins make for their socket (mkdtemp adds 6 characters). */
+const PRIVATE_DIR_PREFIX = 'qp-';
+
+/**
+ * Removes a plugin's socket left behind (the plugin was killed before it could
+ * clean up), and the private directory our SDK made for it if that is now
+ * empty. Never removes anything else: rmdir only succeeds on empty directories.
+ */
+export function removeStaleSocket(path: string): void {
+  rmSync(path, { force: true });
+  const dir = dirname(path);
+  if (new RegExp(`^${PRIVATE_DIR_PREFIX}[A-Za-z0-9]{6}$`).test(basename(dir))) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      // not empty, or already gone: leave it
+    }
+  }
+}
+
 export interface BoundListener {
   network: Network;
   /** What goes into the handshake / ConnInfo. */
@@ -158,7 +178,7 @@ async function bindUnix(bind: Binder, config: ListenerConfig): Promise<BoundList
   let privateDir: string | undefined;
   let dir = config.socketDir;
   if (!config.useDirAsIs) {
-    privateDir = mkdtempSync(join(config.socketDir, 'qp-'));
+    privateDir = mkdtempSync(join(config.socketDir, PRIVATE_DIR_PREFIX));
     applyGroup(privateDir, gid, gid === undefined ? 0o700 : 0o770);
     dir = privateDir;
   }

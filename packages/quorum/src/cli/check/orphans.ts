@@ -6,7 +6,8 @@
  * Shutdown that still runs (also those that left the group). Its unix socket
  * file should be gone too.
  */
-import { lstatSync, rmSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
+import { removeStaleSocket } from '@qplugin/go-plugin/protocol';
 
 import { Point, quote } from './points.js';
 import { groupMembers, killPid, procAvailable, stillAlive } from './processes.js';
@@ -71,7 +72,7 @@ export async function checkOrphans(input: OrphanInput): Promise<Point> {
           `socket file ${input.socket} left behind`,
           "Remove the unix socket file when the plugin stops (Go's listener does it on Close).",
         );
-      rmSync(input.socket, { force: true });
+      removeStaleSocket(input.socket);
     } else if (input.graceful) {
       point.pass('socket file removed');
     }
