@@ -4,7 +4,7 @@
  * hands out typed clients for its services. kill() stops it the way go-plugin
  * does: Shutdown, a grace period, then SIGKILL (of the whole process group).
  */
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { ChannelCredentials, ServerCredentials } from '@grpc/grpc-js';
@@ -77,6 +77,8 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     this.options = resolveOptions(options);
     this.logger = options.logger ?? silentLogger;
     this.exited = new Promise((resolve) => (this.resolveExited = resolve));
+    // Every call in flight listens on the lifetime signal: many at once is normal, not a leak.
+    setMaxListeners(0, this.lifetime.signal);
     if (this.options.managed) {
       registerManaged(this.managedHandle);
     }
@@ -322,14 +324,15 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     const proc = this.launched?.proc;
     if (this.connection && !this.exitInfo) {
       await this.connection.broker.close();
-      try {
-        await createClient(GRPCController, this.connection.conn).shutdown(
-          {},
-          { deadline: Math.min(grace, 2000) },
-        );
-      } catch {
+      const stop = new AbortController();
+      const shutdown = createClient(GRPCController, this.connection.conn)
+        .shutdown({}, { deadline: Math.min(grace, 2000), signal: stop.signal })
         // Go plugins exit before answering: UNAVAILABLE here means it worked.
-      }
+        .catch(() => {});
+      // A call sent while the plugin is going away can hang until its deadline;
+      // once the process has exited there is nothing left to wait for.
+      await Promise.race([shutdown, this.exited]);
+      stop.abort();
       this.connection.close();
     }
     if (!proc) {

@@ -15,6 +15,7 @@ import type { Logger } from '../protocol/logger.js';
 import { createClient } from '../protocol/rpc-client.js';
 import { RpcError, Status, toRpcError } from '../protocol/rpc-error.js';
 import type { Sink } from './stderr.js';
+import { GRPC_OPTIONS } from '../protocol/grpc-options.js';
 
 export interface ConnectInput {
   target: string;
@@ -40,7 +41,7 @@ export interface Connection {
 
 /** grpc-js options matching a Go host's dial: no per-message size limit. */
 export function hostChannelOptions(extra: ChannelOptions): ChannelOptions {
-  return { ...extra, 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 };
+  return { ...extra, ...GRPC_OPTIONS };
 }
 
 async function checkHealth(conn: GrpcClient, deadline: number, logger: Logger): Promise<void> {

@@ -37,6 +37,7 @@ import { healthService, HealthStatuses } from './health.js';
 import { brokerService, controllerService } from './internal-services.js';
 import { watchHost } from './lifecycle.js';
 import { StdioCapture, stdioService, writeRealStderr, writeRealStdout } from './stdio.js';
+import { GRPC_OPTIONS } from '../protocol/grpc-options.js';
 
 /** What a service factory gets: the broker for callbacks, and the plugin's logger. */
 export interface ServiceContext {
@@ -236,7 +237,7 @@ async function start(
     return typeof spec === 'function' ? spec({ broker, logger, version: negotiation.version }) : spec;
   })();
 
-  const server = new Server({ 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 });
+  const server = new Server({ ...GRPC_OPTIONS });
   addServices(
     server,
     [

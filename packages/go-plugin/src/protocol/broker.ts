@@ -23,6 +23,7 @@ import type { Logger } from './logger.js';
 import { createClient } from './rpc-client.js';
 import { addServices } from './rpc-server.js';
 import type { Client, ServiceRegistration } from './rpc-types.js';
+import { GRPC_OPTIONS } from './grpc-options.js';
 
 export type ConnInfoInit = MessageInitShape<typeof ConnInfoSchema>;
 
@@ -153,7 +154,7 @@ export class GRPCBroker {
   /** Serves `services` under `id` until the broker closes or the returned server is closed. */
   async acceptAndServe(id: number, services: readonly ServiceRegistration[]): Promise<BrokeredServer> {
     if (this.closedFlag) throw this.closedError();
-    const server = new Server({ 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 });
+    const server = new Server({ ...GRPC_OPTIONS });
     addServices(server, services, this.closeController.signal);
     let release: () => void;
     if (this.transport.mux) {
@@ -263,8 +264,7 @@ export class GRPCBroker {
     }
     const conn = new GrpcClient(target, this.transport.channelCredentials(), {
       ...this.transport.channelOptions(),
-      'grpc.max_receive_message_length': -1,
-      'grpc.max_send_message_length': -1,
+      ...GRPC_OPTIONS,
     });
     const close = (): void => {
       this.closers.delete(close);

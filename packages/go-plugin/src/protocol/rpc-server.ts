@@ -66,30 +66,51 @@ type AnyCall =
   | ServerWritableStream<AnyMessage, AnyMessage>
   | ServerDuplexStream<AnyMessage, AnyMessage>;
 
-/** Context for one call; `signal` aborts on cancel, and on `serverSignal`. */
+/**
+ * Context for one call: `signal` aborts when the caller cancels or the server
+ * stops. The controller and the server-signal listener are made only when a
+ * handler reads `signal`, and `done()` (called once the handler settled)
+ * removes every listener: grpc-js emits no 'finish'/'close' on unary calls,
+ * so anything left attached would pile up for the plugin's lifetime.
+ */
 function contextFor(
   call: AnyCall,
   method: DescMethod,
   serverSignal: AbortSignal | undefined,
-): HandlerContext {
-  const controller = new AbortController();
-  const abort = (): void => controller.abort(new Error('call cancelled'));
+): { ctx: HandlerContext; done(): void } {
   const events = call as unknown as EventEmitter;
+  let controller: AbortController | undefined;
+  let cancelled = false;
+  let listening = false;
+  const abort = (): void => {
+    cancelled = true;
+    controller?.abort(new Error('call cancelled'));
+  };
   events.once('cancelled', abort);
-  if (serverSignal) {
-    if (serverSignal.aborted) abort();
-    else serverSignal.addEventListener('abort', abort, { once: true });
-    // Detach when the call ends so the server signal does not collect listeners.
-    const detach = (): void => serverSignal.removeEventListener('abort', abort);
-    events.once('finish', detach);
-    events.once('close', detach);
-  }
-  return {
-    signal: controller.signal,
+  const ctx: HandlerContext = {
+    get signal(): AbortSignal {
+      if (!controller) {
+        controller = new AbortController();
+        if (cancelled || serverSignal?.aborted) controller.abort(new Error('call cancelled'));
+        else if (serverSignal) {
+          serverSignal.addEventListener('abort', abort, { once: true });
+          listening = true;
+        }
+      }
+      return controller.signal;
+    },
     metadata: call.metadata,
     method: methodPath(method),
-    peer: call.getPeer(),
+    get peer(): string {
+      return call.getPeer();
+    },
   };
+  const done = (): void => {
+    events.off('cancelled', abort);
+    if (listening) serverSignal!.removeEventListener('abort', abort);
+    listening = false;
+  };
+  return { ctx, done };
 }
 
 function writer(
@@ -125,9 +146,10 @@ function adapt(
   switch (method.methodKind) {
     case 'unary': {
       const h: handleUnaryCall<AnyMessage, AnyMessage> = (call, callback) => {
-        const ctx = contextFor(call, method, serverSignal);
+        const { ctx, done } = contextFor(call, method, serverSignal);
         Promise.resolve()
           .then(() => (fn as Unary)(call.request, ctx))
+          .finally(done)
           .then(
             (res) => callback(null, respond(res)),
             (err) => callback(statusOf(err)),
@@ -137,31 +159,40 @@ function adapt(
     }
     case 'server_streaming': {
       const h: handleServerStreamingCall<AnyMessage, AnyMessage> = (call) => {
-        const ctx = contextFor(call, method, serverSignal);
-        (fn as ServerStream)(call.request, writer(call, method), ctx).then(
-          () => call.end(),
-          (err) => failStream(call, err),
-        );
+        const { ctx, done } = contextFor(call, method, serverSignal);
+        Promise.resolve()
+          .then(() => (fn as ServerStream)(call.request, writer(call, method), ctx))
+          .finally(done)
+          .then(
+            () => call.end(),
+            (err) => failStream(call, err),
+          );
       };
       return h;
     }
     case 'client_streaming': {
       const h: handleClientStreamingCall<AnyMessage, AnyMessage> = (call, callback) => {
-        const ctx = contextFor(call, method, serverSignal);
-        (fn as ClientStream)(call, ctx).then(
-          (res) => callback(null, respond(res)),
-          (err) => callback(statusOf(err)),
-        );
+        const { ctx, done } = contextFor(call, method, serverSignal);
+        Promise.resolve()
+          .then(() => (fn as ClientStream)(call, ctx))
+          .finally(done)
+          .then(
+            (res) => callback(null, respond(res)),
+            (err) => callback(statusOf(err)),
+          );
       };
       return h;
     }
     case 'bidi_streaming': {
       const h: handleBidiStreamingCall<AnyMessage, AnyMessage> = (call) => {
-        const ctx = contextFor(call, method, serverSignal);
-        (fn as Bidi)(call, writer(call, method), ctx).then(
-          () => call.end(),
-          (err) => failStream(call, err),
-        );
+        const { ctx, done } = contextFor(call, method, serverSignal);
+        Promise.resolve()
+          .then(() => (fn as Bidi)(call, writer(call, method), ctx))
+          .finally(done)
+          .then(
+            () => call.end(),
+            (err) => failStream(call, err),
+          );
       };
       return h;
     }
