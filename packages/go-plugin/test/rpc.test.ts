@@ -73,9 +73,8 @@ describe('rpc bridge', () => {
 
   it('aborts a streaming handler when the client cancels, and rejects with Canceled', async () => {
     const ac = new AbortController();
-    const it = createClient(Health, conn)
-      .watch({ service: '' }, { signal: ac.signal })
-      [Symbol.asyncIterator]();
+    const stream = createClient(Health, conn).watch({ service: '' }, { signal: ac.signal });
+    const it = stream[Symbol.asyncIterator]();
     assert.equal((await it.next()).value?.status, ServingStatus.SERVING);
     ac.abort();
     await assert.rejects(it.next(), (e: unknown) => e instanceof RpcError && e.code === Status.CANCELLED);
