@@ -1,0 +1,47 @@
+/**
+ * The TS side of scenario 6, in its own process: read the zip once, SHA-256,
+ * OpenPGP check of the detached signature (local mode, as geth's
+ * --plugins.localverify), safe unpack. Prints the phase times of each of n
+ * runs as JSON.
+ *
+ *   node dist-verify.js <zip> <baseDir with gpg.key> <workRoot> <n>
+ */
+import { rm } from 'node:fs/promises';
+
+import { readArchive, sha256Checksum, unpackArchive, verifyDistribution } from '@qplugin/quorum';
+
+import { selfMaxRssKB } from './proc.js';
+
+const [zipPath, baseDir, root, n] = process.argv.slice(2);
+if (!zipPath || !baseDir || !root) throw new Error('usage: dist-verify <zip> <baseDir> <workRoot> <n>');
+
+const samples: Record<string, number>[] = [];
+for (let i = 0; i < Number(n ?? 1); i++) {
+  const t0 = performance.now();
+  const bytes = await readArchive(zipPath);
+  const t1 = performance.now();
+  const checksum = sha256Checksum(bytes);
+  const t2 = performance.now();
+  await verifyDistribution({
+    mode: 'local',
+    checksum,
+    definition: { name: 'bench-dist', version: '1.0.0' },
+    zipPath,
+    baseDir,
+  });
+  const t3 = performance.now();
+  const unpacked = await unpackArchive(bytes, { root });
+  const t4 = performance.now();
+  samples.push({
+    total_ms: t4 - t0,
+    read_ms: t1 - t0,
+    sha256_ms: t2 - t1,
+    verify_ms: t3 - t2,
+    unpack_ms: t4 - t3,
+    files: unpacked.files.length,
+  });
+  await rm(unpacked.dir, { recursive: true, force: true });
+}
+process.stdout.write(JSON.stringify({ samples, host_maxrss_kb: selfMaxRssKB() }) + '\n', () =>
+  process.exit(0),
+);

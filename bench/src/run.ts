@@ -1,0 +1,191 @@
+/**
+ * `npm run bench`: every scenario, TS vs reference, interleaved in one run on
+ * this machine. Writes bench/results/<date>.json (+ .svg chart) and renders
+ * docs/benchmarks.md.
+ *
+ *   node bench/dist/run.js [--quick] [--rounds N] [--only s1,s3] [--out DIR] [--docs FILE|--no-docs]
+ *
+ * --quick is the CI smoke run: small sizes, one round, results in a temp
+ * directory unless --out is given, no docs; it checks that every scenario
+ * completes, never how fast.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, freemem, loadavg, release, totalmem, type } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import type { ScenarioResult, Settings } from './common.js';
+import { prepare, ROOT } from './prepare.js';
+import type { Peers } from './prepare.js';
+import { renderMarkdown, renderSvg } from './report.js';
+import { scenarioLatency, scenarioThroughput } from './scenario-calls.js';
+import { scenarioDistribution } from './scenario-dist.js';
+import { scenarioScale } from './scenario-scale.js';
+import { scenarioPluginStart, scenarioStartToReady } from './scenario-start.js';
+
+export interface BenchResults {
+  date: string;
+  quick: boolean;
+  rounds: number;
+  machine: Record<string, string | number>;
+  versions: Record<string, string>;
+  method: string[];
+  scenarios: ScenarioResult[];
+}
+
+const SCENARIOS: Record<string, (p: Peers, s: Settings) => Promise<ScenarioResult>> = {
+  s1: scenarioStartToReady,
+  s2: scenarioPluginStart,
+  s3: scenarioLatency,
+  s4: scenarioThroughput,
+  s5: scenarioScale,
+  s6: scenarioDistribution,
+};
+
+const TITLES: Record<string, string> = {
+  s1: 'Plugin start to ready',
+  s2: 'TS plugin start to handshake',
+  s3: 'Unary call latency',
+  s4: 'Throughput and 1 MiB',
+  s5: 'Scale',
+  s6: 'Verify + unpack a distribution',
+};
+
+export const METHOD = [
+  'Every comparison runs both sides in the same run on the same machine, as separate processes, interleaved: each round runs every variant once, and the order rotates each round (A B, then B A, …).',
+  'A ratio is TS ÷ reference per round (both measured back to back), then the median over rounds; the range shown is the lowest and highest round ratio. Times are never compared across runs or machines.',
+  'Host side: our PluginClient (bench/src/ts-host.ts) vs a go-plugin v1.8.0 host (interop/go/bench) with the same steps, a silent logger, AutoMTLS on, unix sockets. Plugin side: the Go interop plugin (go-plugin v1.8.0) or the TS hello world plugin (examples/helloworld), started as `node <file>`.',
+  'Start-up: "warm" excludes the first start of each harness process (cold host code paths), "cold" is that first start only. Scenario 2 compares the Go host\'s spawn → parsed handshake with spawn → exit of `node -e 0` started by the same Go harness.',
+  'Latency: sequential Greeting calls with a 6-byte message after 1,000 warm-up calls; throughput: closed loop with 1, 16, 64 calls in flight, a quarter of the measured time as warm-up; 1 MiB: Greeting with a 1 MiB message and its 1 MiB answer.',
+  "Memory: peak RSS (getrusage maxrss) of each harness (host) process, and the plugin's VmHWM read from /proc just before it is killed.",
+  'Scenario 2 runs twice the rounds (they are cheap and start-up times are the noisiest); scenario 5 half, rounded up (100 plugins per round).',
+  'Scenario 6: a packPlugin zip (the Go plugin binary plus incompressible and log-like assets) signed with signChecksum. TS: readArchive + sha256Checksum + verifyDistribution (local mode) + unpackArchive in one process, modules loaded before timing; "cold" is its first run, "warm" the later ones. Native: sha256sum, gpg --verify (key imported into a keyring before timing) and unzip -q, each its own process.',
+  'The machine is shared with other work (load averages below). Interleaving protects the ratios from slow phases, not from everything: the range of the round ratios is shown for that reason.',
+];
+
+function machine(): BenchResults['machine'] {
+  const cpu = cpus();
+  return {
+    os: `${type()} ${release()}`,
+    cpu: cpu[0]?.model ?? 'unknown',
+    cores: cpu.length,
+    memoryGB: Math.round(totalmem() / 2 ** 30),
+    freeMemoryGB: Math.round(freemem() / 2 ** 30),
+  };
+}
+
+/** The machine is shared: say how busy it was (1-minute load average) around the run. */
+const load = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
+function commit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Results are committed: format them as the repo's Prettier would, when it is there. */
+async function formatJson(text: string): Promise<string> {
+  try {
+    const prettier = await import('prettier');
+    return await prettier.format(text, { parser: 'json', printWidth: 110 });
+  } catch {
+    return text;
+  }
+}
+
+function versions(peers: Peers): BenchResults['versions'] {
+  const pkg = (name: string): string =>
+    (
+      JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as {
+        version: string;
+      }
+    ).version;
+  return {
+    node: process.version,
+    go: peers.goVersion,
+    'go-plugin (reference)': peers.goModules['github.com/hashicorp/go-plugin'] ?? '?',
+    'grpc-go (reference)': peers.goModules['google.golang.org/grpc'] ?? '?',
+    '@grpc/grpc-js': pkg('@grpc/grpc-js'),
+    '@bufbuild/protobuf': pkg('@bufbuild/protobuf'),
+    openpgp: pkg('openpgp'),
+    esbuild: pkg('esbuild'),
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      rounds: { type: 'string' },
+      only: { type: 'string' },
+      out: { type: 'string' },
+      docs: { type: 'string' },
+      'no-docs': { type: 'boolean', default: false },
+    },
+  });
+  const quick = values.quick!;
+  const rounds = Number(values.rounds ?? (quick ? 1 : 5));
+  const only = values.only ? values.only.split(',') : Object.keys(SCENARIOS);
+  const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
+  const settings: Settings = { quick, rounds, log };
+
+  const loadBefore = load();
+  const peers = await prepare(log);
+  const scenarios: ScenarioResult[] = [];
+  for (const id of only) {
+    const run = SCENARIOS[id];
+    if (!run) throw new Error(`unknown scenario ${id}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+    log(`${id}: ${TITLES[id]}`);
+    const t0 = performance.now();
+    try {
+      scenarios.push(await run(peers, settings));
+    } catch (err) {
+      log(`${id} failed: ${(err as Error).stack ?? String(err)}`);
+      scenarios.push({
+        id,
+        title: TITLES[id]!,
+        completed: false,
+        metrics: [],
+        memory: [],
+        details: { error: (err as Error).message },
+      });
+    }
+    log(`${id} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+
+  const date = new Date().toISOString().slice(0, 10);
+  const results: BenchResults = {
+    date,
+    quick,
+    rounds,
+    machine: { ...machine(), 'load average (1, 5, 15 min) before': loadBefore, 'load average after': load() },
+    versions: { ...versions(peers), 'qplugin commit': commit() },
+    method: METHOD,
+    scenarios,
+  };
+  const outDir = values.out ?? (quick ? undefined : join(ROOT, 'bench', 'results'));
+  const name = quick ? `${date}-quick` : date;
+  if (outDir) {
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, `${name}.json`), await formatJson(JSON.stringify(results, null, 2)));
+    writeFileSync(join(outDir, `${name}.svg`), renderSvg(results));
+    log(`results: ${join(outDir, `${name}.json`)}`);
+  }
+  const docs =
+    values['no-docs'] || quick ? values.docs : (values.docs ?? join(ROOT, 'docs', 'benchmarks.md'));
+  if (docs) {
+    writeFileSync(docs, renderMarkdown(results, `../bench/results/${name}.svg`));
+    log(`rendered ${docs}`);
+  }
+  // The JSON also goes to stdout, so a caller (the smoke test) needs no file.
+  const ok = scenarios.every((s) => s.completed);
+  process.stdout.write(JSON.stringify(results) + '\n', () => process.exit(ok ? 0 : 1));
+}
+
+await main();

@@ -1,0 +1,232 @@
+/**
+ * Scenarios 1 and 2: start-up.
+ * 1. Plugin start to ready (spawn → handshake → mTLS → health → Init done):
+ *    our TS host vs go-plugin v1.8.0's host, same Go plugin.
+ * 2. Our TS plugin's spawn → handshake under the Go host, vs `node -e 0`
+ *    (spawn → exit) and vs the Go plugin; unbundled and bundled; plus a
+ *    phase breakdown taken with the startup-marks preload.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import type { MemoryRow, ScenarioResult, Settings } from './common.js';
+import { harness, interleave, metric, num, samplesOf } from './common.js';
+import type { Peers } from './prepare.js';
+import { NODE } from './prepare.js';
+import type { Json } from './proc.js';
+import { median, round } from './stats.js';
+
+/** Samples after the first of a process (the first pays the harness's own cold paths). */
+const warm = (samples: Json[], key: string): number =>
+  median((samples.length > 1 ? samples.slice(1) : samples).map((s) => num(s, key)));
+const cold = (samples: Json[], key: string): number => num(samples[0]!, key);
+const medianOf = (runs: Json[], f: (j: Json) => number): number => round(median(runs.map(f)), 1);
+
+export async function scenarioStartToReady(peers: Peers, s: Settings): Promise<ScenarioResult> {
+  const perProcess = s.quick ? 2 : 5;
+  const flags = ['-n', String(perProcess)];
+  const runs = await interleave(
+    s.rounds,
+    {
+      go: async () => await harness(peers, 'go', 'start', flags, peers.goPlugin),
+      ts: async () => await harness(peers, 'ts', 'start', flags, peers.goPlugin),
+    },
+    s.log,
+  );
+  const series = (side: 'go' | 'ts', f: (x: Json[], k: string) => number, key: string): number[] =>
+    runs[side]!.map((j) => f(samplesOf(j), key));
+  const phases = (side: 'go' | 'ts'): Json => {
+    const rows = runs[side]!.flatMap(samplesOf);
+    const m = (k: string): number | undefined =>
+      rows.every((r) => typeof r[k] === 'number') ? round(median(rows.map((r) => num(r, k))), 2) : undefined;
+    return {
+      handshake_ms: m('handshake_ms'),
+      connect_health_ms:
+        side === 'ts'
+          ? m('connect_health_ms')
+          : round(median(rows.map((r) => num(r, 'connect_ms') + num(r, 'health_ms'))), 2),
+      init_ms: m('init_ms'),
+      ready_ms: m('ready_ms'),
+      kill_ms: m('kill_ms'),
+      plugin_hwm_kb: m('plugin_hwm_kb'),
+    };
+  };
+  const target = { op: '<=', value: 1.1 } as const;
+  return {
+    id: 's1',
+    title: 'Plugin start to ready (spawn → handshake → mTLS → health → Init)',
+    completed: true,
+    metrics: [
+      metric({
+        id: 's1.ready.warm',
+        label: 'start → ready, TS host vs Go host (Go plugin; 2nd+ start in a host process)',
+        unit: 'ms',
+        ts: series('ts', warm, 'ready_ms'),
+        ref: series('go', warm, 'ready_ms'),
+        refLabel: 'Go host (go-plugin v1.8.0)',
+        target,
+      }),
+      metric({
+        id: 's1.ready.cold',
+        label: 'start → ready, TS host vs Go host (first start in a fresh host process)',
+        unit: 'ms',
+        ts: series('ts', cold, 'ready_ms'),
+        ref: series('go', cold, 'ready_ms'),
+        refLabel: 'Go host (go-plugin v1.8.0)',
+        target,
+      }),
+    ],
+    memory: [
+      harnessMemory('TS host → Go plugin (start)', runs.ts!),
+      harnessMemory('Go host → Go plugin (start)', runs.go!),
+    ],
+    details: { perProcess, phases: { ts: phases('ts'), go: phases('go') } },
+  };
+}
+
+/** Host peak RSS is reported by the harness at exit; the plugin's peak just before it is killed. */
+export function harnessMemory(label: string, runs: Json[]): MemoryRow {
+  const plugin = runs.flatMap((j) =>
+    Array.isArray(j.samples)
+      ? (j.samples as Json[]).map((s) => num(s, 'plugin_hwm_kb'))
+      : [num(j, 'plugin_hwm_kb')],
+  );
+  return { label, hostKB: median(runs.map((j) => num(j, 'host_maxrss_kb'))), pluginKB: median(plugin) };
+}
+
+async function breakdown(peers: Peers, plugin: string[], runs: number, perProcess: number): Promise<Json> {
+  const dir = mkdtempSync(join(tmpdir(), 'qplugin-bench-marks-'));
+  const file = join(dir, 'marks.jsonl');
+  try {
+    const [node, ...script] = plugin;
+    const cmd = [node!, '--import', peers.marksPreload, ...script];
+    for (let r = 0; r < runs; r++) {
+      await harness(peers, 'go', 'start', ['-n', String(perProcess)], cmd, {
+        ...process.env,
+        BENCH_MARKS_FILE: file,
+      });
+    }
+    const marks = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, number>);
+    const m = (f: (x: Record<string, number>) => number): number => round(median(marks.map(f)), 1);
+    return {
+      samples: marks.length,
+      node_bootstrap_ms: m((x) => x.bootstrap!),
+      module_loading_ms: m((x) => x.modules! - x.bootstrap!),
+      key_generation_ms: m((x) => x.keygen! - x.modules!),
+      certificate_listen_handshake_ms: m((x) => x.handshake! - x.keygen!),
+      handshake_since_process_start_ms: m((x) => x.handshake!),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function scenarioPluginStart(peers: Peers, s: Settings): Promise<ScenarioResult> {
+  const perProcess = s.quick ? 2 : 5;
+  const flags = ['-n', String(perProcess)];
+  const start = (plugin: string[]) => async () => await harness(peers, 'go', 'start', flags, plugin);
+  // Start-up times are the noisiest here, and a round is cheap: twice the rounds.
+  const runs = await interleave(
+    s.quick ? s.rounds : s.rounds * 2,
+    {
+      node: async () => await harness(peers, 'go', 'exec', flags, [NODE, '-e', '0']),
+      go: start(peers.goPlugin),
+      ts: start(peers.tsPlugin),
+      bundled: start(peers.tsPluginBundled),
+      codecache: start(peers.tsPluginCodeCache),
+      rootimport: start(peers.tsPluginRootImport),
+    },
+    s.log,
+  );
+  const per = (name: string, key: string): number[] => runs[name]!.map((j) => warm(samplesOf(j), key));
+  const node = per('node', 'exit_ms');
+  const target = { op: '<=', value: 2.0 } as const;
+  s.log('  phase breakdown (startup-marks preload)');
+  const bRuns = s.quick ? 1 : 3;
+  return {
+    id: 's2',
+    title: 'TS plugin start to handshake under a Go host',
+    completed: true,
+    metrics: [
+      metric({
+        id: 's2.bundled.node',
+        label: 'TS plugin, bundled: spawn → handshake vs `node -e 0` spawn → exit',
+        unit: 'ms',
+        ts: per('bundled', 'handshake_ms'),
+        ref: node,
+        refLabel: 'node -e 0',
+        target,
+      }),
+      metric({
+        id: 's2.unbundled.node',
+        label: 'TS plugin, unbundled: spawn → handshake vs `node -e 0` spawn → exit',
+        unit: 'ms',
+        ts: per('ts', 'handshake_ms'),
+        ref: node,
+        refLabel: 'node -e 0',
+        target,
+      }),
+      metric({
+        id: 's2.codecache.node',
+        label: 'PROPOSAL (not shipped): bundled as CommonJS + V8 code cache vs `node -e 0`',
+        unit: 'ms',
+        ts: per('codecache', 'handshake_ms'),
+        ref: node,
+        refLabel: 'node -e 0',
+        target,
+      }),
+      metric({
+        id: 's2.rootimport.node',
+        label: 'BEFORE dae2480: unbundled, importing the @qplugin/quorum root vs `node -e 0`',
+        unit: 'ms',
+        ts: per('rootimport', 'handshake_ms'),
+        ref: node,
+        refLabel: 'node -e 0',
+      }),
+      metric({
+        id: 's2.bundled.go',
+        label: 'TS plugin, bundled vs Go plugin: spawn → handshake',
+        unit: 'ms',
+        ts: per('bundled', 'handshake_ms'),
+        ref: per('go', 'handshake_ms'),
+        refLabel: 'Go plugin (go-plugin v1.8.0)',
+      }),
+      metric({
+        id: 's2.unbundled.go',
+        label: 'TS plugin, unbundled vs Go plugin: spawn → handshake',
+        unit: 'ms',
+        ts: per('ts', 'handshake_ms'),
+        ref: per('go', 'handshake_ms'),
+        refLabel: 'Go plugin (go-plugin v1.8.0)',
+      }),
+    ],
+    memory: [
+      harnessMemory('Go host → Go plugin (start)', runs.go!),
+      harnessMemory('Go host → TS plugin unbundled (start)', runs.ts!),
+      harnessMemory('Go host → TS plugin bundled (start)', runs.bundled!),
+      harnessMemory('Go host → TS plugin bundled + code cache, proposal (start)', runs.codecache!),
+    ],
+    details: {
+      perProcess,
+      handshake_ms: {
+        node_e_0_exit: medianOf(runs.node!, (j) => warm(samplesOf(j), 'exit_ms')),
+        go_plugin: medianOf(runs.go!, (j) => warm(samplesOf(j), 'handshake_ms')),
+        ts_unbundled: medianOf(runs.ts!, (j) => warm(samplesOf(j), 'handshake_ms')),
+        ts_bundled: medianOf(runs.bundled!, (j) => warm(samplesOf(j), 'handshake_ms')),
+        ts_bundled_code_cache_proposal: medianOf(runs.codecache!, (j) => warm(samplesOf(j), 'handshake_ms')),
+        ts_unbundled_root_import_before: medianOf(runs.rootimport!, (j) =>
+          warm(samplesOf(j), 'handshake_ms'),
+        ),
+      },
+      breakdown: {
+        unbundled: await breakdown(peers, peers.tsPlugin, bRuns, perProcess),
+        bundled: await breakdown(peers, peers.tsPluginBundled, bRuns, perProcess),
+        bundled_code_cache_proposal: await breakdown(peers, peers.tsPluginCodeCache, bRuns, perProcess),
+      },
+    },
+  };
+}

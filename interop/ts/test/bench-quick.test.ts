@@ -1,0 +1,135 @@
+/**
+ * Issue 8's smoke run: `bench/` in --quick mode runs every scenario against
+ * the real Go reference (go-plugin v1.8.0) and our TS host and plugin. This
+ * asserts only that each scenario completed with sane fields, never how fast
+ * anything was: the numbers of a quick run on a shared CI machine mean
+ * nothing.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+
+import { interopSkip, REPO_ROOT } from '../src/support/go.js';
+
+const skip = interopSkip();
+
+interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  n: number;
+}
+
+interface Metric {
+  id: string;
+  ts: Spread;
+  ref: Spread;
+  ratio: { ratio: number; min: number; max: number; rounds: number };
+  target?: { op: string; value: number };
+  pass?: boolean;
+}
+
+interface Scenario {
+  id: string;
+  completed: boolean;
+  metrics: Metric[];
+  memory: { label: string; hostKB?: number; pluginKB?: number }[];
+  details: Record<string, unknown>;
+}
+
+interface Results {
+  quick: boolean;
+  machine: Record<string, unknown>;
+  versions: Record<string, string>;
+  scenarios: Scenario[];
+}
+
+function runQuick(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bench', 'dist', 'run.js'), '--quick'], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const positive = (x: unknown, what: string): void =>
+  assert.ok(typeof x === 'number' && Number.isFinite(x) && x > 0, `${what} = ${String(x)}`);
+
+describe('bench --quick', { skip }, () => {
+  it('runs every scenario to completion with sane fields', { timeout: 600_000 }, async () => {
+    // bench/ is outside the workspace build (tsc -b): compile it here.
+    execFileSync(
+      process.execPath,
+      [join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'bench'],
+      {
+        cwd: REPO_ROOT,
+        stdio: 'inherit',
+      },
+    );
+    const run = await runQuick();
+    assert.equal(run.code, 0, `bench --quick failed:\n${run.stderr.slice(-4000)}`);
+    const res = JSON.parse(run.stdout) as Results;
+    assert.equal(res.quick, true);
+    assert.ok(res.versions.node && res.versions['go-plugin (reference)']?.startsWith('v1.8.0'));
+
+    assert.deepEqual(
+      res.scenarios.map((s) => s.id),
+      ['s1', 's2', 's3', 's4', 's5', 's6'],
+    );
+    for (const s of res.scenarios) {
+      assert.ok(s.completed, `${s.id} did not complete: ${JSON.stringify(s.details)}`);
+      assert.ok(s.metrics.length > 0, `${s.id} has no metrics`);
+      for (const m of s.metrics) {
+        positive(m.ts.median, `${m.id} ts`);
+        positive(m.ref.median, `${m.id} ref`);
+        positive(m.ratio.ratio, `${m.id} ratio`);
+        assert.ok(m.ratio.rounds >= 1, `${m.id} rounds`);
+        // A target is evaluated (pass or miss), whatever the outcome.
+        if (m.target) assert.equal(typeof m.pass, 'boolean', `${m.id} pass`);
+      }
+      for (const row of s.memory) {
+        if (row.hostKB !== undefined) positive(row.hostKB, `${s.id} ${row.label} host RSS`);
+        if (row.pluginKB !== undefined) positive(row.pluginKB, `${s.id} ${row.label} plugin RSS`);
+      }
+    }
+
+    const byId = new Map(res.scenarios.map((s) => [s.id, s]));
+    const targeted = res.scenarios.flatMap((s) => s.metrics.filter((m) => m.target).map((m) => m.id));
+    for (const id of [
+      's1.ready.warm',
+      's2.bundled.node',
+      's3.p50.ts→go',
+      's3.p99.ts→go',
+      's4.c64.ts→go',
+      's5.rss',
+      's6.total.warm',
+    ])
+      assert.ok(targeted.includes(id), `target ${id} is reported`);
+
+    // Scale: every plugin started, and after the kill every one had exited with no process left.
+    const scale = byId.get('s5')!.details as { allStartedAndStopped: { ts: boolean[]; go: boolean[] } };
+    const stopped = [...scale.allStartedAndStopped.ts, ...scale.allStartedAndStopped.go];
+    assert.ok(stopped.length >= 2 && stopped.every(Boolean), JSON.stringify(byId.get('s5')!.details));
+
+    // Start-up breakdown: each phase was observed.
+    const breakdown = (byId.get('s2')!.details as { breakdown: Record<string, Record<string, number>> })
+      .breakdown;
+    for (const variant of ['unbundled', 'bundled']) {
+      for (const phase of [
+        'node_bootstrap_ms',
+        'module_loading_ms',
+        'key_generation_ms',
+        'certificate_listen_handshake_ms',
+      ])
+        positive(breakdown[variant]?.[phase], `${variant} ${phase}`);
+    }
+  });
+});
