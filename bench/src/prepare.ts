@@ -4,13 +4,12 @@
  * world plugin unbundled and bundled with packPlugin's bundler.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { bundlePlugin } from '@qplugin/quorum';
+import { bundlePlugin, packPlugin } from '@qplugin/quorum';
 
-import { buildCodeCachePlugin } from './code-cache.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BENCH = join(ROOT, 'bench');
@@ -58,8 +57,12 @@ export async function prepare(log: (line: string) => void): Promise<Peers> {
   const bundled = join(CACHE, 'helloworld.mjs');
   writeFileSync(bundled, await bundlePlugin(entry), { mode: 0o755 });
 
-  log('building the code-cache proposal and the root-import variant');
-  const codeCache = await buildCodeCachePlugin(ROOT, join(CACHE, 'code-cache'), goHarness);
+  log('packing the TS hello world with a V8 code cache (packPlugin codeCache) and the root-import variant');
+  const codeCacheDir = join(CACHE, 'code-cache');
+  rmSync(codeCacheDir, { recursive: true, force: true });
+  const packed = await packPlugin({ name: 'helloworld', version: '1.0.0', entry, outDir: codeCacheDir, codeCache: true });
+  execFileSync('unzip', ['-q', '-o', packed.zipPath, '-d', codeCacheDir]);
+  const codeCache = join(codeCacheDir, packed.entrypoint);
   const rootImport = join(CACHE, 'root-import', 'main.mjs');
   mkdirSync(dirname(rootImport), { recursive: true });
   const main = readFileSync(entry, 'utf8');

@@ -172,7 +172,7 @@ export async function scenarioPluginStart(peers: Peers, s: Settings): Promise<Sc
       }),
       metric({
         id: 's2.codecache.node',
-        label: 'PROPOSAL (not shipped): bundled as CommonJS + V8 code cache vs `node -e 0`',
+        label: 'TS plugin, `qplugin pack --code-cache` (CommonJS + V8 code cache): spawn → handshake vs `node -e 0` spawn → exit',
         unit: 'ms',
         ts: per('codecache', 'handshake_ms'),
         ref: node,
@@ -208,7 +208,7 @@ export async function scenarioPluginStart(peers: Peers, s: Settings): Promise<Sc
       harnessMemory('Go host → Go plugin (start)', runs.go!),
       harnessMemory('Go host → TS plugin unbundled (start)', runs.ts!),
       harnessMemory('Go host → TS plugin bundled (start)', runs.bundled!),
-      harnessMemory('Go host → TS plugin bundled + code cache, proposal (start)', runs.codecache!),
+      harnessMemory('Go host → TS plugin bundled + code cache (start)', runs.codecache!),
     ],
     details: {
       perProcess,
@@ -217,7 +217,7 @@ export async function scenarioPluginStart(peers: Peers, s: Settings): Promise<Sc
         go_plugin: medianOf(runs.go!, (j) => warm(samplesOf(j), 'handshake_ms')),
         ts_unbundled: medianOf(runs.ts!, (j) => warm(samplesOf(j), 'handshake_ms')),
         ts_bundled: medianOf(runs.bundled!, (j) => warm(samplesOf(j), 'handshake_ms')),
-        ts_bundled_code_cache_proposal: medianOf(runs.codecache!, (j) => warm(samplesOf(j), 'handshake_ms')),
+        ts_bundled_code_cache: medianOf(runs.codecache!, (j) => warm(samplesOf(j), 'handshake_ms')),
         ts_unbundled_root_import_before: medianOf(runs.rootimport!, (j) =>
           warm(samplesOf(j), 'handshake_ms'),
         ),
@@ -225,7 +225,7 @@ export async function scenarioPluginStart(peers: Peers, s: Settings): Promise<Sc
       breakdown: {
         unbundled: await breakdown(peers, peers.tsPlugin, bRuns, perProcess),
         bundled: await breakdown(peers, peers.tsPluginBundled, bRuns, perProcess),
-        bundled_code_cache_proposal: await breakdown(peers, peers.tsPluginCodeCache, bRuns, perProcess),
+        bundled_code_cache: await breakdown(peers, peers.tsPluginCodeCache, bRuns, perProcess),
       },
     },
   };

@@ -2,7 +2,9 @@
 /**
  * Quorum's hello world plugin in TypeScript. geth (or any go-plugin host with
  * Quorum's handshake) starts this file; run by hand it explains that it is a
- * plugin and exits 1.
+ * plugin and exits 1. `void serve()` rather than top-level await keeps the
+ * module bundleable as CommonJS (`qplugin pack --code-cache`); serve() exits
+ * the process itself if it cannot start.
  */
 import { serve, service } from '@qplugin/go-plugin/plugin';
 import { PluginGreeting, PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum/plugin';
@@ -11,7 +13,7 @@ import { Greeter } from './greeter.js';
 
 const greeter = new Greeter();
 
-await serve({
+void serve({
   handshake: QUORUM_HANDSHAKE,
   services: ({ logger }) => [
     service(PluginInitializer, {

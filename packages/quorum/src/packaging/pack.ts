@@ -11,6 +11,7 @@ import { basename, join } from 'node:path';
 
 import { QuorumError } from '../errors.js';
 import { bundlePlugin } from './bundle.js';
+import { buildCodeCachePlugin } from './code-cache.js';
 import { buildZip } from './zip.js';
 import type { ZipEntryInput } from './zip.js';
 
@@ -33,6 +34,11 @@ export interface PackOptions {
   files?: Readonly<Record<string, string>>;
   outDir: string;
   minify?: boolean;
+  /**
+   * Ship a V8 code cache with a CommonJS bundle (faster start; the entry must
+   * not use top-level await; the zip is then not byte-reproducible).
+   */
+  codeCache?: boolean;
 }
 
 export interface PackResult {
@@ -82,7 +88,12 @@ export async function packPlugin(o: PackOptions): Promise<PackResult> {
       'a platform file name needs os and arch',
       'Pass --os and --arch (Go names, e.g. linux amd64).',
     );
-  const entrypoint = o.entrypoint ?? (o.entry !== undefined ? `${o.name}.mjs` : basename(o.executable!));
+  if (o.codeCache && o.entry === undefined) {
+    throw invalid('a code cache needs a TS/JS entry to bundle', 'Drop --code-cache for an executable.');
+  }
+  const entrypoint =
+    o.entrypoint ??
+    (o.entry !== undefined ? `${o.name}.${o.codeCache ? 'cjs' : 'mjs'}` : basename(o.executable!));
   if (!CLEAN.test(entrypoint)) {
     throw invalid(
       `entrypoint ${JSON.stringify(entrypoint)} is not a plain file name`,
@@ -90,7 +101,16 @@ export async function packPlugin(o: PackOptions): Promise<PackResult> {
     );
   }
   let program: Buffer;
-  if (o.entry !== undefined) {
+  const companions: ZipEntryInput[] = [];
+  if (o.entry !== undefined && o.codeCache) {
+    const base = entrypoint.replace(/\.c?js$/, '');
+    const built = await buildCodeCachePlugin(o.entry, base, o.minify ?? true);
+    program = built.loader;
+    companions.push(
+      { name: `${base}.bundle.js`, data: built.bundle },
+      { name: `${base}.bundle.js.cache`, data: built.cache },
+    );
+  } else if (o.entry !== undefined) {
     program = await bundlePlugin(o.entry, { minify: o.minify });
   } else {
     const st = await stat(o.executable!).catch(() => undefined);
@@ -109,9 +129,10 @@ export async function packPlugin(o: PackOptions): Promise<PackResult> {
   const entries: ZipEntryInput[] = [
     { name: 'plugin-meta.json', data: metaJson(meta) },
     { name: entrypoint, data: program, executable: true },
+    ...companions,
   ];
   for (const [name, path] of Object.entries(o.files ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (name === entrypoint || name === 'plugin-meta.json')
+    if (name === entrypoint || name === 'plugin-meta.json' || companions.some((c) => c.name === name))
       throw invalid(`extra file ${name} clashes with a generated one`, 'Rename the extra file.');
     entries.push({ name, data: await readFile(path), executable: ((await stat(path)).mode & 0o111) !== 0 });
   }

@@ -55,7 +55,7 @@ export const pack: Command = {
   name: 'pack',
   summary: 'build a plugin distribution zip (+ .sha256sum) from a TS/JS entry or an executable',
   usage:
-    'qplugin pack --name N --version V (--entry FILE | --executable FILE) [--entrypoint NAME] [--param P ...] [--os OS --arch ARCH] [--platform-suffix] [--file name=path ...] [--out DIR] [--no-minify]',
+    'qplugin pack --name N --version V (--entry FILE | --executable FILE) [--entrypoint NAME] [--param P ...] [--os OS --arch ARCH] [--platform-suffix] [--file name=path ...] [--out DIR] [--no-minify] [--code-cache]',
   options: {
     name: { type: 'string', value: 'N', description: 'plugin name, e.g. quorum-plugin-hello-world' },
     version: { type: 'string', value: 'V', description: 'plugin version, e.g. 1.0.0' },
@@ -95,6 +95,11 @@ export const pack: Command = {
     },
     out: { type: 'string', value: 'DIR', description: 'output directory', default: '.' },
     'no-minify': { type: 'boolean', description: 'keep the bundle readable (bigger, slower to load)' },
+    'code-cache': {
+      type: 'boolean',
+      description:
+        'ship a CommonJS bundle with a V8 code cache: faster plugin start; no top-level await in the entry; zip not byte-reproducible',
+    },
   },
   details:
     'The zip is reproducible: the same inputs give the same bytes (fixed entry order and timestamps),\n' +
@@ -129,6 +134,7 @@ export const pack: Command = {
       files,
       outDir: str(values.out) ?? '.',
       minify: !bool(values['no-minify']),
+      codeCache: bool(values['code-cache']),
     };
     const size = await inputBytes([
       ...(executable !== undefined ? [executable] : []),
