@@ -10,7 +10,6 @@ import { fileURLToPath } from 'node:url';
 
 import { bundlePlugin, packPlugin } from '@qplugin/quorum';
 
-
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BENCH = join(ROOT, 'bench');
 export const CACHE = join(BENCH, 'dist', 'cache');
@@ -60,7 +59,13 @@ export async function prepare(log: (line: string) => void): Promise<Peers> {
   log('packing the TS hello world with a V8 code cache (packPlugin codeCache) and the root-import variant');
   const codeCacheDir = join(CACHE, 'code-cache');
   rmSync(codeCacheDir, { recursive: true, force: true });
-  const packed = await packPlugin({ name: 'helloworld', version: '1.0.0', entry, outDir: codeCacheDir, codeCache: true });
+  const packed = await packPlugin({
+    name: 'helloworld',
+    version: '1.0.0',
+    entry,
+    outDir: codeCacheDir,
+    codeCache: true,
+  });
   execFileSync('unzip', ['-q', '-o', packed.zipPath, '-d', codeCacheDir]);
   const codeCache = join(codeCacheDir, packed.entrypoint);
   const rootImport = join(CACHE, 'root-import', 'main.mjs');

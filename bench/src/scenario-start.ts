@@ -172,7 +172,8 @@ export async function scenarioPluginStart(peers: Peers, s: Settings): Promise<Sc
       }),
       metric({
         id: 's2.codecache.node',
-        label: 'TS plugin, `qplugin pack --code-cache` (CommonJS + V8 code cache): spawn → handshake vs `node -e 0` spawn → exit',
+        label:
+          'TS plugin, `qplugin pack --code-cache` (CommonJS + V8 code cache): spawn → handshake vs `node -e 0` spawn → exit',
         unit: 'ms',
         ts: per('codecache', 'handshake_ms'),
         ref: node,
