@@ -121,6 +121,13 @@ func main() {
 		if err := session.GoAway(); err != nil {
 			fail("go away: %v", err)
 		}
+		// Closing at once can cut off frames the peer has not read yet (its window
+		// updates then fail with EPIPE and the rest of its input is lost); give it
+		// a moment to read what it was sent, or to close first.
+		select {
+		case <-session.CloseChan():
+		case <-time.After(time.Second):
+		}
 		if err := session.Close(); err != nil {
 			fail("close: %v", err)
 		}
