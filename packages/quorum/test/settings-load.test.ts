@@ -5,75 +5,15 @@
  * settings-decode.test.ts.
  */
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { QuorumError } from '../src/errors.js';
-import type { QuorumErrorCode } from '../src/errors.js';
 import { defaultCentral, loadSettings, resolveConfig } from '../src/settings/index.js';
-import type { LoadSettingsOptions, Settings } from '../src/settings/index.js';
+import { hello, load, loadFails, rejects, tempDir } from './support/settings.js';
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/settings/', import.meta.url));
-const roots: string[] = [];
-after(async () => {
-  await Promise.all(roots.map((root) => rm(root, { recursive: true, force: true })));
-});
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'qp-settings-'));
-  roots.push(dir);
-  return dir;
-}
-
-/** Writes `content` as `name` in a fresh directory and loads it with that directory as cwd. */
-async function load(
-  name: string,
-  content: string,
-  options: LoadSettingsOptions = {},
-): Promise<Settings & { cwd: string }> {
-  const cwd = await tempDir();
-  await writeFile(join(cwd, name), content);
-  const settings = await loadSettings(`file://./${name}`, { cwd, env: {}, datadir: 'data', ...options });
-  return { ...settings, cwd };
-}
-
-async function loadFails(
-  name: string,
-  content: string,
-  code: QuorumErrorCode,
-  message: string | RegExp,
-  options: LoadSettingsOptions = {},
-): Promise<QuorumError> {
-  const cwd = await tempDir();
-  await writeFile(join(cwd, name), content);
-  return rejects(
-    loadSettings(`file://./${name}`, { cwd, env: {}, datadir: 'data', ...options }),
-    code,
-    message,
-  );
-}
-
-async function rejects(
-  promise: Promise<unknown>,
-  code: QuorumErrorCode,
-  message: string | RegExp,
-): Promise<QuorumError> {
-  const err = await promise.then(
-    () => assert.fail('expected a rejection'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof QuorumError, `not a QuorumError: ${String(err)}`);
-  assert.equal(err.code, code, err.message);
-  if (typeof message === 'string') assert.ok(err.message.startsWith(message), `message: ${err.message}`);
-  else assert.match(err.message, message);
-  return err;
-}
-
-const hello = (extra = ''): string =>
-  `{"providers": {"helloworld": {"name": "quorum-plugin-hello-world", "version": "1.0.0"${extra}}}}`;
 
 describe('--plugins URI', () => {
   it('file://./x/y.json is relative to the working directory', async () => {

@@ -144,7 +144,7 @@ export async function checkMtls(
   }
   if (anonymous.accepted) {
     point.fail(
-      'accepts a TLS connection without a client certificate: any local process can call it',
+      'accepts a TLS connection without a client certificate, so every local process can call it',
       FIX_REQUIRE,
     );
   }
