@@ -7,24 +7,27 @@
 import { EventEmitter, setMaxListeners } from 'node:events';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { ChannelCredentials, ServerCredentials } from '@grpc/grpc-js';
+import type { Duplex } from 'node:stream';
+import type { ConnectionOptions } from 'node:tls';
 import type { DescService } from '@bufbuild/protobuf';
 
 import type { BrokerTransport, GRPCBroker } from '../protocol/broker.js';
-import { dialTarget } from '../protocol/broker.js';
+import { dialTarget, socketConnector } from '../protocol/dial.js';
+import { Channel } from '../protocol/grpc/channel.js';
+import type { Connector } from '../protocol/grpc/channel.js';
 import { GRPCController, Health, ServingStatus } from '../protocol/builtins.js';
 import { derToPem } from '../protocol/certificate.js';
 import { HEALTH_SERVICE_NAME } from '../protocol/env.js';
 import { GoPluginError } from '../protocol/errors.js';
 import type { Network } from '../protocol/handshake.js';
-import { bindGrpcServer, removeStaleSocket } from '../protocol/listener.js';
+import { bindNetServer, removeStaleSocket } from '../protocol/listener.js';
 import { silentLogger } from '../protocol/logger.js';
 import type { Logger } from '../protocol/logger.js';
 import { createClient } from '../protocol/rpc-client.js';
 import type { ClientGuard } from '../protocol/rpc-client.js';
 import { RpcError, Status } from '../protocol/rpc-error.js';
 import type { CallOptions, Client } from '../protocol/rpc-types.js';
-import { mtlsChannelCredentials, mtlsChannelOptions, mtlsServerCredentials } from '../protocol/tls.js';
+import { mtlsClientOptions, mtlsServerOptions, startClientTls } from '../protocol/tls.js';
 import type { KeyPair } from '../protocol/tls.js';
 import { connect } from './connect.js';
 import { connectRaw } from './raw-connect.js';
@@ -123,17 +126,19 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
         pluginCertDer: handshake.certificate,
       };
     }
-    let target = dialTarget(handshake.network, handshake.address);
+    let connector: Connector;
     try {
       if (handshake.multiplex) {
         const socket = await connectRaw(handshake.network, handshake.address);
         this.mux = new GrpcMux({
           session: new YamuxSession(socket, { client: true }),
-          serverCredentials: () => this.brokerTransport().serverCredentials(),
-          socketDir: launched.socketDir ?? tmpdir(),
           logger: this.logger.named('mux'),
         });
-        target = (await this.mux.mainTarget()).target;
+        const raw = this.mux.mainConnector();
+        const tls = this.clientTls();
+        connector = tls ? () => startClientTls(raw() as Duplex, tls) : raw;
+      } else {
+        connector = socketConnector(dialTarget(handshake.network, handshake.address), this.clientTls());
       }
     } catch (err) {
       await this.kill();
@@ -144,8 +149,7 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     }
     try {
       this.connection = await connect({
-        target,
-        ...this.credentials(),
+        channel: this.channel(connector),
         deadline: launched.deadline,
         logger: this.logger,
         stdout: this.options.stdout,
@@ -167,8 +171,9 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     if (config.pid > 0)
       this.stopWatchingPid = watchPid(config.pid, () => this.onGone({ code: null, signal: null }));
     this.connection = await connect({
-      target: dialTarget(config.addr.network, config.addr.address),
-      ...this.credentials(),
+      channel: this.channel(
+        socketConnector(dialTarget(config.addr.network, config.addr.address), this.clientTls()),
+      ),
       deadline: Date.now() + this.options.startTimeoutMs,
       logger: this.logger,
       brokerTransport: this.brokerTransport(),
@@ -176,38 +181,40 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     });
   }
 
-  private credentials(): { credentials: ChannelCredentials; channelOptions: Record<string, string> } {
-    if (!this.tls) return { credentials: ChannelCredentials.createInsecure(), channelOptions: {} };
-    const own: KeyPair = { pem: this.tls.hostCertPem, privateKeyPem: this.tls.hostKeyPem };
-    return {
-      credentials: mtlsChannelCredentials(own, this.tls.pluginCertDer),
-      channelOptions: mtlsChannelOptions() as Record<string, string>,
-    };
+  private channel(connect: Connector): Channel {
+    return new Channel({
+      connect,
+      secure: this.tls !== undefined,
+      maxReceiveMessageBytes: this.options.maxReceiveMessageBytes,
+      maxSendMessageBytes: this.options.maxSendMessageBytes,
+    });
+  }
+
+  private ownKeyPair(): KeyPair | undefined {
+    return this.tls && { pem: this.tls.hostCertPem, privateKeyPem: this.tls.hostKeyPem };
+  }
+
+  /** TLS for dialing the plugin: our certificate, and only the plugin's announced one trusted. */
+  private clientTls(): ConnectionOptions | undefined {
+    const own = this.ownKeyPair();
+    return own && mtlsClientOptions(own, this.tls!.pluginCertDer);
   }
 
   private brokerTransport(): BrokerTransport {
-    const tls = this.tls;
-    const own: KeyPair | undefined = tls && { pem: tls.hostCertPem, privateKeyPem: tls.hostKeyPem };
+    const own = this.ownKeyPair();
     const socketDir = this.launched?.socketDir;
     return {
-      serverCredentials: () =>
-        tls ? mtlsServerCredentials(own!, derToPem(tls.pluginCertDer)) : ServerCredentials.createInsecure(),
-      channelCredentials: () =>
-        tls ? mtlsChannelCredentials(own!, tls.pluginCertDer) : ChannelCredentials.createInsecure(),
-      channelOptions: mtlsChannelOptions,
+      serverTls: own && mtlsServerOptions(own, derToPem(this.tls!.pluginCertDer)),
+      clientTls: this.clientTls(),
       mux: this.mux,
       listen: (server) =>
-        bindGrpcServer(
-          server,
-          {
-            network: process.platform === 'win32' ? 'tcp' : 'unix',
-            socketDir: socketDir ?? tmpdir(),
-            useDirAsIs: socketDir !== undefined,
-            minPort: 0,
-            maxPort: 0,
-          },
-          this.brokerTransport().serverCredentials(),
-        ),
+        bindNetServer(server.http2, {
+          network: process.platform === 'win32' ? 'tcp' : 'unix',
+          socketDir: socketDir ?? tmpdir(),
+          useDirAsIs: socketDir !== undefined,
+          minPort: 0,
+          maxPort: 0,
+        }),
     };
   }
 
@@ -262,7 +269,7 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
    * (`plugin is not running (...)`).
    */
   client<S extends DescService>(svc: S): Client<S> {
-    return createClient(svc, this.requireConnection().conn, this.guard());
+    return createClient(svc, this.requireConnection().channel, this.guard());
   }
 
   /** The host side of the plugin's broker (serve callbacks, dial brokered servers). */
@@ -325,7 +332,7 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     if (this.connection && !this.exitInfo) {
       await this.connection.broker.close();
       const stop = new AbortController();
-      const shutdown = createClient(GRPCController, this.connection.conn)
+      const shutdown = createClient(GRPCController, this.connection.channel)
         .shutdown({}, { deadline: Math.min(grace, 2000), signal: stop.signal })
         // Go plugins exit before answering: UNAVAILABLE here means it worked.
         .catch(() => {});
