@@ -1,28 +1,110 @@
 /**
- * Managed clients: killed together by killAllManaged(), and force-killed if
- * the host process exits with plugins still running.
+ * Managed clients: killed together by killAllManaged(), and whenever the host
+ * process ends with plugins still running:
+ *
+ * - normal exit (`process.exit`, empty event loop): SIGKILL of each plugin's
+ *   process group and removal of its files, synchronously in 'exit';
+ * - SIGINT, SIGTERM, SIGHUP that the application does not handle itself:
+ *   graceful kill of every plugin, then the signal is raised again with its
+ *   default disposition, so the process still ends by that signal (exit
+ *   status 128+n for a shell). A second signal meanwhile skips the grace.
+ *   If the application has its own listener for the signal, the signal is
+ *   its business: it runs, nothing is killed and we do not exit; if the
+ *   application then exits, 'exit' cleans up.
+ *
+ * Listeners are installed only while something is managed. Directories
+ * registered with removeAtExit() go in the same places, after the plugins.
  */
+import { rmSync } from 'node:fs';
+
 export interface ManagedClient {
   kill(): Promise<unknown>;
   /** Synchronous last resort used from process 'exit'. */
   forceKillNow(): void;
 }
 
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+type HandledSignal = (typeof SIGNALS)[number];
+/** Upper bound on a graceful stop after a signal (kill() itself is bounded by the kill grace). */
+const SIGNAL_STOP_LIMIT_MS = 15_000;
+
 const managed = new Set<ManagedClient>();
+const exitDirs = new Set<string>();
 let exitHookInstalled = false;
+let signalsInstalled = false;
+let stopping = false;
+
+/** Force-kills every managed client (newest first), then removes the registered directories. */
+function cleanUpNow(): void {
+  for (const c of [...managed].reverse()) {
+    try {
+      c.forceKillNow();
+    } catch {
+      // keep going: the others still need it
+    }
+  }
+  for (const dir of exitDirs) rmSync(dir, { recursive: true, force: true });
+  exitDirs.clear();
+}
+
+function uninstallSignals(): void {
+  for (const s of SIGNALS) process.removeListener(s, onSignal);
+  signalsInstalled = false;
+}
+
+function reraise(signal: HandledSignal): void {
+  cleanUpNow();
+  uninstallSignals();
+  process.kill(process.pid, signal);
+}
+
+function onSignal(signal: HandledSignal): void {
+  // Another listener: the application handles this signal and decides what happens.
+  if (process.listenerCount(signal) > 1) return;
+  if (stopping) return reraise(signal);
+  stopping = true;
+  const limit = setTimeout(() => reraise(signal), SIGNAL_STOP_LIMIT_MS);
+  void Promise.allSettled([...managed].map((c) => c.kill())).then(() => {
+    clearTimeout(limit);
+    reraise(signal);
+  });
+}
+
+function updateHooks(): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', cleanUpNow);
+  }
+  const wanted = managed.size > 0 || exitDirs.size > 0;
+  if (wanted && !signalsInstalled) {
+    for (const s of SIGNALS) process.on(s, onSignal);
+    signalsInstalled = true;
+  } else if (!wanted && signalsInstalled && !stopping) {
+    uninstallSignals();
+  }
+}
 
 export function registerManaged(client: ManagedClient): void {
   managed.add(client);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', () => {
-      for (const c of managed) c.forceKillNow();
-    });
-  }
+  updateHooks();
 }
 
 export function unregisterManaged(client: ManagedClient): void {
   managed.delete(client);
+  updateHooks();
+}
+
+/**
+ * Removes `dir` (recursively, not following links) when the host process ends
+ * as above, after the managed plugins are killed. Returns the undo.
+ */
+export function removeAtExit(dir: string): () => void {
+  exitDirs.add(dir);
+  updateHooks();
+  return () => {
+    exitDirs.delete(dir);
+    updateHooks();
+  };
 }
 
 /** Kills every managed client (gracefully, in parallel), like go-plugin's CleanupClients. */
