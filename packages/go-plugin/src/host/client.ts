@@ -37,6 +37,7 @@ import type { Connection } from './connect.js';
 import { launch } from './launch.js';
 import type { Launched } from './launch.js';
 import { registerManaged, unregisterManaged } from './managed.js';
+import type { ManagedClient } from './managed.js';
 import { unmarkOwner } from './ownership.js';
 import { resolveOptions } from './options.js';
 import type { PluginClientOptions, ReattachConfig, ResolvedOptions } from './options.js';
@@ -89,19 +90,21 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     this.exited = new Promise((resolve) => (this.resolveExited = resolve));
     // Every call in flight listens on the lifetime signal: many at once is normal, not a leak.
     setMaxListeners(0, this.lifetime.signal);
+    this.managedHandle = {
+      kill: () => this.kill(),
+      killGraceMs: this.options.killGraceMs,
+      /** At host exit: SIGKILL and remove our files now, there is no later. */
+      forceKillNow: () => {
+        if (this.proc && !this.proc.hasExited()) this.proc.signalGroup('SIGKILL');
+        this.removeFiles();
+      },
+    };
     if (this.options.managed) {
       registerManaged(this.managedHandle);
     }
   }
 
-  private readonly managedHandle = {
-    kill: () => this.kill(),
-    /** At host exit: SIGKILL and remove our files now, there is no later. */
-    forceKillNow: () => {
-      if (this.proc && !this.proc.hasExited()) this.proc.signalGroup('SIGKILL');
-      this.removeFiles();
-    },
-  };
+  private readonly managedHandle: ManagedClient;
 
   /** Starts (or reattaches to) the plugin and connects. Idempotent; a failed start is not retried. */
   start(): Promise<void> {

@@ -21,12 +21,14 @@ export interface ManagedClient {
   kill(): Promise<unknown>;
   /** Synchronous last resort used from process 'exit'. */
   forceKillNow(): void;
+  /** How long kill() may wait for a graceful exit. */
+  readonly killGraceMs?: number;
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 type HandledSignal = (typeof SIGNALS)[number];
-/** Upper bound on a graceful stop after a signal (kill() itself is bounded by the kill grace). */
-const SIGNAL_STOP_LIMIT_MS = 15_000;
+/** Margin over the longest kill grace before a graceful stop after a signal is cut short (kill() is bounded anyway). */
+const SIGNAL_STOP_MARGIN_MS = 10_000;
 
 const managed = new Set<ManagedClient>();
 const exitDirs = new Set<string>();
@@ -63,7 +65,8 @@ function onSignal(signal: HandledSignal): void {
   if (process.listenerCount(signal) > 1) return;
   if (stopping) return reraise(signal);
   stopping = true;
-  const limit = setTimeout(() => reraise(signal), SIGNAL_STOP_LIMIT_MS);
+  const grace = Math.max(0, ...[...managed].map((c) => c.killGraceMs ?? 0));
+  const limit = setTimeout(() => reraise(signal), grace + SIGNAL_STOP_MARGIN_MS);
   void Promise.allSettled([...managed].map((c) => c.kill())).then(() => {
     clearTimeout(limit);
     reraise(signal);
