@@ -79,16 +79,27 @@ describe('managed plugins when the host gets a signal or exits', () => {
     });
   }
 
-  it('a signal the application handles is its business: nothing is killed and the host goes on; its exit then kills the plugin and removes its files', async () => {
+  it('a signal the application handles is its business: nothing is killed, the host goes on and can stop its plugins itself', async () => {
     const parent = scratch.sub('handled');
+    // The application's listener is a `once` registered before the client, as in `qplugin run`.
     const host = await spawnHost(hostConfig(parent, { handle: ['SIGTERM'] }));
     host.child.kill('SIGTERM');
     await host.waitForLine(/^handled SIGTERM$/);
-    assert.ok(isAlive(host.child.pid!), 'the host still runs');
-    assert.ok(isAlive(host.pluginPid), 'the plugin still runs');
-    assert.ok(!host.lines.some((l) => l.startsWith('log plugin process exited')));
-    assert.equal(socketDirs(parent).length, 1);
+    assert.ok(isAlive(host.child.pid!) && isAlive(host.pluginPid));
+    // Had our listener killed the plugin, it would re-raise SIGTERM as soon as that kill is done:
+    // the host would end before (or right after) printing `killed`, never by `exit`.
+    host.send('kill');
+    assert.equal(await host.waitForLine(/^killed /), 'killed {"code":0,"signal":null}');
+    host.send('exit');
+    assert.deepEqual(await host.ended, { code: 0, signal: null }, host.lines.join('\n'));
+    assert.deepEqual(readdirSync(parent), []);
+    await expectNoProcesses(TOKEN);
+  });
 
+  it('process.exit() with a managed plugin running: SIGKILL and its socket directory removed', async () => {
+    const parent = scratch.sub('exit');
+    const host = await spawnHost(hostConfig(parent));
+    assert.equal(socketDirs(parent).length, 1);
     host.send('exit');
     assert.deepEqual(await host.ended, { code: 0, signal: null });
     await waitUntil(() => !isAlive(host.pluginPid), 5000, 'the plugin to be killed at exit');

@@ -12,7 +12,7 @@
  *   its business: it runs, nothing is killed and we do not exit; if the
  *   application then exits, 'exit' cleans up.
  *
- * Listeners are installed only while something is managed. Directories
+ * Listeners are installed (first in line) only while something is managed. Directories
  * registered with removeAtExit() go in the same places, after the plugins.
  */
 import { rmSync } from 'node:fs';
@@ -26,7 +26,6 @@ export interface ManagedClient {
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-type HandledSignal = (typeof SIGNALS)[number];
 /** Margin over the longest kill grace before a graceful stop after a signal is cut short (kill() is bounded anyway). */
 const SIGNAL_STOP_MARGIN_MS = 10_000;
 
@@ -54,13 +53,13 @@ function uninstallSignals(): void {
   signalsInstalled = false;
 }
 
-function reraise(signal: HandledSignal): void {
+function reraise(signal: NodeJS.Signals): void {
   cleanUpNow();
   uninstallSignals();
   process.kill(process.pid, signal);
 }
 
-function onSignal(signal: HandledSignal): void {
+function onSignal(signal: NodeJS.Signals): void {
   // Another listener: the application handles this signal and decides what happens.
   if (process.listenerCount(signal) > 1) return;
   if (stopping) return reraise(signal);
@@ -80,7 +79,8 @@ function updateHooks(): void {
   }
   const wanted = managed.size > 0 || exitDirs.size > 0;
   if (wanted && !signalsInstalled) {
-    for (const s of SIGNALS) process.on(s, onSignal);
+    // First in line: an application's `once` listener is still registered when ours runs.
+    for (const s of SIGNALS) process.prependListener(s, onSignal);
     signalsInstalled = true;
   } else if (!wanted && signalsInstalled && !stopping) {
     uninstallSignals();

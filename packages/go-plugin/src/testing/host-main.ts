@@ -29,6 +29,8 @@ export interface HostConfig {
 
 const config = JSON.parse(process.argv[2] ?? '{}') as HostConfig;
 const say = (line: string): boolean => process.stdout.write(`${line}\n`);
+// Before the client exists, and `once`, as an application like `qplugin run` does.
+for (const signal of config.handle ?? []) process.once(signal, () => say(`handled ${signal}`));
 const client = new PluginClient({
   command: config.command,
   args: config.args ?? [],
@@ -45,7 +47,6 @@ const client = new PluginClient({
     },
   ),
 });
-for (const signal of config.handle ?? []) process.on(signal, () => say(`handled ${signal}`));
 await client.start();
 const reattach = client.reattachConfig();
 say(
