@@ -57,6 +57,9 @@ function reraise(signal: NodeJS.Signals): void {
   cleanUpNow();
   uninstallSignals();
   process.kill(process.pid, signal);
+  // Still here: the application took the signal over meanwhile; later signals start afresh.
+  stopping = false;
+  updateHooks();
 }
 
 function onSignal(signal: NodeJS.Signals): void {

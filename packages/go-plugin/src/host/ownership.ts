@@ -24,7 +24,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 
-import { bootId, environHas, pidExists, pidNamespace, processStartTime } from './proc.js';
+import { bootId, environValue, pidExists, pidNamespace, processStartTime } from './proc.js';
 
 /** Name prefixes of the directories hosts mark (reap.ts looks only at these). */
 export const MARKED_DIR_PREFIXES = {
@@ -182,8 +182,7 @@ export function isRunning(mark: ProcessMark): boolean {
   return start === mark.start;
 }
 
-/** Whether `pid` is a process started with this run token (and, if given, this start time). */
-export function isOurs(pid: number, token: string, start?: string): boolean {
-  if (start !== undefined && processStartTime(pid) !== start) return false;
-  return environHas(pid, `${RUN_TOKEN_ENV}=${token}`);
+/** The run token `pid` was started with, if any. */
+export function runTokenOf(pid: number): string | undefined {
+  return environValue(pid, RUN_TOKEN_ENV);
 }

@@ -64,12 +64,16 @@ export function pidRunning(pid: number): boolean {
   return pidExists(pid) && statFields(pid)?.[0] !== 'Z';
 }
 
-/** Whether the environment `pid` was started with holds `entry` (`NAME=value`); false if unreadable. */
-export function environHas(pid: number, entry: string): boolean {
+/** The value of `name` in the environment `pid` was started with; undefined if absent or unreadable. */
+export function environValue(pid: number, name: string): string | undefined {
   try {
-    return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(entry);
+    const prefix = `${name}=`;
+    const entry = readFileSync(`/proc/${pid}/environ`, 'latin1')
+      .split('\0')
+      .find((e) => e.startsWith(prefix));
+    return entry?.slice(prefix.length);
   } catch {
-    return false;
+    return undefined;
   }
 }
 

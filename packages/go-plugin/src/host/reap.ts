@@ -26,12 +26,12 @@ import {
   asPluginRecord,
   asProcessMark,
   fromAnotherBoot,
-  isOurs,
   isRunning,
   readMark,
+  runTokenOf,
 } from './ownership.js';
 import type { PluginRecord } from './ownership.js';
-import { listPids } from './proc.js';
+import { listPids, processStartTime } from './proc.js';
 
 export interface ReapResult {
   /** Directories removed (their owners are gone). */
@@ -42,13 +42,20 @@ export interface ReapResult {
 
 const uid = (): number | undefined => process.getuid?.();
 
-/** Kills every process started with the record's run token; the plugin itself must also match its start time. */
-function killOrphans(record: PluginRecord): number[] {
-  if (fromAnotherBoot(record)) return [];
+/**
+ * Kills every process started with one of the records' run tokens (one pass
+ * over /proc for all of them); a recorded plugin itself must also have its
+ * recorded start time.
+ */
+function killOrphans(records: readonly PluginRecord[]): number[] {
+  const byToken = new Map(records.filter((r) => !fromAnotherBoot(r)).map((r) => [r.token, r]));
+  if (byToken.size === 0) return [];
   const killed: number[] = [];
   for (const pid of listPids()) {
     if (pid === process.pid) continue;
-    if (!isOurs(pid, record.token, pid === record.pid ? record.start : undefined)) continue;
+    const token = runTokenOf(pid);
+    const record = token === undefined ? undefined : byToken.get(token);
+    if (!record || (pid === record.pid && processStartTime(pid) !== record.start)) continue;
     try {
       process.kill(pid, 'SIGKILL');
       killed.push(pid);
@@ -70,32 +77,32 @@ function removeOutsideSocket(path: string): void {
   removeStaleSocket(path);
 }
 
-function reapDir(dir: string, result: ReapResult): void {
+/** A directory all of whose owners are gone, and the plugin it records. */
+interface Leftover {
+  dir: string;
+  record?: PluginRecord;
+}
+
+function leftoverAt(dir: string): Leftover | undefined {
   let names: string[];
   try {
     const st = lstatSync(dir);
-    if (!st.isDirectory() || (uid() !== undefined && st.uid !== uid())) return;
+    if (!st.isDirectory() || (uid() !== undefined && st.uid !== uid())) return undefined;
     names = readdirSync(dir);
   } catch {
-    return;
+    return undefined;
   }
   const owners = names.filter((n) => n.startsWith(OWNER_MARK_PREFIX));
   // No mark: not made by us, or its host is writing the mark right now.
-  if (owners.length === 0) return;
+  if (owners.length === 0) return undefined;
   for (const name of owners) {
     const owner = asProcessMark(readMark(join(dir, name)));
-    if (!owner || isRunning(owner)) return;
+    if (!owner || isRunning(owner)) return undefined;
   }
-  if (names.includes(PLUGIN_RECORD)) {
-    const record = asPluginRecord(readMark(join(dir, PLUGIN_RECORD)));
-    if (record) {
-      result.killed.push(...killOrphans(record));
-      if (record.network === 'unix' && record.address && dirname(record.address) !== dir)
-        removeOutsideSocket(record.address);
-    }
-  }
-  rmSync(dir, { recursive: true, force: true });
-  result.removed.push(dir);
+  const record = names.includes(PLUGIN_RECORD)
+    ? asPluginRecord(readMark(join(dir, PLUGIN_RECORD)))
+    : undefined;
+  return { dir, record };
 }
 
 /** Reaps the marked directories in `parent` whose owners are all gone. Never throws. */
@@ -107,11 +114,21 @@ export function reapLeftovers(parent: string): ReapResult {
   } catch {
     return result;
   }
+  const prefixes = Object.values(MARKED_DIR_PREFIXES);
+  const leftovers: Leftover[] = [];
   for (const entry of entries) {
-    if (!entry.isDirectory() || !Object.values(MARKED_DIR_PREFIXES).some((p) => entry.name.startsWith(p)))
-      continue;
+    if (!entry.isDirectory() || !prefixes.some((p) => entry.name.startsWith(p))) continue;
+    const leftover = leftoverAt(join(parent, entry.name));
+    if (leftover) leftovers.push(leftover);
+  }
+  if (leftovers.length === 0) return result;
+  result.killed.push(...killOrphans(leftovers.flatMap((l) => (l.record ? [l.record] : []))));
+  for (const { dir, record } of leftovers) {
     try {
-      reapDir(join(parent, entry.name), result);
+      if (record?.network === 'unix' && record.address && dirname(record.address) !== dir)
+        removeOutsideSocket(record.address);
+      rmSync(dir, { recursive: true, force: true });
+      result.removed.push(dir);
     } catch {
       // a directory we could not remove is left for the next host
     }
