@@ -383,6 +383,25 @@ describe('a failed start reports the process it started', () => {
     assert.equal(c.hasExited, true);
   });
 
+  it('kill() while start() is still spawning: the process does not survive, start() rejects, nothing left', async () => {
+    const parent = scratch.sub('kill-while-starting');
+    const c = new PluginClient({
+      command: process.execPath,
+      args: [MINIMAL, TOKEN],
+      env: { FIXTURE_NO_WATCHDOG: '1' },
+      handshake,
+      unixSocket: { dir: parent },
+    });
+    const starting = c.start();
+    const killed = c.kill();
+    const err = await starting.catch((e: unknown) => e);
+    assert.ok(err instanceof GoPluginError && err.code === 'PROCESS_EXITED', String(err));
+    await killed;
+    assert.ok(c.pid > 0 && !isAlive(c.pid));
+    assert.deepEqual(readdirSync(parent), []);
+    await expectNoProcesses(TOKEN);
+  });
+
   it('no handshake in time: killed, and exited says so', async () => {
     const c = new PluginClient({
       command: scratch.script('silent', 'exec sleep 60'),
