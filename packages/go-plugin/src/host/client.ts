@@ -37,10 +37,12 @@ import type { Connection } from './connect.js';
 import { launch } from './launch.js';
 import type { Launched } from './launch.js';
 import { registerManaged, unregisterManaged } from './managed.js';
+import type { ManagedClient } from './managed.js';
+import { unmarkOwner } from './ownership.js';
 import { resolveOptions } from './options.js';
 import type { PluginClientOptions, ReattachConfig, ResolvedOptions } from './options.js';
-import type { ExitInfo } from './process.js';
-import { probeReattach, watchPid } from './reattach.js';
+import type { ExitInfo, PluginProcess } from './process.js';
+import { coOwn, probeReattach, waitGone, watchPid } from './reattach.js';
 
 type State = 'new' | 'starting' | 'running' | 'exited';
 
@@ -63,6 +65,12 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
   private starting: Promise<void> | undefined;
   private killing: Promise<ExitInfo | undefined> | undefined;
   private launched: Launched | undefined;
+  /** Known from spawn on, so that a failed start still reports its pid and exit. */
+  private proc: PluginProcess | undefined;
+  private socketDir: string | undefined;
+  /** Our co-ownership mark in a reattached plugin's socket directory. */
+  private coOwnerMark: string | undefined;
+  private disconnected = false;
   private connection: Connection | undefined;
   private mux: GrpcMux | undefined;
   private tls: Tls | undefined;
@@ -82,17 +90,21 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     this.exited = new Promise((resolve) => (this.resolveExited = resolve));
     // Every call in flight listens on the lifetime signal: many at once is normal, not a leak.
     setMaxListeners(0, this.lifetime.signal);
+    this.managedHandle = {
+      kill: () => this.kill(),
+      killGraceMs: this.options.killGraceMs,
+      /** At host exit: SIGKILL and remove our files now, there is no later. */
+      forceKillNow: () => {
+        if (this.proc && !this.proc.hasExited()) this.proc.signalGroup('SIGKILL');
+        this.removeFiles();
+      },
+    };
     if (this.options.managed) {
       registerManaged(this.managedHandle);
     }
   }
 
-  private readonly managedHandle = {
-    kill: () => this.kill(),
-    forceKillNow: () => {
-      if (this.launched && !this.launched.proc.hasExited()) this.launched.proc.signalGroup('SIGKILL');
-    },
-  };
+  private readonly managedHandle: ManagedClient;
 
   /** Starts (or reattaches to) the plugin and connects. Idempotent; a failed start is not retried. */
   start(): Promise<void> {
@@ -107,13 +119,20 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
       else await this.startLaunched();
       this.state = 'running';
     } catch (err) {
-      this.onGone({ code: null, signal: null });
+      const proc = this.proc;
+      if (proc && !proc.hasExited()) proc.signalGroup('SIGKILL');
+      this.onGone(proc ? await proc.exited : { code: null, signal: null });
       throw err;
     }
   }
 
   private async startLaunched(): Promise<void> {
-    const launched = await launch(this.options, this.logger);
+    const launched = await launch(this.options, this.logger, (proc, socketDir) => {
+      this.proc = proc;
+      this.socketDir = socketDir;
+      // kill() came while the executable was being checked or spawned.
+      if (this.killing) proc.signalGroup('SIGKILL');
+    });
     this.launched = launched;
     const { proc, handshake, certificate } = launched;
     void proc.exited.then((exit) => this.onGone(exit));
@@ -170,6 +189,7 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     this.tls = config.tls;
     if (config.pid > 0)
       this.stopWatchingPid = watchPid(config.pid, () => this.onGone({ code: null, signal: null }));
+    this.coOwnerMark = coOwn(config);
     this.connection = await connect({
       channel: this.channel(
         socketConnector(dialTarget(config.addr.network, config.addr.address), this.clientTls()),
@@ -218,21 +238,30 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     };
   }
 
-  /** The plugin process (or reattached one) is gone: fail calls, release resources. */
-  private onGone(exit: ExitInfo): void {
-    if (this.exitInfo) return;
-    this.exitInfo = exit;
+  /** Removes the socket directory (and a socket the plugin left outside it); drops a co-ownership mark. */
+  private removeFiles(): void {
+    if (this.socketDir) rmSync(this.socketDir, { recursive: true, force: true });
+    // A plugin killed before it could clean up leaves its socket behind.
+    if (this.launched && this.address?.network === 'unix') removeStaleSocket(this.address.address);
+    if (this.coOwnerMark) unmarkOwner(this.coOwnerMark);
+  }
+
+  /** This client is done with the plugin: fail calls, release resources. */
+  private release(): void {
     this.state = 'exited';
     this.lifetime.abort();
     this.stopWatchingPid?.();
     this.connection?.close();
     void this.mux?.close();
-    if (this.launched) {
-      if (this.launched.socketDir) rmSync(this.launched.socketDir, { recursive: true, force: true });
-      // A plugin killed before it could clean up leaves its socket behind.
-      if (this.address?.network === 'unix') removeStaleSocket(this.address.address);
-    }
+    this.removeFiles();
     if (this.options.managed) unregisterManaged(this.managedHandle);
+  }
+
+  /** The plugin process (or reattached one) is gone. */
+  private onGone(exit: ExitInfo): void {
+    if (this.exitInfo || this.disconnected) return;
+    this.exitInfo = exit;
+    this.release();
     this.logger.debug('plugin process exited', { code: exit.code, signal: exit.signal });
     this.resolveExited(exit);
     this.emit('exited', exit);
@@ -242,6 +271,7 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     return {
       signal: this.lifetime.signal,
       error: () => {
+        if (this.disconnected) return new RpcError(Status.UNAVAILABLE, 'plugin client disconnected');
         const e = this.exitInfo;
         const how = e?.signal
           ? `killed by ${e.signal}`
@@ -293,7 +323,7 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
   }
 
   get pid(): number {
-    return this.launched?.proc.pid ?? this.options.reattach?.pid ?? 0;
+    return this.proc?.pid ?? this.options.reattach?.pid ?? 0;
   }
 
   /** True once the plugin has exited (or been killed). */
@@ -328,8 +358,8 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
 
   private async doKill(): Promise<ExitInfo | undefined> {
     const grace = this.options.killGraceMs;
-    const proc = this.launched?.proc;
-    if (this.connection && !this.exitInfo) {
+    const proc = this.proc;
+    if (this.connection && !this.exitInfo && !this.disconnected) {
       await this.connection.broker.close();
       const stop = new AbortController();
       const shutdown = createClient(GRPCController, this.connection.channel)
@@ -343,8 +373,8 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
       this.connection.close();
     }
     if (!proc) {
-      if (this.options.reattach && !this.exitInfo) await Promise.race([this.exited, sleep(grace)]);
-      this.disconnect();
+      if (this.options.reattach) return this.endReattached(grace);
+      this.onGone({ code: null, signal: null }); // not spawned yet: start() will fail
       return this.exitInfo;
     }
     // Without a connection there was no Shutdown to wait for (a failed start): kill at once.
@@ -363,13 +393,36 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     return exit;
   }
 
-  /** Drops the connection without stopping the plugin (for reattached plugins). */
+  /**
+   * After Shutdown to a reattached plugin: wait (holding the event loop) for
+   * its pid to go. Gone, or pid unknown: it exited as far as we can tell.
+   * Still there after the grace period: we only disconnect, never signal it.
+   */
+  private async endReattached(grace: number): Promise<ExitInfo | undefined> {
+    const pid = this.options.reattach?.pid ?? 0;
+    if (!this.exitInfo && !this.disconnected && pid > 0 && !(await waitGone(pid, grace))) {
+      this.logger.warn('reattached plugin still running after Shutdown; disconnecting', { pid });
+      this.disconnect();
+      return undefined;
+    }
+    this.onGone(this.exitInfo ?? { code: null, signal: null });
+    return this.exitInfo;
+  }
+
+  /**
+   * Drops the connection without stopping the plugin (for reattached
+   * plugins). The plugin keeps running, so `exited` does not resolve and the
+   * `exited` event does not fire; calls reject with Unavailable.
+   */
   disconnect(): void {
-    if (this.launched && !this.exitInfo) {
+    if (this.proc && !this.exitInfo) {
       throw new GoPluginError('CLIENT_STATE', 'disconnect() would orphan a plugin this client started', {
         fix: 'Use kill().',
       });
     }
-    this.onGone(this.exitInfo ?? { code: null, signal: null });
+    if (this.exitInfo || this.disconnected) return;
+    this.disconnected = true;
+    this.release();
+    this.logger.debug('disconnected from the plugin; it keeps running', { pid: this.pid });
   }
 }

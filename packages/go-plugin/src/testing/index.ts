@@ -1,5 +1,7 @@
 /**
  * Helpers for testing plugins and hosts with real processes: is a pid alive,
- * which processes are left, wait for a condition.
+ * which processes are left, wait for a condition, a host in a child process.
  */
 export { expectNoProcesses, isAlive, processesMatching, waitUntil } from './process.js';
+export { spawnHost } from './spawn-host.js';
+export type { HostConfig, SpawnedHost } from './spawn-host.js';

@@ -79,6 +79,8 @@ export class Provider {
       this.logger.debug('Starting plugin: Creating client');
       let t = performance.now();
       this.plugin = new PluginClient({
+        // Killed with the host process, on a signal too (deps.client may say otherwise).
+        managed: true,
         ...this.deps.client,
         command: obtained.executable,
         args: obtained.args,
