@@ -11,6 +11,7 @@ import type { DownloadOptions } from '../distribution/index.js';
 import { goPlatform, resolveConfig } from '../settings/index.js';
 import type { Platform, Settings } from '../settings/index.js';
 import { PluginManager } from './manager.js';
+import type { SupervisionOptions } from './provider.js';
 
 export interface ManagerConfig {
   settings: Settings;
@@ -34,6 +35,8 @@ export interface ManagerConfig {
   initTimeoutMs?: number;
   /** PluginClient options for every plugin (timeouts, kill grace, environment). */
   client?: Partial<PluginClientOptions>;
+  /** Restart policy (default on-failure), backoff, crash budget, health checks, call waits. */
+  supervision?: SupervisionOptions;
   logger?: Logger;
 }
 
@@ -48,6 +51,7 @@ export function createPluginManager(config: ManagerConfig): PluginManager {
     identity: config.identity ?? '',
     initTimeoutMs: config.initTimeoutMs ?? 30_000,
     client: config.client,
+    supervision: config.supervision,
     async obtain(_iface, definition, logger) {
       const got = await obtainPlugin(definition, {
         baseDir: settings.baseDir,
