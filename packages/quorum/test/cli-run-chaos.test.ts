@@ -10,51 +10,21 @@
  * wall time is not asserted unless QPLUGIN_CHAOS_MAX_RECOVERY_MS says so.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { TestContext } from 'node:test';
 
 import { expectNoProcesses } from '@qplugin/go-plugin/testing';
 
-import { BIN, GO_DIR, goSkip, HELLO_MAIN, json, qplugin, REPO, scratch, show } from './cli-support.js';
+import { GO_DIR, goSkip, HELLO_MAIN, json, qplugin, REPO, scratch, show } from './cli-support.js';
+import { logLines, rpc, startRun, status } from './run-support.js';
 
 const CONCURRENCY = 32;
 const KILLS = 3;
-/** A request that takes this long is a hang (the gateway's own call timeout is 30 s). */
-const HANG_MS = 45_000;
 const strictRecoveryMs = Number(process.env.QPLUGIN_CHAOS_MAX_RECOVERY_MS ?? 0);
-
-interface RpcReply {
-  result?: unknown;
-  error?: { code: number; message: string };
-}
-
-function rpc(agent: Agent, url: string, method: string, params: unknown[]): Promise<RpcReply> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: 'POST', headers: { 'content-type': 'application/json' }, agent, timeout: HANG_MS },
-      (res) => {
-        let text = '';
-        res.on('data', (d: Buffer) => (text += d.toString()));
-        res.on('end', () => {
-          try {
-            resolve(JSON.parse(text) as RpcReply);
-          } catch (err) {
-            reject(err as Error);
-          }
-        });
-      },
-    );
-    req.once('timeout', () => req.destroy(new Error(`${method} hung for ${HANG_MS} ms`)));
-    req.once('error', reject);
-    req.end(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }));
-  });
-}
 
 interface Outcome {
   sentAt: number;
@@ -111,76 +81,6 @@ class Load {
     await Promise.all(this.workers);
   }
 }
-
-interface Run {
-  child: ChildProcessWithoutNullStreams;
-  url: string;
-  stderr: () => string;
-}
-
-async function startRun(settings: string, dir: string): Promise<Run> {
-  const child = spawn(
-    process.execPath,
-    [
-      BIN,
-      'run',
-      '--plugins',
-      `file://${settings}`,
-      '--plugins.skipverify',
-      '--http.port',
-      '0',
-      '--http.api',
-      'admin,plugin@helloworld',
-      '--json',
-    ],
-    { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: dir } },
-  );
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const ready = await new Promise<{ url: string }>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      try {
-        resolve(JSON.parse(out) as { url: string });
-      } catch {
-        // not complete yet
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`run exited ${code}\n${err}`)));
-  });
-  return { child, url: ready.url, stderr: () => err };
-}
-
-interface PluginStatus {
-  state: string;
-  pid: number | null;
-  restarts: number;
-  lastExit: { signal: string | null; code: number | null; reason: string } | null;
-}
-
-async function status(agent: Agent, url: string): Promise<PluginStatus> {
-  const reply = await rpc(agent, url, 'admin_nodeInfo', []);
-  return (reply.result as { plugins: { helloworld: PluginStatus } }).plugins.helloworld;
-}
-
-interface LogLine {
-  '@level': string;
-  '@message': string;
-  [field: string]: unknown;
-}
-
-const logLines = (text: string): LogLine[] =>
-  text
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .flatMap((l) => {
-      try {
-        return [JSON.parse(l) as LogLine];
-      } catch {
-        return [];
-      }
-    });
 
 interface Case {
   label: string;

@@ -100,9 +100,11 @@ export function supervisionFromFlags(values: Parsed['values']): SupervisionOptio
     checkSupervisorOptions(options);
   } catch (err) {
     if (!isGoPluginError(err, 'INVALID_OPTIONS')) throw err;
-    const field = String(err.details.field);
-    const flag = Object.keys(NUMERIC).find((f) => NUMERIC[f] === field) ?? field;
-    throw new UsageError(`--${flag}: ${err.message.replace(/^supervisor option \S+ is /, '')}`);
+    // The supervisor names its fields; say which flags they are.
+    let message = err.message.replace(/^supervisor option /, '');
+    for (const [flag, field] of Object.entries(NUMERIC))
+      message = message.replace(new RegExp(`\\b${field}\\b`, 'g'), `--${flag}`);
+    throw new UsageError(message);
   }
   return options;
 }
