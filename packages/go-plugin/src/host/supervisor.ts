@@ -167,7 +167,8 @@ export class PluginSupervisor extends EventEmitter<PluginSupervisorEvents> {
     this.crashes = new CrashWindow(this.o.crashWindowMs);
     const fixed = typeof options.client === 'function' ? undefined : options.client;
     this.name = options.name ?? (fixed?.command ? basename(fixed.command) : 'plugin');
-    this.logger = (options.logger ?? silentLogger).with({ supervisor: this.name });
+    // Lines carry the context of the logger given (e.g. logger.with({ plugin: 'kv' })).
+    this.logger = options.logger ?? silentLogger;
   }
 
   get state(): SupervisorState {
