@@ -473,7 +473,7 @@ describe('PluginSupervisor', () => {
     running.sup.on('exited', (e) => exits.push(e));
     running.sup.on('restarting', () => assert.fail('restarted after stop()'));
     const stopped = once(running.sup, 'stopped');
-    await running.sup.stop();
+    await running.sup.kill(); // PluginClient's name for it
     await stopped;
     assert.deepEqual(
       exits.map((e) => e.expected),

@@ -268,6 +268,15 @@ export class PluginSupervisor extends EventEmitter<PluginSupervisorEvents> {
     return this.stopping;
   }
 
+  /**
+   * stop(), named as PluginClient's: a process ended this way is never
+   * restarted. (Kill the supervisor, not the PluginClient handed to onStart:
+   * the supervisor cannot tell that exit from a crash.)
+   */
+  kill(): Promise<void> {
+    return this.stop();
+  }
+
   /** A typed client; every call goes to the current process (see the class comment). */
   client<S extends DescService>(svc: S): Client<S> {
     let stub = this.stubs.get(svc);
