@@ -180,12 +180,20 @@ async function chaos(t: TestContext, c: Case): Promise<void> {
   const failures = load.outcomes.filter((o) => !o.ok);
   const final = await status(agent, run.url);
   agent.destroy();
+  const lines = logLines(run.stderr());
+  // The supervisor's view of each restart: the planned delay, and failure → ready.
+  const plans = lines.filter((l) => l['@level'] === 'error' && /restarting in/.test(l['@message']));
+  const restarted = lines.filter((l) => l['@message'] === 'plugin restarted');
   const report = {
     plugin: c.label,
     concurrency: CONCURRENCY,
     requests: load.outcomes.length,
     failed: failures.length,
-    kills,
+    kills: kills.map((k, i) => ({
+      ...k,
+      plannedDelayMs: plans[i]?.delayMs,
+      supervisorDowntimeMs: restarted[i]?.downtimeMs,
+    })),
     errors: [...new Set(failures.map((f) => f.error))],
     final,
   };
@@ -206,7 +214,7 @@ async function chaos(t: TestContext, c: Case): Promise<void> {
   }
 
   // Each death at ERROR, with the signal and the plan; each planned delay well under a second.
-  const deaths = logLines(run.stderr()).filter(
+  const deaths = lines.filter(
     (l) => l['@level'] === 'error' && /killed by SIGKILL; restarting in \d+ ms/.test(l['@message']),
   );
   assert.deepEqual(
