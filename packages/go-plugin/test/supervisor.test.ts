@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
@@ -519,6 +519,38 @@ describe('PluginSupervisor', () => {
     assert.deepEqual([info.restarts, info.recentCrashes, info.incarnation, info.lastExit], [0, 0, 2, null]);
     await sup.stop();
     await noLeftovers();
+  });
+
+  it('20 kill/restart cycles under calls leave no file descriptor, listener, timer or process behind', async () => {
+    const fds = (): number => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): number => warnings.push(w);
+    process.on('warning', onWarning);
+    const { sup, clock, health } = setup({ maxCrashes: 1000, maxBackoffMs: 100 });
+    await sup.start();
+    for (let i = 0; i < 20; i++) {
+      const restarting = once(sup, 'restarting');
+      process.kill(sup.pid, 'SIGKILL');
+      const [plan] = (await restarting) as [RestartingEvent];
+      const calls = Array.from({ length: 8 }, () => health.check({ service: 'plugin' }));
+      const ready = once(sup, 'ready');
+      clock.advance(plan.delayMs);
+      await ready;
+      for (const c of await Promise.all(calls)) assert.equal(c.status, ServingStatus.SERVING);
+    }
+    assert.equal(sup.info().restarts, 20);
+    await sup.stop();
+    process.off('warning', onWarning);
+    assert.deepEqual(clock.timers(), [], 'no timer left');
+    assert.deepEqual(
+      sup.eventNames().filter((e) => sup.listenerCount(e) > 0),
+      [],
+      'no listener left on the supervisor',
+    );
+    assert.deepEqual(warnings, []);
+    await noLeftovers();
+    assert.ok(fds() <= before, `file descriptors: ${before} before, ${fds()} after`);
   });
 
   it('rejects invalid options, naming the field and the rule', () => {

@@ -257,13 +257,15 @@ export class PluginSupervisor extends EventEmitter<PluginSupervisorEvents> {
     this.stopping ??= (async () => {
       this.cancelRestartTimer();
       const inc = this.current;
+      // Already `stopped` when the plugin exited by itself and the policy let it be: said so then.
+      const announce = this.stateValue !== 'stopped';
       this.setState('stopped');
       if (inc) await this.retire(inc);
       // A start in progress sees `stopping` and kills what it started.
       await this.queue;
       if (this.managed) unregisterManaged(this.managedHandle);
       this.logger.debug('plugin supervisor stopped');
-      this.emit('stopped');
+      if (announce) this.emit('stopped');
     })();
     return this.stopping;
   }
