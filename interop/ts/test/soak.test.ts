@@ -221,19 +221,9 @@ for (const plugin of PLUGINS) {
       assert.deepEqual(afterFds, beforeFds);
     });
 
-    it(
-      'host socket fds: as many as before',
-      {
-        todo:
-          'known socket leak (issue 12): on grpc-js a subchannel connect outlived kill() (~80 connected unix ' +
-          'sockets per 300 Go cycles); on the node:http2 layer 5-8 remain: Channel.close() destroys an ' +
-          'Http2Session whose TLS socket is still handshaking, and Node leaves such a createConnection socket ' +
-          'open and unread. Drop this todo once the channel destroys that socket too',
-      },
-      (t) => {
-        t.diagnostic(`host sockets after: ${run.socketsAfter}`);
-        assert.equal(run.after.fds.socket ?? 0, run.before.fds.socket ?? 0);
-      },
-    );
+    it('host socket fds: as many as before', (t) => {
+      t.diagnostic(`host sockets after: ${run.socketsAfter}`);
+      assert.equal(run.after.fds.socket ?? 0, run.before.fds.socket ?? 0);
+    });
   });
 }

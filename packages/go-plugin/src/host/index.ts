@@ -12,3 +12,31 @@ export type { ReapResult } from './reap.js';
 export { StderrPump } from './stderr.js';
 export { buildPluginEnv } from './env.js';
 export type { PluginEnvInput } from './env.js';
+export { PluginSupervisor } from './supervisor.js';
+export type {
+  ExitedEvent,
+  FailedEvent,
+  HealthEvent,
+  LastExit,
+  PluginSupervisorEvents,
+  ReadyEvent,
+  RestartingEvent,
+  SupervisorInfo,
+  SupervisorState,
+} from './supervisor.js';
+export {
+  checkSupervisorOptions,
+  RESTART_POLICIES,
+  SUPERVISOR_DEFAULTS,
+  systemClock,
+} from './supervisor-options.js';
+export type {
+  PluginSupervisorOptions,
+  RestartPolicy,
+  StartInfo,
+  StartReason,
+  SupervisorClock,
+  SupervisorTimer,
+} from './supervisor-options.js';
+export { backoffDelay, describeCause, describeExit } from './restart-policy.js';
+export type { BackoffOptions, FailureCause } from './restart-policy.js';

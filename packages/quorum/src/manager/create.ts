@@ -14,6 +14,7 @@ import { goPlatform, resolveConfig } from '../settings/index.js';
 import type { Platform, Settings } from '../settings/index.js';
 import { PluginManager } from './manager.js';
 import { WorkspaceRoot } from './workspace-root.js';
+import type { SupervisionOptions } from './provider.js';
 
 export interface ManagerConfig {
   settings: Settings;
@@ -40,6 +41,8 @@ export interface ManagerConfig {
   initTimeoutMs?: number;
   /** PluginClient options for every plugin (timeouts, kill grace, environment). */
   client?: Partial<PluginClientOptions>;
+  /** Restart policy (default on-failure), backoff, crash budget, health checks, call waits. */
+  supervision?: SupervisionOptions;
   logger?: Logger;
 }
 
@@ -55,6 +58,7 @@ export function createPluginManager(config: ManagerConfig): PluginManager {
     identity: config.identity ?? '',
     initTimeoutMs: config.initTimeoutMs ?? 30_000,
     client: config.client,
+    supervision: config.supervision,
     async obtain(_iface, definition, logger) {
       const workspaceRoot = workspaces.acquire();
       const got = await obtainPlugin(definition, {

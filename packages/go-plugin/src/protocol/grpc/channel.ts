@@ -40,6 +40,8 @@ export class ChannelError extends Error {
 
 interface Live {
   session: ClientHttp2Session;
+  /** The transport: destroyed with the session (Node leaves a socket still in its TLS handshake open). */
+  socket: Duplex;
   requests: number;
   active: number;
   /** Set once the session failed or was told to go away: take no new streams. */
@@ -144,7 +146,7 @@ export class Channel {
       // Many concurrent calls with large messages are normal here.
       maxSessionMemory: 64,
     });
-    const live: Live = { session, requests: 0, active: 0, dead: false, error: undefined };
+    const live: Live = { session, socket, requests: 0, active: 0, dead: false, error: undefined };
     this.lives.add(live);
     this.bySession.set(session, live);
     session.on('error', (err: Error) => {
@@ -156,6 +158,7 @@ export class Channel {
     });
     session.once('close', () => {
       live.dead = true;
+      socket.destroy();
       this.lives.delete(live);
       if (this.current === live) this.current = undefined;
     });
@@ -173,6 +176,7 @@ export class Channel {
     });
     if (this.closedFlag) {
       session.destroy();
+      socket.destroy();
       throw new ChannelError('channel closed');
     }
     session.setLocalWindowSize(WINDOW_BYTES);
@@ -209,6 +213,7 @@ export class Channel {
       live.dead = true;
       live.error ??= new ChannelError('channel closed');
       live.session.destroy(undefined, constants.NGHTTP2_CANCEL);
+      live.socket.destroy();
     }
     this.current = undefined;
   }
