@@ -18,7 +18,13 @@ export async function scenarioClientStacks(peers: Peers, s: Settings): Promise<S
   const rounds: Record<Stack, Record<string, number>>[] = [];
   for (let r = 0; r < s.rounds; r++) {
     s.log(`  round ${r + 1}/${s.rounds}: ours, floor, grpc-js`);
-    const { json } = await runHarness(node!, [...pre.slice(0, -1), script, ...flags, '--', ...peers.goPlugin]);
+    const { json } = await runHarness(node!, [
+      ...pre.slice(0, -1),
+      script,
+      ...flags,
+      '--',
+      ...peers.goPlugin,
+    ]);
     rounds.push(json as unknown as Record<Stack, Record<string, number>>);
   }
   const series = (stack: Stack, key: string): number[] => rounds.map((r) => r[stack][key]!);

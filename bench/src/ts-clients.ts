@@ -92,7 +92,9 @@ const floor: Call = () =>
       te: 'trailers',
     });
     req.on('data', () => {});
-    req.on('trailers', (t) => (t['grpc-status'] === '0' ? resolve() : reject(new Error(String(t['grpc-message'])))));
+    req.on('trailers', (t) =>
+      t['grpc-status'] === '0' ? resolve() : reject(new Error(String(t['grpc-message']))),
+    );
     req.on('error', reject);
     req.end(framed);
   });
