@@ -10,8 +10,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
-import { resolveConfig } from '../src/settings/index.js';
-import { hello, load, loadFails, tempDir } from './support/settings.js';
+import { loadSettings, resolveConfig } from '../src/settings/index.js';
+import { hello, load, loadFails, rejects, tempDir } from './support/settings.js';
 
 const nested = (depth: number, open = '[', close = ']'): string => open.repeat(depth) + close.repeat(depth);
 /** `providers.helloworld.config` sits under three objects: a config of depth d nests d + 3 deep. */
@@ -162,5 +162,17 @@ describe('long values', () => {
     const url = `file://./${'a%20b%C3%A9'.repeat(40)}`;
     const bytes = await resolveConfig(url, { cwd: dir });
     assert.equal(Buffer.from(bytes).toString(), 'from the file');
+  });
+
+  // Found by settings-fuzz.test.ts: the URI was quoted whole in geth's text and in the location.
+  it('a 10 KB --plugins URI that does not parse: the message quotes its start', async () => {
+    const uri = `file://./${'settings.'.repeat(1200)}%zz`;
+    const err = await rejects(
+      loadSettings(uri, { cwd: await tempDir(), env: {} }),
+      'SETTINGS_URI',
+      /^plugins: Invalid URL for --plugins due to parse "file:\/\/\.\/(settings\.)+s?e?t?t?i?n?g?s?\.?\.\.\. \(10812 characters\)": invalid URL escape "%zz"/,
+    );
+    assert.ok(err.message.length < 1500, `message length ${err.message.length}`);
+    assert.equal(err.details['uri'], uri);
   });
 });

@@ -28,7 +28,7 @@ export interface FailOptions {
 /** `file:line:column` and the JSON path, as one readable location. */
 export function formatWhere(where: Where | undefined): string {
   if (where === undefined) return '';
-  let file = where.file ?? '';
+  let file = shortText(where.file ?? '');
   if (file !== '' && where.line !== undefined) {
     file += `:${where.line}${where.column === undefined ? '' : `:${where.column}`}`;
   }

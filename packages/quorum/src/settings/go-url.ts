@@ -7,6 +7,7 @@
 import { posix } from 'node:path';
 
 import { goQuote } from './go-quote.js';
+import { shortText } from './value-tree.js';
 
 export interface GoUrl {
   /** Lower-cased, as Go stores it. */
@@ -21,14 +22,14 @@ export interface GoUrl {
   fragment: string;
 }
 
-/** A parse failure; `message` is Go's `*url.Error` text: `parse "<url>": <reason>`. */
+/** A parse failure; `message` is Go's `*url.Error` text: `parse "<url>": <reason>` (a long URL shortened). */
 export class GoUrlError extends Error {
   override readonly name = 'GoUrlError';
   constructor(
     readonly url: string,
     readonly reason: string,
   ) {
-    super(`parse ${goQuote(url)}: ${reason}`);
+    super(`parse ${goQuote(shortText(url))}: ${reason}`);
   }
 }
 
