@@ -175,4 +175,14 @@ describe('long values', () => {
     assert.ok(err.message.length < 1500, `message length ${err.message.length}`);
     assert.equal(err.details['uri'], uri);
   });
+
+  it('a --plugins path too long to open: SETTINGS_READ with the path shortened', async () => {
+    const path = `${'settings.'.repeat(1200)}json`;
+    const err = await rejects(
+      loadSettings(`file://./${path}`, { cwd: await tempDir(), env: {} }),
+      'SETTINGS_READ',
+      /^plugins: unable to create reader due to open (settings\.)+s?e?t?t?i?n?g?s?\.?\.\.\. \(10804 characters\): file name too long/,
+    );
+    assert.ok(err.message.length < 1500, `message length ${err.message.length}`);
+  });
 });
