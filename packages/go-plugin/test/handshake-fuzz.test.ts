@@ -6,12 +6,14 @@
  * here independently. The seed is printed on failure (FUZZ_SEED replays it).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 
 import { PluginClient } from '../src/host/index.js';
 import { encodeRawStd } from '../src/protocol/base64raw.js';
@@ -30,6 +32,7 @@ import {
 } from '../src/testing/index.js';
 import type { Rng } from '../src/testing/index.js';
 
+const MUX_CLOSED = fileURLToPath(new URL('./fixtures/mux-closed-session.js', import.meta.url));
 const certificate = await generateCertificate({ curve: 'P-256' });
 const CERT = encodeRawStd(certificate.der);
 const DICTIONARY = [
@@ -66,8 +69,12 @@ function expectCatalogError(err: unknown): string {
 }
 
 /** go-plugin v1.8.0's acceptance rules, restated independently of parseHandshake. */
+/** strings.TrimSpace: Go's unicode.IsSpace set (not JS's trim, which also strips U+FEFF and keeps U+0085). */
+const GO_SPACE = '[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
+const GO_TRIM = new RegExp(`^${GO_SPACE}+|${GO_SPACE}+$`, 'g');
+
 function checkAccepted(line: string, expect: HandshakeExpectations, parsed: ParsedHandshake): void {
-  const parts = line.trim().split('|');
+  const parts = line.replace(GO_TRIM, '').split('|');
   assert.ok(parts.length >= 4, 'accepted a line with fewer than 4 fields');
   assert.equal(parsed.coreVersion, 1);
   assert.ok(expect.offeredVersions.includes(parsed.appVersion), 'accepted a version not offered');
@@ -201,11 +208,14 @@ describe('handshake fuzz', () => {
           const multiplex = rng.chance(0.3);
           const expect = { offeredVersions: [1], multiplexRequested: multiplex };
           let line = generateLine(rng, expect);
-          // An accepted line makes the host connect: only to addresses this test owns.
+          // An accepted line makes the host connect: only to addresses this test owns. With
+          // multiplexing, not to the listener that closes connections: that case hangs the host
+          // (the todo regression below) and stays out of the fuzz until it is fixed.
           try {
             const parsed = parseHandshake(line.split('\n')[0] ?? '', expect);
             const parts = parsed.line.split('|');
-            parts[3] = parsed.network === 'tcp' ? `127.0.0.1:${port}` : safeUnix;
+            parts[3] = parsed.network === 'tcp' && !parsed.multiplex ? `127.0.0.1:${port}` : safeUnix;
+            if (parsed.multiplex) parts[2] = 'unix';
             line = parts.join('|');
           } catch {
             // rejected: the host will reject it too
@@ -260,5 +270,32 @@ describe('handshake fuzz', () => {
         'file descriptors to close',
       );
     });
+  });
+
+  describe('kept regressions', () => {
+    // Found by the host fuzz above (seed 455014107 with FUZZ_SCALE=4). The cause is in
+    // src/protocol/mux.ts (GrpcMux.dialTarget: session.open() throws on a closed yamux
+    // session inside a then() whose rejection handler cannot catch it, and the paused
+    // socket is never destroyed), which the gRPC-layer rewrite owns; drop `todo` with the fix.
+    it(
+      'a plugin that announces multiplexing and drops the connection: prompt catalog error, nothing left',
+      {
+        todo: 'host bug in GrpcMux.dialTarget: unhandled YAMUX_CLOSED, start waits its whole timeout, sockets leak',
+      },
+      async () => {
+        const ran = spawnSync(process.execPath, [MUX_CLOSED], { encoding: 'utf8', timeout: 20_000 });
+        const result = JSON.parse(ran.stdout) as {
+          code: string;
+          ms: number;
+          startTimeoutMs: number;
+          unhandled: string[];
+          left: string[];
+        };
+        assert.ok(result.code in ErrorCodes, `start() ended with ${result.code}`);
+        assert.deepEqual(result.unhandled, [], 'unhandled rejections (they crash a host process)');
+        assert.ok(result.ms < result.startTimeoutMs / 2, `start() took ${result.ms} ms to fail`);
+        assert.deepEqual(result.left, [], 'handles left open (they keep the host process alive)');
+      },
+    );
   });
 });
