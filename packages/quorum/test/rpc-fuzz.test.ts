@@ -89,6 +89,15 @@ const REGRESSIONS: HttpCase[] = [
   deepCall(9999),
   deepCall(9999, 'fuzz_fail'),
   deepCall(10_000),
+  // Too deep in the text although a repeated key replaces the deep value: Go's decoder still
+  // refuses it (seed 1906346511, case 896, where the oracle had it wrong).
+  {
+    method: 'POST',
+    contentType: 'application/json',
+    body: Buffer.from(
+      `{"jsonrpc":"2.0","id":1,"method":"fuzz_echo","params":${'['.repeat(10_001)}${']'.repeat(10_001)},"params":0}`,
+    ),
+  },
 ];
 
 const ctx = { caseDir: '', deep: false, long: false };
@@ -212,6 +221,23 @@ function wantsResponse(element: unknown): boolean {
   return id !== undefined;
 }
 
+/** Deepest bracket nesting of JSON text, outside strings. */
+function textDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      if (ch === '\\') i++;
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') inString = true;
+    else if (ch === '[' || ch === '{') deepest = Math.max(deepest, ++depth);
+    else if (ch === ']' || ch === '}') depth--;
+  }
+  return deepest;
+}
+
 /** Nesting of arrays and objects, level by level (no recursion: requests may be very deep). */
 function containerDepth(value: unknown): number {
   const isContainer = (v: unknown): v is object => v !== null && typeof v === 'object';
@@ -285,8 +311,9 @@ function checkReply(c: HttpCase, reply: Reply): string {
     return 'notifications only';
   }
   const answer = JSON.parse(reply.body) as unknown;
-  if (parsed && containerDepth(request) > MAX_DEPTH) {
-    // geth's decoder (encoding/json) refuses it: a parse error.
+  if (parsed && textDepth(c.body.toString('utf8')) > MAX_DEPTH) {
+    // geth's decoder (encoding/json) refuses it: a parse error. Depth counts in the text, so a
+    // deep value that a repeated key later replaces counts too.
     assert.deepEqual(answer, { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'parse error' } });
     return 'single -32700 (too deep)';
   }
