@@ -178,6 +178,8 @@ export interface FuzzStats {
   /** Outcome label → count (e.g. `ok`, or an error code), to show what the cases reached. */
   outcomes: Record<string, number>;
   ms: number;
+  /** The slowest case (negative index: a kept regression), to spot inputs that cost too much. */
+  slowest: { index: number; ms: number };
 }
 
 export interface FuzzTarget<T> {
@@ -244,8 +246,12 @@ export async function runFuzz<T>(target: FuzzTarget<T>): Promise<FuzzStats> {
       { cause: err },
     );
   };
+  const slowest = { index: 0, ms: 0 };
   const run = async (input: T, index: number): Promise<void> => {
+    const began = performance.now();
     const outcome = await target.check(input, index);
+    const ms = performance.now() - began;
+    if (ms > slowest.ms) Object.assign(slowest, { index, ms });
     outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
   };
 
@@ -267,7 +273,7 @@ export async function runFuzz<T>(target: FuzzTarget<T>): Promise<FuzzStats> {
     }
   }
   const cases = Object.values(outcomes).reduce((sum, n) => sum + n, 0);
-  return { seed, cases, outcomes, ms: performance.now() - started };
+  return { seed, cases, outcomes, ms: performance.now() - started, slowest };
 }
 
 /** One line for the test log: `handshake: 4000 cases in 312 ms, seed 123 (ok 812, HANDSHAKE_BAD_LINE 1003, ...)`. */
@@ -275,5 +281,6 @@ export function describeStats(name: string, stats: FuzzStats): string {
   const parts = Object.entries(stats.outcomes)
     .sort((a, b) => b[1] - a[1])
     .map(([label, count]) => `${label} ${count}`);
-  return `${name}: ${stats.cases} cases in ${Math.round(stats.ms)} ms, seed ${stats.seed} (${parts.join(', ')})`;
+  const slow = `slowest case ${stats.slowest.index}: ${Math.round(stats.slowest.ms)} ms`;
+  return `${name}: ${stats.cases} cases in ${Math.round(stats.ms)} ms, seed ${stats.seed}, ${slow} (${parts.join(', ')})`;
 }
