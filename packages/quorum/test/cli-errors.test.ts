@@ -16,6 +16,7 @@ import { GoPluginError, RpcError, Status } from '@qplugin/go-plugin/protocol';
 import { UsageError } from '../src/cli/args.js';
 import { callFailure } from '../src/cli/commands/call.js';
 import { errorDocument, errorReport } from '../src/cli/error-report.js';
+import { printResult } from '../src/cli/output.js';
 import { QuorumError, QuorumErrorCodes } from '../src/errors.js';
 import { json, qplugin, scratch, show } from './cli-support.js';
 
@@ -125,6 +126,28 @@ describe('errorReport: a code for every thrown value', () => {
     const plain = callFailure(new Error('invalid account address returned from plugin: 0x01'));
     assert.equal(plain.code, 'CLI_INTERNAL');
     assert.equal(plain.message, 'Error: invalid account address returned from plugin: 0x01');
+  });
+});
+
+describe('--json output of deep values', () => {
+  // What `run --json` prints: pluginsInfo() with each provider's config as written, which the
+  // settings allow 10,000 levels deep, past JSON.stringify's ~4,000.
+  it('a config nested 5,000 levels (past JSON.stringify) prints and reads back the same', () => {
+    let config: unknown = { language: 'en' };
+    for (let i = 0; i < 5_000; i++) config = [config];
+    const chunks: string[] = [];
+    const sink = { write: (chunk: string) => chunks.push(chunk) > 0 } as unknown as NodeJS.WritableStream;
+    printResult(
+      { stdout: sink, stderr: sink, json: true, tty: false },
+      { ok: true, plugins: { helloworld: { config } } },
+      '',
+    );
+    const text = chunks.join('');
+    assert.ok(text.endsWith('}\n'));
+    let back = (JSON.parse(text) as { plugins: { helloworld: { config: unknown } } }).plugins.helloworld
+      .config;
+    for (let i = 0; i < 5_000; i++) back = (back as unknown[])[0];
+    assert.deepEqual(back, { language: 'en' });
   });
 });
 
