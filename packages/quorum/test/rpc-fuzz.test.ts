@@ -146,8 +146,8 @@ function randomBody(rng: Rng): Buffer {
   if (r < 3) return Buffer.from(`[${'1,'.repeat(rng.range(BODY_LIMIT / 2, BODY_LIMIT))}1]`);
   let value: Value;
   if (r < 70) value = randomMessage(rng, true);
-  else if (rng.chance(0.05)) {
-    // At and past the batch limit: small calls and notifications.
+  else if (rng.chance(0.02)) {
+    // At and past the batch limit: small calls and notifications (rare: each costs a thousand calls).
     const size = rng.pick([0, BATCH_LIMIT, BATCH_LIMIT + 1]);
     value = Array.from({ length: size }, (_, i) => ({
       entries: [
