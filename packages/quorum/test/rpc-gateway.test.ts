@@ -26,6 +26,18 @@ function post(
 const rpc = (method: string, params: unknown[] = []): string =>
   JSON.stringify({ jsonrpc: '2.0', id: 7, method, params });
 
+/** V8's text for JSON.stringify on a cycle (it names the path, so take it from V8). */
+function cycleMessage(): string {
+  const cyclic: Record<string, unknown> = {};
+  cyclic['self'] = cyclic;
+  try {
+    JSON.stringify({ jsonrpc: '2.0', id: 7, result: cyclic });
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return '';
+}
+
 function slowApi(release: Promise<void>): RpcApi {
   return {
     namespace: 'test',
@@ -103,5 +115,80 @@ describe('JsonRpcGateway', () => {
     assert.deepEqual(JSON.parse((await inFlight).body), { jsonrpc: '2.0', id: 7, result: 'done' });
     await stopped;
     await assert.rejects(post(url, rpc('test_echo')), /ECONNREFUSED/);
+  });
+
+  // Found by rpc-fuzz.test.ts: params nested a few thousand deep made the echoed
+  // result overflow JSON.stringify, and the server answered 500 with no body.
+  it('answers results nested past JSON.stringify’s reach (fuzz regression)', async () => {
+    const gw = new JsonRpcGateway({ apis: [slowApi(Promise.resolve())], enabled: ['test'], port: 0 });
+    const url = await gw.start();
+    try {
+      // 10,000 levels with the request object; in a batch, the batch array is one more.
+      const deep = (levels: number): string => '['.repeat(levels) + ']'.repeat(levels);
+      const call = (params: string): string =>
+        `{"jsonrpc":"2.0","id":7,"method":"test_echo","params":${params}}`;
+      const reply = await post(url, call(deep(9999)));
+      assert.equal(reply.status, 200);
+      assert.equal(reply.body, `{"jsonrpc":"2.0","id":7,"result":${deep(9999)}}\n`);
+      const batch = await post(url, `[${call(deep(9998))},${rpc('test_echo', [1])}]`);
+      assert.equal(
+        batch.body,
+        `[{"jsonrpc":"2.0","id":7,"result":${deep(9998)}},{"jsonrpc":"2.0","id":7,"result":[1]}]\n`,
+      );
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  it('a body nested deeper than 10,000 levels is geth’s parse error (Go’s decoder limit)', async () => {
+    const gw = new JsonRpcGateway({ apis: [slowApi(Promise.resolve())], enabled: ['test'], port: 0 });
+    const url = await gw.start();
+    for (const params of ['['.repeat(9999) + ']'.repeat(9999), `["${'['.repeat(20_000)}"]`]) {
+      const ok = await post(url, `{"jsonrpc":"2.0","id":1,"method":"test_echo","params":${params}}`);
+      assert.ok('result' in JSON.parse(ok.body), 'brackets inside strings do not count');
+    }
+    const tooDeep = `{"jsonrpc":"2.0","id":1,"method":"test_echo","params":${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
+    assert.deepEqual(JSON.parse((await post(url, tooDeep)).body), {
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: -32700, message: 'parse error' },
+    });
+    assert.equal(
+      JSON.parse((await post(url, `[${'['.repeat(10_000)}${']'.repeat(10_000)}]`)).body).error.code,
+      -32700,
+    );
+    await gw.stop();
+  });
+
+  it('a result JSON cannot encode fails that call only, with -32603', async () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic['self'] = cyclic;
+    const gw = new JsonRpcGateway({
+      apis: [
+        { namespace: 'bad', methods: { big: async () => 10n, cycle: async () => cyclic, ok: async () => 1 } },
+      ],
+      enabled: ['bad'],
+      port: 0,
+    });
+    const url = await gw.start();
+    const reply = await post(url, `[${rpc('bad_big')},${rpc('bad_cycle')},${rpc('bad_ok')}]`);
+    assert.equal(reply.status, 200);
+    assert.deepEqual(JSON.parse(reply.body), [
+      {
+        jsonrpc: '2.0',
+        id: 7,
+        error: {
+          code: -32603,
+          message: 'response could not be encoded: Do not know how to serialize a BigInt',
+        },
+      },
+      {
+        jsonrpc: '2.0',
+        id: 7,
+        error: { code: -32603, message: `response could not be encoded: ${cycleMessage()}` },
+      },
+      { jsonrpc: '2.0', id: 7, result: 1 },
+    ]);
+    await gw.stop();
   });
 });

@@ -13,7 +13,15 @@ import { RpcError } from '@qplugin/go-plugin/protocol';
 import { silentLogger } from '@qplugin/go-plugin/protocol';
 import type { Logger } from '@qplugin/go-plugin/protocol';
 
-import { errorResponse, ErrorCode, parseMessage, RpcMethodError, splitMethod } from './jsonrpc.js';
+import { stringifyJson } from '../json-text.js';
+import {
+  errorResponse,
+  ErrorCode,
+  nestsDeeperThan,
+  parseMessage,
+  RpcMethodError,
+  splitMethod,
+} from './jsonrpc.js';
 import type { JsonRpcRequest, JsonRpcResponse } from './jsonrpc.js';
 
 export interface CallContext {
@@ -136,7 +144,8 @@ export class JsonRpcGateway {
 
     const answer = await this.answer(body, req.headers.authorization);
     if (answer === undefined) return reply(200, '', 'application/json');
-    reply(200, JSON.stringify(answer) + '\n', 'application/json');
+    const text = Array.isArray(answer) ? `[${answer.map(encodeResponse).join(',')}]` : encodeResponse(answer);
+    reply(200, text + '\n', 'application/json');
   }
 
   /** The response body for a request body: one response, an array, or nothing (only notifications). */
@@ -150,6 +159,7 @@ export class JsonRpcGateway {
     } catch {
       return errorResponse(null, ErrorCode.parse, 'parse error');
     }
+    if (nestsDeeperThan(body)) return errorResponse(null, ErrorCode.parse, 'parse error');
     const access = this.access(authorization);
     if (!Array.isArray(value)) return this.one(value, access);
     if (value.length === 0) return errorResponse(null, ErrorCode.invalidRequest, 'empty batch');
@@ -207,6 +217,23 @@ export class JsonRpcGateway {
       const message = err instanceof RpcError || err instanceof Error ? err.message : String(err);
       return errorResponse(id, ErrorCode.server, message);
     }
+  }
+}
+
+/**
+ * One response as JSON text. Results and error data can nest as deep as a
+ * request may (10,000 levels, past JSON.stringify's reach), hence
+ * stringifyJson; what JSON cannot hold (a BigInt, a cycle from a handler)
+ * becomes that call's internal error instead of failing the whole reply.
+ */
+function encodeResponse(response: JsonRpcResponse): string {
+  try {
+    return stringifyJson(response) ?? 'null';
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return JSON.stringify(
+      errorResponse(response.id, ErrorCode.internal, `response could not be encoded: ${why}`),
+    );
   }
 }
 
