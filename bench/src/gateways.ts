@@ -88,8 +88,17 @@ function server(child: ChildProcess, url: string, pluginPid: number, signal: Nod
   };
 }
 
-/** `qplugin run` with the Go plugin packed as a distribution (verification skipped), workspace under `dir`. */
-export async function startQpluginRun(peers: Peers, dir: string): Promise<GatewayServer> {
+/**
+ * `qplugin run` with the Go plugin packed as a distribution (verification
+ * skipped), workspace under `dir`. `nodeArgs` go before the script (e.g.
+ * `--cpu-prof`); `qplugin` overrides the CLI launcher (an A/B experiment's
+ * other build).
+ */
+export async function startQpluginRun(
+  peers: Pick<Peers, 'runtime' | 'qplugin' | 'gethPlugin'>,
+  dir: string,
+  nodeArgs: readonly string[] = [],
+): Promise<GatewayServer> {
   const baseDir = join(dir, 'plugins');
   mkdirSync(baseDir, { recursive: true });
   await packPlugin({ name: 'bench-hello', version: '1.0.0', executable: peers.gethPlugin, outDir: baseDir });
@@ -106,6 +115,7 @@ export async function startQpluginRun(peers: Peers, dir: string): Promise<Gatewa
   const child = spawn(
     peers.runtime.node,
     [
+      ...nodeArgs,
       peers.qplugin,
       'run',
       '--plugins',
@@ -131,7 +141,7 @@ export async function startQpluginRun(peers: Peers, dir: string): Promise<Gatewa
 }
 
 /** The Go reference gateway (go-plugin v1.2.2 host) with the same plugin. */
-export async function startGoGateway(peers: Peers): Promise<GatewayServer> {
+export async function startGoGateway(peers: Pick<Peers, 'goGateway' | 'gethPlugin'>): Promise<GatewayServer> {
   const child = spawn(peers.goGateway, ['--', peers.gethPlugin], { stdio: ['ignore', 'pipe', 'pipe'] });
   const ready = await readyLine<{ url: string; pid: number; plugin_pid: number }>(child, 'the Go gateway');
   return server(child, ready.url, ready.plugin_pid, 'SIGTERM');
