@@ -289,6 +289,7 @@ describe('CallDeadlines', () => {
   it('settle() passes results and errors through before the deadline', async () => {
     const d = new CallDeadlines(50, manualClock().clock);
     assert.equal(await d.start(live).settle(Promise.resolve(7)), 7);
+    assert.equal(await d.start(live).settle(8), 8, 'a plain JS handler may return a value');
     await assert.rejects(d.start(live).settle(Promise.reject(new Error('boom'))), /boom/);
   });
 

@@ -63,15 +63,19 @@ export class CallScope {
     return this.controller.signal;
   }
 
-  /** Settles with `pending`, or rejects with a {@link CallTimeoutError} if the deadline comes first. */
-  settle<T>(pending: Promise<T>): Promise<T> {
+  /**
+   * Settles with `pending` (a promise or, from a plain JS handler, a value), or
+   * rejects with a {@link CallTimeoutError} if the deadline comes first.
+   */
+  settle<T>(pending: T | PromiseLike<T>): Promise<T> {
+    const settled = Promise.resolve(pending); // the same object when it is a native promise
     if (this.timedOut) {
-      pending.catch(() => undefined);
+      settled.catch(() => undefined);
       return Promise.reject(new CallTimeoutError());
     }
     return new Promise<T>((resolve, reject) => {
       this.expire = reject;
-      pending.then(resolve, reject);
+      settled.then(resolve, reject);
     });
   }
 
