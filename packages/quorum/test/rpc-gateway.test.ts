@@ -133,40 +133,44 @@ describe('JsonRpcGateway', () => {
     await assert.rejects(post(url, rpc('test_echo')), /ECONNREFUSED/);
   });
 
-  it('times out a call whose handler never reads its signal, with one timer for all calls', async () => {
-    const { clock, timersSet, advance } = manualClock();
-    let started!: () => void;
-    const running = new Promise<void>((r) => (started = r));
-    const gw = new JsonRpcGateway({
-      apis: [
-        {
-          namespace: 'test',
-          methods: {
-            stuck: () => {
-              started();
-              return new Promise(() => {});
+  it(
+    'times out a call whose handler never reads its signal, with one timer for all calls',
+    { timeout: 10_000 },
+    async () => {
+      const { clock, timersSet, advance } = manualClock();
+      let started!: () => void;
+      const running = new Promise<void>((r) => (started = r));
+      const gw = new JsonRpcGateway({
+        apis: [
+          {
+            namespace: 'test',
+            methods: {
+              stuck: () => {
+                started();
+                return new Promise(() => {});
+              },
+              echo: async (params) => params,
             },
-            echo: async (params) => params,
           },
-        },
-      ],
-      enabled: ['test'],
-      port: 0,
-      callTimeoutMs: 1000,
-      clock,
-      drainTimeoutMs: 10,
-    });
-    const url = await gw.start();
-    for (let i = 0; i < 5; i++)
-      assert.equal(JSON.parse((await post(url, rpc('test_echo', [i]))).body).result[0], i);
-    const stuck = post(url, rpc('test_stuck'));
-    await running;
-    advance(999);
-    advance(1);
-    assert.deepEqual(JSON.parse((await stuck).body).error, { code: -32000, message: 'request timed out' });
-    assert.equal(timersSet(), 1, 'the first call armed the only timer; later calls did not set one');
-    await gw.stop();
-  });
+        ],
+        enabled: ['test'],
+        port: 0,
+        callTimeoutMs: 1000,
+        clock,
+        drainTimeoutMs: 10,
+      });
+      const url = await gw.start();
+      for (let i = 0; i < 5; i++)
+        assert.equal(JSON.parse((await post(url, rpc('test_echo', [i]))).body).result[0], i);
+      const stuck = post(url, rpc('test_stuck'));
+      await running;
+      advance(999);
+      advance(1);
+      assert.deepEqual(JSON.parse((await stuck).body).error, { code: -32000, message: 'request timed out' });
+      assert.equal(timersSet(), 1, 'the first call armed the only timer; later calls did not set one');
+      await gw.stop();
+    },
+  );
 
   it('makes no AbortSignal for a call whose handler does not read it', async (t) => {
     let controllers = 0;
@@ -208,39 +212,43 @@ describe('JsonRpcGateway', () => {
     await gw.stop();
   });
 
-  it('stop() aborts the signals of calls still running after the drain time', async () => {
-    let aborted!: (reason: unknown) => void;
-    const reason = new Promise<unknown>((r) => (aborted = r));
-    let started!: () => void;
-    const running = new Promise<void>((r) => (started = r));
-    const gw = new JsonRpcGateway({
-      apis: [
-        {
-          namespace: 'test',
-          methods: {
-            hang: (_params, ctx) =>
-              new Promise((_resolve, reject) => {
-                ctx.signal.addEventListener('abort', () => {
-                  aborted(ctx.signal.reason);
-                  reject(new Error('aborted'));
-                });
-                started();
-              }),
+  it(
+    'stop() aborts the signals of calls still running after the drain time',
+    { timeout: 10_000 },
+    async () => {
+      let aborted!: (reason: unknown) => void;
+      const reason = new Promise<unknown>((r) => (aborted = r));
+      let started!: () => void;
+      const running = new Promise<void>((r) => (started = r));
+      const gw = new JsonRpcGateway({
+        apis: [
+          {
+            namespace: 'test',
+            methods: {
+              hang: (_params, ctx) =>
+                new Promise((_resolve, reject) => {
+                  ctx.signal.addEventListener('abort', () => {
+                    aborted(ctx.signal.reason);
+                    reject(new Error('aborted'));
+                  });
+                  started();
+                }),
+            },
           },
-        },
-      ],
-      enabled: ['test'],
-      port: 0,
-      drainTimeoutMs: 20,
-    });
-    const url = await gw.start();
-    const inFlight = post(url, rpc('test_hang'));
-    await running;
-    await gw.stop();
-    assert.equal(((await reason) as Error).name, 'AbortError');
-    // The connection was closed with the call still unanswered.
-    await assert.rejects(inFlight, /socket hang up|ECONNRESET/);
-  });
+        ],
+        enabled: ['test'],
+        port: 0,
+        drainTimeoutMs: 20,
+      });
+      const url = await gw.start();
+      const inFlight = post(url, rpc('test_hang'));
+      await running;
+      await gw.stop();
+      assert.equal(((await reason) as Error).name, 'AbortError');
+      // The connection was closed with the call still unanswered.
+      await assert.rejects(inFlight, /socket hang up|ECONNRESET/);
+    },
+  );
 });
 
 describe('CallDeadlines', () => {
