@@ -4,6 +4,7 @@
  * HTTP(S)_PROXY/NO_PROXY with a real CONNECT proxy on 127.0.0.1.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 
 import { createLogger } from '@qplugin/go-plugin/protocol';
@@ -112,7 +113,7 @@ describe('proxies', () => {
     const env = { HTTPS_PROXY: proxy.url };
     const ok = client(central(server.url, { certFingerprint: cert.spkiFingerprint }), { env });
     const d = await ok.downloadDistribution(DEF, scratch.sub('proxied'));
-    assert.deepEqual(d.bytes, zip);
+    assert.deepEqual(readFileSync(d.tempPath), zip);
     await d.discard();
     assert.deepEqual(proxy.connects.at(-1), `127.0.0.1:${server.port}`);
     const wrong = client(central(server.url, { certFingerprint: 'cd'.repeat(32) }), { env });

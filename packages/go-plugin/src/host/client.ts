@@ -7,24 +7,27 @@
 import { EventEmitter, setMaxListeners } from 'node:events';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { ChannelCredentials, ServerCredentials } from '@grpc/grpc-js';
+import type { Duplex } from 'node:stream';
+import type { ConnectionOptions } from 'node:tls';
 import type { DescService } from '@bufbuild/protobuf';
 
 import type { BrokerTransport, GRPCBroker } from '../protocol/broker.js';
-import { dialTarget } from '../protocol/broker.js';
+import { dialTarget, socketConnector } from '../protocol/dial.js';
+import { Channel } from '../protocol/grpc/channel.js';
+import type { Connector } from '../protocol/grpc/channel.js';
 import { GRPCController, Health, ServingStatus } from '../protocol/builtins.js';
 import { derToPem } from '../protocol/certificate.js';
 import { HEALTH_SERVICE_NAME } from '../protocol/env.js';
 import { GoPluginError } from '../protocol/errors.js';
 import type { Network } from '../protocol/handshake.js';
-import { bindGrpcServer, removeStaleSocket } from '../protocol/listener.js';
+import { bindNetServer, removeStaleSocket } from '../protocol/listener.js';
 import { silentLogger } from '../protocol/logger.js';
 import type { Logger } from '../protocol/logger.js';
 import { createClient } from '../protocol/rpc-client.js';
 import type { ClientGuard } from '../protocol/rpc-client.js';
 import { RpcError, Status } from '../protocol/rpc-error.js';
 import type { CallOptions, Client } from '../protocol/rpc-types.js';
-import { mtlsChannelCredentials, mtlsChannelOptions, mtlsServerCredentials } from '../protocol/tls.js';
+import { mtlsClientOptions, mtlsServerOptions, startClientTls } from '../protocol/tls.js';
 import type { KeyPair } from '../protocol/tls.js';
 import { connect } from './connect.js';
 import { connectRaw } from './raw-connect.js';
@@ -34,10 +37,12 @@ import type { Connection } from './connect.js';
 import { launch } from './launch.js';
 import type { Launched } from './launch.js';
 import { registerManaged, unregisterManaged } from './managed.js';
+import type { ManagedClient } from './managed.js';
+import { unmarkOwner } from './ownership.js';
 import { resolveOptions } from './options.js';
 import type { PluginClientOptions, ReattachConfig, ResolvedOptions } from './options.js';
-import type { ExitInfo } from './process.js';
-import { probeReattach, watchPid } from './reattach.js';
+import type { ExitInfo, PluginProcess } from './process.js';
+import { coOwn, probeReattach, waitGone, watchPid } from './reattach.js';
 
 type State = 'new' | 'starting' | 'running' | 'exited';
 
@@ -60,6 +65,12 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
   private starting: Promise<void> | undefined;
   private killing: Promise<ExitInfo | undefined> | undefined;
   private launched: Launched | undefined;
+  /** Known from spawn on, so that a failed start still reports its pid and exit. */
+  private proc: PluginProcess | undefined;
+  private socketDir: string | undefined;
+  /** Our co-ownership mark in a reattached plugin's socket directory. */
+  private coOwnerMark: string | undefined;
+  private disconnected = false;
   private connection: Connection | undefined;
   private mux: GrpcMux | undefined;
   private tls: Tls | undefined;
@@ -79,17 +90,21 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     this.exited = new Promise((resolve) => (this.resolveExited = resolve));
     // Every call in flight listens on the lifetime signal: many at once is normal, not a leak.
     setMaxListeners(0, this.lifetime.signal);
+    this.managedHandle = {
+      kill: () => this.kill(),
+      killGraceMs: this.options.killGraceMs,
+      /** At host exit: SIGKILL and remove our files now, there is no later. */
+      forceKillNow: () => {
+        if (this.proc && !this.proc.hasExited()) this.proc.signalGroup('SIGKILL');
+        this.removeFiles();
+      },
+    };
     if (this.options.managed) {
       registerManaged(this.managedHandle);
     }
   }
 
-  private readonly managedHandle = {
-    kill: () => this.kill(),
-    forceKillNow: () => {
-      if (this.launched && !this.launched.proc.hasExited()) this.launched.proc.signalGroup('SIGKILL');
-    },
-  };
+  private readonly managedHandle: ManagedClient;
 
   /** Starts (or reattaches to) the plugin and connects. Idempotent; a failed start is not retried. */
   start(): Promise<void> {
@@ -104,13 +119,20 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
       else await this.startLaunched();
       this.state = 'running';
     } catch (err) {
-      this.onGone({ code: null, signal: null });
+      const proc = this.proc;
+      if (proc && !proc.hasExited()) proc.signalGroup('SIGKILL');
+      this.onGone(proc ? await proc.exited : { code: null, signal: null });
       throw err;
     }
   }
 
   private async startLaunched(): Promise<void> {
-    const launched = await launch(this.options, this.logger);
+    const launched = await launch(this.options, this.logger, (proc, socketDir) => {
+      this.proc = proc;
+      this.socketDir = socketDir;
+      // kill() came while the executable was being checked or spawned.
+      if (this.killing) proc.signalGroup('SIGKILL');
+    });
     this.launched = launched;
     const { proc, handshake, certificate } = launched;
     void proc.exited.then((exit) => this.onGone(exit));
@@ -123,17 +145,19 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
         pluginCertDer: handshake.certificate,
       };
     }
-    let target = dialTarget(handshake.network, handshake.address);
+    let connector: Connector;
     try {
       if (handshake.multiplex) {
         const socket = await connectRaw(handshake.network, handshake.address);
         this.mux = new GrpcMux({
           session: new YamuxSession(socket, { client: true }),
-          serverCredentials: () => this.brokerTransport().serverCredentials(),
-          socketDir: launched.socketDir ?? tmpdir(),
           logger: this.logger.named('mux'),
         });
-        target = (await this.mux.mainTarget()).target;
+        const raw = this.mux.mainConnector();
+        const tls = this.clientTls();
+        connector = tls ? () => startClientTls(raw() as Duplex, tls) : raw;
+      } else {
+        connector = socketConnector(dialTarget(handshake.network, handshake.address), this.clientTls());
       }
     } catch (err) {
       await this.kill();
@@ -144,8 +168,7 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     }
     try {
       this.connection = await connect({
-        target,
-        ...this.credentials(),
+        channel: this.channel(connector),
         deadline: launched.deadline,
         logger: this.logger,
         stdout: this.options.stdout,
@@ -166,9 +189,11 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     this.tls = config.tls;
     if (config.pid > 0)
       this.stopWatchingPid = watchPid(config.pid, () => this.onGone({ code: null, signal: null }));
+    this.coOwnerMark = coOwn(config);
     this.connection = await connect({
-      target: dialTarget(config.addr.network, config.addr.address),
-      ...this.credentials(),
+      channel: this.channel(
+        socketConnector(dialTarget(config.addr.network, config.addr.address), this.clientTls()),
+      ),
       deadline: Date.now() + this.options.startTimeoutMs,
       logger: this.logger,
       brokerTransport: this.brokerTransport(),
@@ -176,56 +201,67 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     });
   }
 
-  private credentials(): { credentials: ChannelCredentials; channelOptions: Record<string, string> } {
-    if (!this.tls) return { credentials: ChannelCredentials.createInsecure(), channelOptions: {} };
-    const own: KeyPair = { pem: this.tls.hostCertPem, privateKeyPem: this.tls.hostKeyPem };
-    return {
-      credentials: mtlsChannelCredentials(own, this.tls.pluginCertDer),
-      channelOptions: mtlsChannelOptions() as Record<string, string>,
-    };
+  private channel(connect: Connector): Channel {
+    return new Channel({
+      connect,
+      secure: this.tls !== undefined,
+      maxReceiveMessageBytes: this.options.maxReceiveMessageBytes,
+      maxSendMessageBytes: this.options.maxSendMessageBytes,
+    });
+  }
+
+  private ownKeyPair(): KeyPair | undefined {
+    return this.tls && { pem: this.tls.hostCertPem, privateKeyPem: this.tls.hostKeyPem };
+  }
+
+  /** TLS for dialing the plugin: our certificate, and only the plugin's announced one trusted. */
+  private clientTls(): ConnectionOptions | undefined {
+    const own = this.ownKeyPair();
+    return own && mtlsClientOptions(own, this.tls!.pluginCertDer);
   }
 
   private brokerTransport(): BrokerTransport {
-    const tls = this.tls;
-    const own: KeyPair | undefined = tls && { pem: tls.hostCertPem, privateKeyPem: tls.hostKeyPem };
+    const own = this.ownKeyPair();
     const socketDir = this.launched?.socketDir;
     return {
-      serverCredentials: () =>
-        tls ? mtlsServerCredentials(own!, derToPem(tls.pluginCertDer)) : ServerCredentials.createInsecure(),
-      channelCredentials: () =>
-        tls ? mtlsChannelCredentials(own!, tls.pluginCertDer) : ChannelCredentials.createInsecure(),
-      channelOptions: mtlsChannelOptions,
+      serverTls: own && mtlsServerOptions(own, derToPem(this.tls!.pluginCertDer)),
+      clientTls: this.clientTls(),
       mux: this.mux,
       listen: (server) =>
-        bindGrpcServer(
-          server,
-          {
-            network: process.platform === 'win32' ? 'tcp' : 'unix',
-            socketDir: socketDir ?? tmpdir(),
-            useDirAsIs: socketDir !== undefined,
-            minPort: 0,
-            maxPort: 0,
-          },
-          this.brokerTransport().serverCredentials(),
-        ),
+        bindNetServer(server.http2, {
+          network: process.platform === 'win32' ? 'tcp' : 'unix',
+          socketDir: socketDir ?? tmpdir(),
+          useDirAsIs: socketDir !== undefined,
+          minPort: 0,
+          maxPort: 0,
+        }),
     };
   }
 
-  /** The plugin process (or reattached one) is gone: fail calls, release resources. */
-  private onGone(exit: ExitInfo): void {
-    if (this.exitInfo) return;
-    this.exitInfo = exit;
+  /** Removes the socket directory (and a socket the plugin left outside it); drops a co-ownership mark. */
+  private removeFiles(): void {
+    if (this.socketDir) rmSync(this.socketDir, { recursive: true, force: true });
+    // A plugin killed before it could clean up leaves its socket behind.
+    if (this.launched && this.address?.network === 'unix') removeStaleSocket(this.address.address);
+    if (this.coOwnerMark) unmarkOwner(this.coOwnerMark);
+  }
+
+  /** This client is done with the plugin: fail calls, release resources. */
+  private release(): void {
     this.state = 'exited';
     this.lifetime.abort();
     this.stopWatchingPid?.();
     this.connection?.close();
     void this.mux?.close();
-    if (this.launched) {
-      if (this.launched.socketDir) rmSync(this.launched.socketDir, { recursive: true, force: true });
-      // A plugin killed before it could clean up leaves its socket behind.
-      if (this.address?.network === 'unix') removeStaleSocket(this.address.address);
-    }
+    this.removeFiles();
     if (this.options.managed) unregisterManaged(this.managedHandle);
+  }
+
+  /** The plugin process (or reattached one) is gone. */
+  private onGone(exit: ExitInfo): void {
+    if (this.exitInfo || this.disconnected) return;
+    this.exitInfo = exit;
+    this.release();
     this.logger.debug('plugin process exited', { code: exit.code, signal: exit.signal });
     this.resolveExited(exit);
     this.emit('exited', exit);
@@ -235,6 +271,7 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     return {
       signal: this.lifetime.signal,
       error: () => {
+        if (this.disconnected) return new RpcError(Status.UNAVAILABLE, 'plugin client disconnected');
         const e = this.exitInfo;
         const how = e?.signal
           ? `killed by ${e.signal}`
@@ -262,7 +299,7 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
    * (`plugin is not running (...)`).
    */
   client<S extends DescService>(svc: S): Client<S> {
-    return createClient(svc, this.requireConnection().conn, this.guard());
+    return createClient(svc, this.requireConnection().channel, this.guard());
   }
 
   /** The host side of the plugin's broker (serve callbacks, dial brokered servers). */
@@ -286,7 +323,7 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
   }
 
   get pid(): number {
-    return this.launched?.proc.pid ?? this.options.reattach?.pid ?? 0;
+    return this.proc?.pid ?? this.options.reattach?.pid ?? 0;
   }
 
   /** True once the plugin has exited (or been killed). */
@@ -321,11 +358,11 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
 
   private async doKill(): Promise<ExitInfo | undefined> {
     const grace = this.options.killGraceMs;
-    const proc = this.launched?.proc;
-    if (this.connection && !this.exitInfo) {
+    const proc = this.proc;
+    if (this.connection && !this.exitInfo && !this.disconnected) {
       await this.connection.broker.close();
       const stop = new AbortController();
-      const shutdown = createClient(GRPCController, this.connection.conn)
+      const shutdown = createClient(GRPCController, this.connection.channel)
         .shutdown({}, { deadline: Math.min(grace, 2000), signal: stop.signal })
         // Go plugins exit before answering: UNAVAILABLE here means it worked.
         .catch(() => {});
@@ -336,8 +373,8 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
       this.connection.close();
     }
     if (!proc) {
-      if (this.options.reattach && !this.exitInfo) await Promise.race([this.exited, sleep(grace)]);
-      this.disconnect();
+      if (this.options.reattach) return this.endReattached(grace);
+      this.onGone({ code: null, signal: null }); // not spawned yet: start() will fail
       return this.exitInfo;
     }
     // Without a connection there was no Shutdown to wait for (a failed start): kill at once.
@@ -356,13 +393,36 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     return exit;
   }
 
-  /** Drops the connection without stopping the plugin (for reattached plugins). */
+  /**
+   * After Shutdown to a reattached plugin: wait (holding the event loop) for
+   * its pid to go. Gone, or pid unknown: it exited as far as we can tell.
+   * Still there after the grace period: we only disconnect, never signal it.
+   */
+  private async endReattached(grace: number): Promise<ExitInfo | undefined> {
+    const pid = this.options.reattach?.pid ?? 0;
+    if (!this.exitInfo && !this.disconnected && pid > 0 && !(await waitGone(pid, grace))) {
+      this.logger.warn('reattached plugin still running after Shutdown; disconnecting', { pid });
+      this.disconnect();
+      return undefined;
+    }
+    this.onGone(this.exitInfo ?? { code: null, signal: null });
+    return this.exitInfo;
+  }
+
+  /**
+   * Drops the connection without stopping the plugin (for reattached
+   * plugins). The plugin keeps running, so `exited` does not resolve and the
+   * `exited` event does not fire; calls reject with Unavailable.
+   */
   disconnect(): void {
-    if (this.launched && !this.exitInfo) {
+    if (this.proc && !this.exitInfo) {
       throw new GoPluginError('CLIENT_STATE', 'disconnect() would orphan a plugin this client started', {
         fix: 'Use kill().',
       });
     }
-    this.onGone(this.exitInfo ?? { code: null, signal: null });
+    if (this.exitInfo || this.disconnected) return;
+    this.disconnected = true;
+    this.release();
+    this.logger.debug('disconnected from the plugin; it keeps running', { pid: this.pid });
   }
 }

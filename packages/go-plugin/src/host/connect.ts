@@ -1,26 +1,21 @@
 /**
- * After the handshake: one gRPC connection per plugin, shared by every
- * service client; health check of "plugin"; GRPCStdio forwarding; broker
- * stream. Plugins built with go-plugin v1.0.x lack GRPCStdio: tolerated.
+ * After the handshake: one gRPC channel per plugin, shared by every service
+ * client; health check of "plugin"; GRPCStdio forwarding; broker stream.
+ * Plugins built with go-plugin v1.0.x lack GRPCStdio: tolerated.
  */
-import { Client as GrpcClient } from '@grpc/grpc-js';
-import type { ChannelCredentials, ChannelOptions } from '@grpc/grpc-js';
-
 import { GRPCBroker } from '../protocol/broker.js';
 import type { BrokerTransport } from '../protocol/broker.js';
 import { GRPCBrokerService, GRPCStdio, Health, ServingStatus, StdioChannel } from '../protocol/builtins.js';
 import { HEALTH_SERVICE_NAME } from '../protocol/env.js';
 import { GoPluginError } from '../protocol/errors.js';
+import type { Channel } from '../protocol/grpc/channel.js';
 import type { Logger } from '../protocol/logger.js';
 import { createClient } from '../protocol/rpc-client.js';
 import { RpcError, Status, toRpcError } from '../protocol/rpc-error.js';
 import type { Sink } from './stderr.js';
-import { GRPC_OPTIONS } from '../protocol/grpc-options.js';
 
 export interface ConnectInput {
-  target: string;
-  credentials: ChannelCredentials;
-  channelOptions: ChannelOptions;
+  channel: Channel;
   /** Absolute time by which the health check must answer. */
   deadline: number;
   logger: Logger;
@@ -32,21 +27,16 @@ export interface ConnectInput {
 }
 
 export interface Connection {
-  readonly conn: GrpcClient;
+  readonly channel: Channel;
   readonly broker: GRPCBroker;
   /** Resolves when the stdio stream has ended (all forwarded output written). */
   readonly stdioDone: Promise<void>;
   close(): void;
 }
 
-/** grpc-js options matching a Go host's dial: no per-message size limit. */
-export function hostChannelOptions(extra: ChannelOptions): ChannelOptions {
-  return { ...extra, ...GRPC_OPTIONS };
-}
-
-async function checkHealth(conn: GrpcClient, deadline: number, logger: Logger): Promise<void> {
+async function checkHealth(channel: Channel, deadline: number, logger: Logger): Promise<void> {
   try {
-    const res = await createClient(Health, conn).check(
+    const res = await createClient(Health, channel).check(
       { service: HEALTH_SERVICE_NAME },
       { deadline: new Date(deadline) },
     );
@@ -74,9 +64,9 @@ async function checkHealth(conn: GrpcClient, deadline: number, logger: Logger): 
   }
 }
 
-async function forwardStdio(conn: GrpcClient, input: ConnectInput): Promise<void> {
+async function forwardStdio(channel: Channel, input: ConnectInput): Promise<void> {
   try {
-    for await (const data of createClient(GRPCStdio, conn).streamStdio({}, { signal: input.lifetime })) {
+    for await (const data of createClient(GRPCStdio, channel).streamStdio({}, { signal: input.lifetime })) {
       const sink =
         data.channel === StdioChannel.STDOUT
           ? input.stdout
@@ -90,18 +80,19 @@ async function forwardStdio(conn: GrpcClient, input: ConnectInput): Promise<void
     }
   } catch (err) {
     const rpc = err instanceof RpcError ? err : toRpcError(err);
-    if (rpc.code === Status.UNIMPLEMENTED || rpc.code === Status.UNAVAILABLE) {
+    if (rpc.code === Status.UNIMPLEMENTED) {
       input.logger.warn('stdio service not available, stdout/stderr syncing unavailable', {
         error: rpc.message,
       });
     } else {
+      // The plugin went away or we stopped reading: the normal end of the stream (go-plugin logs it at debug).
       input.logger.debug('received EOF, stopping recv loop', { error: rpc.message });
     }
   }
 }
 
-async function runBroker(conn: GrpcClient, broker: GRPCBroker, input: ConnectInput): Promise<void> {
-  const call = createClient(GRPCBrokerService, conn).startStream({ signal: input.lifetime });
+async function runBroker(channel: Channel, broker: GRPCBroker, input: ConnectInput): Promise<void> {
+  const call = createClient(GRPCBrokerService, channel).startStream({ signal: input.lifetime });
   broker.attach((info) => call.send(info as never));
   try {
     for await (const info of call.responses) broker.receive(info);
@@ -112,23 +103,23 @@ async function runBroker(conn: GrpcClient, broker: GRPCBroker, input: ConnectInp
 }
 
 export async function connect(input: ConnectInput): Promise<Connection> {
-  const conn = new GrpcClient(input.target, input.credentials, hostChannelOptions(input.channelOptions));
+  const { channel } = input;
   try {
-    await checkHealth(conn, input.deadline, input.logger);
+    await checkHealth(channel, input.deadline, input.logger);
   } catch (err) {
-    conn.close();
+    channel.close();
     throw err;
   }
   const broker = new GRPCBroker(input.brokerTransport, input.logger.named('broker'));
-  const stdioDone = forwardStdio(conn, input);
-  void runBroker(conn, broker, input);
+  const stdioDone = forwardStdio(channel, input);
+  void runBroker(channel, broker, input);
   return {
-    conn,
+    channel,
     broker,
     stdioDone,
     close: () => {
       void broker.close();
-      conn.close();
+      channel.close();
     },
   };
 }

@@ -2,10 +2,16 @@
  * Starting a plugin up to a parsed handshake: checksum, certificate, socket
  * directory, environment, spawn, then the first stdout line with go-plugin's
  * outcomes (line, process exit, timeout).
+ *
+ * The socket directory carries this host's ownership mark and a record of
+ * the plugin (pid, start time, run token, address), and the plugin gets the
+ * run token in its environment: if this host dies, the next one reaps both
+ * (reap.ts). Before making its first socket directory in a parent, a host
+ * reaps that parent.
  */
-import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 
 import { generateCertificate } from '../protocol/certificate.js';
 import type { AutoMtlsCertificate } from '../protocol/certificate.js';
@@ -22,6 +28,16 @@ import { spawnPlugin } from './process.js';
 import type { ExitInfo, PluginProcess } from './process.js';
 import { verifyExecutable } from './secure-config.js';
 import { StderrPump } from './stderr.js';
+import {
+  makeOwnedDir,
+  markOf,
+  MARKED_DIR_PREFIXES,
+  newRunToken,
+  RUN_TOKEN_ENV,
+  writePluginRecord,
+} from './ownership.js';
+import type { PluginRecord } from './ownership.js';
+import { reapLeftoversOnce } from './reap.js';
 
 export interface Launched {
   proc: PluginProcess;
@@ -38,21 +54,31 @@ function describeExit(exit: ExitInfo): string {
   return exit.signal ? `signal ${exit.signal}` : `exit status ${exit.code ?? '?'}`;
 }
 
-function makeSocketDir(options: ResolvedOptions): string | undefined {
+function makeSocketDir(options: ResolvedOptions, logger: Logger): string | undefined {
   if (process.platform === 'win32') return undefined;
-  const dir = mkdtempSync(join(options.unixSocket?.dir ?? tmpdir(), 'plugin-dir'));
+  const parent = options.unixSocket?.dir ?? tmpdir();
+  const reaped = reapLeftoversOnce(parent);
+  if (reaped && (reaped.removed.length > 0 || reaped.killed.length > 0))
+    logger.info('removed what hosts that are gone left behind', { ...reaped });
+  const dir = makeOwnedDir(parent, MARKED_DIR_PREFIXES.socketDir);
   const group = options.unixSocket?.group;
   if (group) {
-    chownSync(dir, -1, lookupGid(group));
-    chmodSync(dir, 0o770);
-  } else {
-    chmodSync(dir, 0o700);
+    try {
+      chownSync(dir, -1, lookupGid(group));
+      chmodSync(dir, 0o770);
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
   }
   return dir;
 }
 
+/** Called as soon as the process exists, so that a failed start can still report its pid and exit. */
+export type OnSpawn = (proc: PluginProcess, socketDir: string | undefined) => void;
+
 /** Spawns the plugin and waits for its handshake. On failure the process is killed and cleaned up. */
-export async function launch(options: ResolvedOptions, logger: Logger): Promise<Launched> {
+export async function launch(options: ResolvedOptions, logger: Logger, onSpawn?: OnSpawn): Promise<Launched> {
   const command = options.command!;
   if (options.secureConfig) {
     const path = lookPath(command, options.cwd, process.env);
@@ -71,7 +97,8 @@ export async function launch(options: ResolvedOptions, logger: Logger): Promise<
     ? await generateCertificate({ curve: options.certificateCurve })
     : undefined;
   if (certificate) logger.debug('configuring client automatic mTLS');
-  const socketDir = makeSocketDir(options);
+  const socketDir = makeSocketDir(options, logger);
+  const token = newRunToken();
   const env = buildPluginEnv({
     handshake: options.handshake,
     versions: options.versions,
@@ -85,6 +112,7 @@ export async function launch(options: ResolvedOptions, logger: Logger): Promise<
     socketDir,
     socketGroup: options.unixSocket?.group,
   });
+  env[RUN_TOKEN_ENV] = token;
   const stderr = new StderrPump({
     logger: logger.named(basename(command)),
     raw: options.rawStderr,
@@ -103,6 +131,17 @@ export async function launch(options: ResolvedOptions, logger: Logger): Promise<
     throw err;
   }
   logger.debug('plugin started', { path: command, pid: proc.pid });
+  const record: PluginRecord = { ...markOf(proc.pid), token };
+  const saveRecord = (): void => {
+    if (!socketDir) return;
+    try {
+      writePluginRecord(socketDir, record);
+    } catch (err) {
+      logger.warn('could not record the plugin process for clean-up after a host crash', { error: err });
+    }
+  };
+  saveRecord();
+  onSpawn?.(proc, socketDir);
   const deadline = Date.now() + options.startTimeoutMs;
   const fail = async (err: Error): Promise<never> => {
     proc.signalGroup('SIGKILL');
@@ -156,6 +195,8 @@ export async function launch(options: ResolvedOptions, logger: Logger): Promise<
       diagnose: executableNotes(lookPath(command, options.cwd, process.env) ?? command),
     });
     logger.debug('using plugin', { version: handshake.appVersion });
+    Object.assign(record, { network: handshake.network, address: handshake.address });
+    saveRecord();
     if (certificate && !handshake.certificate) {
       throw new GoPluginError(
         'HANDSHAKE_CERT_MISSING',

@@ -81,6 +81,15 @@ export interface PluginClientOptions {
   /** Longest stderr line logged whole. Default 64 KiB. */
   logBufferSize?: number;
 
+  /**
+   * Largest message accepted from the plugin. Default 4 MiB (grpc-js and
+   * grpc-go clients' default). Go hosts built with go-plugin allow 2 GiB:
+   * raise it for plugins with large answers (Terraform providers' schemas).
+   */
+  maxReceiveMessageBytes?: number;
+  /** Largest message sent to the plugin. Default 2 GiB - 1. */
+  maxSendMessageBytes?: number;
+
   /** Time between Shutdown and SIGKILL. Default 2 s. */
   killGraceMs?: number;
   /** Killed by {@link killAllManaged} and when the host process exits. Default false. */
@@ -136,6 +145,11 @@ export function resolveOptions(o: PluginClientOptions): ResolvedOptions {
   }
   if (minPort > maxPort)
     throw invalid(`minPort ${minPort} is greater than maxPort ${maxPort}`, 'Swap or fix the port range.');
+  for (const key of ['maxReceiveMessageBytes', 'maxSendMessageBytes'] as const) {
+    const v = o[key];
+    if (v !== undefined && !(Number.isInteger(v) && v > 0 && v <= 2 ** 31 - 1))
+      throw invalid(`${key} must be an integer from 1 to 2147483647, not ${String(v)}`, `Fix ${key}.`);
+  }
   return {
     ...o,
     args: o.args ?? [],

@@ -7,7 +7,7 @@ import type { ConnInfo } from '../protocol/builtins.js';
 import { service } from '../protocol/rpc-types.js';
 import type { ServiceRegistration } from '../protocol/rpc-types.js';
 
-/** Iterates `source` until it ends or `signal` aborts (grpc-js streams ignore our signals). */
+/** Iterates `source` until it ends or `signal` aborts (a stopping server ends the call before the peer ends its stream). */
 async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
   const it = source[Symbol.asyncIterator]();
   const aborted = new Promise<IteratorResult<T>>((resolve) => {

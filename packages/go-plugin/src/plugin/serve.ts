@@ -6,9 +6,7 @@
  */
 import { createServer } from 'node:net';
 import type { Server as NetServer } from 'node:net';
-import { Server } from '@grpc/grpc-js';
-import type { ServerCredentials } from '@grpc/grpc-js';
-import { ServerCredentials as Creds } from '@grpc/grpc-js';
+import type { ConnectionOptions, TlsOptions } from 'node:tls';
 
 import { GRPCBroker } from '../protocol/broker.js';
 import type { BrokerMux, BrokerTransport } from '../protocol/broker.js';
@@ -20,7 +18,7 @@ import { GoPluginError } from '../protocol/errors.js';
 import { formatHandshake } from '../protocol/handshake.js';
 import type { Network } from '../protocol/handshake.js';
 import type { LogLevel } from '../protocol/hclog.js';
-import { bindGrpcServer, bindNetServer, listenerConfigFromEnv } from '../protocol/listener.js';
+import { bindNetServer, listenerConfigFromEnv } from '../protocol/listener.js';
 import { goParseBool } from '../protocol/gostrconv.js';
 import { GrpcMux } from '../protocol/mux.js';
 import { YamuxSession } from '../protocol/yamux/index.js';
@@ -30,14 +28,14 @@ import type { Logger } from '../protocol/logger.js';
 import { negotiateVersion } from '../protocol/negotiate.js';
 import { addServices } from '../protocol/rpc-server.js';
 import type { ServiceRegistration } from '../protocol/rpc-types.js';
-import { mtlsChannelCredentials, mtlsChannelOptions, mtlsServerCredentials } from '../protocol/tls.js';
-import { ChannelCredentials } from '@grpc/grpc-js';
+import { mtlsClientOptions, mtlsServerOptions } from '../protocol/tls.js';
+import { GrpcServer } from '../protocol/grpc/server.js';
+import type { Connector } from '../protocol/grpc/channel.js';
 import { checkCookie, COOKIE_MISMATCH_TEXT, COOKIE_NOT_CONFIGURED_TEXT } from './cookie.js';
 import { healthService, HealthStatuses } from './health.js';
 import { brokerService, controllerService } from './internal-services.js';
 import { watchHost } from './lifecycle.js';
 import { StdioCapture, stdioService, writeRealStderr, writeRealStdout } from './stdio.js';
-import { GRPC_OPTIONS } from '../protocol/grpc-options.js';
 
 /** What a service factory gets: the broker for callbacks, and the plugin's logger. */
 export interface ServiceContext {
@@ -69,6 +67,15 @@ export interface ServeOptions {
   exitOnStop?: boolean;
   /** Stop when the host process goes away (parent pid changes). Poll interval ms; 0 disables. Default 1000. */
   watchHostMs?: number;
+  /**
+   * Stop when no host connection has been open for this long (ms), however
+   * the plugin was launched (through `sh -c`, say, where the parent pid tells
+   * nothing). Counted from the handshake. 0 disables (a plugin meant to wait
+   * for a reattaching host). Default 10000.
+   */
+  hostConnectionGraceMs?: number;
+  /** Largest request message accepted. Default 4 MiB (grpc-go's server default). */
+  maxReceiveMessageBytes?: number;
   /** Environment to read (tests). Default process.env. */
   env?: NodeJS.ProcessEnv;
 }
@@ -105,20 +112,19 @@ async function exitWith(code: number, text?: string): Promise<never> {
 }
 
 interface Security {
-  server: ServerCredentials;
-  channel: () => ChannelCredentials;
+  server: TlsOptions | undefined;
+  client: ConnectionOptions | undefined;
   certificateDer?: Buffer;
 }
 
 async function setUpSecurity(env: NodeJS.ProcessEnv, curve: CertificateCurve | undefined): Promise<Security> {
   const hostPem = env[Env.clientCert] ?? '';
-  if (hostPem === '')
-    return { server: Creds.createInsecure(), channel: () => ChannelCredentials.createInsecure() };
+  if (hostPem === '') return { server: undefined, client: undefined };
   const hostCert = parseCertificate(hostPem, 'PLUGIN_CLIENT_CERT');
   const own = await generateCertificate({ curve });
   return {
-    server: mtlsServerCredentials(own, hostPem),
-    channel: () => mtlsChannelCredentials(own, hostCert.raw),
+    server: mtlsServerOptions(own, hostPem),
+    client: mtlsClientOptions(own, hostCert.raw),
     certificateDer: own.der,
   };
 }
@@ -156,7 +162,7 @@ class MuxLink implements BrokerMux {
       : new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  async expect(id: number, server: Server): Promise<{ close(): void }> {
+  async expect(id: number, server: GrpcServer): Promise<{ close(): void }> {
     return (await this.ready()).expect(id, server);
   }
 
@@ -164,8 +170,8 @@ class MuxLink implements BrokerMux {
     return this.current ? this.current.acceptKnock(id) : 'not connected';
   }
 
-  async dialTarget(id: number, knock: () => Promise<void>): Promise<{ target: string; close(): void }> {
-    return (await this.ready()).dialTarget(id, knock);
+  dialer(id: number, knock: () => Promise<void>): Connector {
+    return async () => (await this.ready()).dialer(id, knock)();
   }
 }
 
@@ -215,12 +221,10 @@ async function start(
   const multiplex = muxRequested(env[Env.multiplexGRPC]);
   const muxLink = new MuxLink();
 
-  const stopController = new AbortController();
   const transport: BrokerTransport = {
-    serverCredentials: () => security.server,
-    channelCredentials: security.channel,
-    channelOptions: mtlsChannelOptions,
-    listen: (server) => bindGrpcServer(server, listenerConfig, security.server),
+    serverTls: security.server,
+    clientTls: security.client,
+    listen: (server) => bindNetServer(server.http2, listenerConfig),
     mux: multiplex ? muxLink : undefined,
   };
   const broker = new GRPCBroker(transport, logger.named('broker'));
@@ -237,18 +241,17 @@ async function start(
     return typeof spec === 'function' ? spec({ broker, logger, version: negotiation.version }) : spec;
   })();
 
-  const server = new Server({ ...GRPC_OPTIONS });
-  addServices(
-    server,
-    [
-      healthService(health),
-      brokerService(broker),
-      controllerService(() => void stop('GRPCController.Shutdown')),
-      stdioService(stdio),
-      ...appServices,
-    ],
-    stopController.signal,
-  );
+  const server = new GrpcServer({
+    tls: security.server,
+    maxReceiveMessageBytes: options.maxReceiveMessageBytes,
+  });
+  addServices(server, [
+    healthService(health),
+    brokerService(broker),
+    controllerService(() => void stop('GRPCController.Shutdown')),
+    stdioService(stdio),
+    ...appServices,
+  ]);
 
   let bound: BoundListener;
   let netServer: NetServer | undefined;
@@ -262,8 +265,6 @@ async function start(
       }
       const mux = new GrpcMux({
         session: new YamuxSession(socket, { client: false }),
-        serverCredentials: () => security.server,
-        socketDir: listenerConfig.socketDir,
         logger: logger.named('mux'),
       });
       mux.serveMain(server);
@@ -271,7 +272,7 @@ async function start(
     });
     bound = await bindNetServer(netServer, listenerConfig);
   } else {
-    bound = await bindGrpcServer(server, listenerConfig, security.server);
+    bound = await bindNetServer(server.http2, listenerConfig);
   }
   const removeSocket = (): void => bound.cleanup();
   process.on('exit', removeSocket);
@@ -286,7 +287,13 @@ async function start(
   });
   await writeRealStdout(line + '\n');
   stdio.install();
-  const unwatch = watchHost({ logger, stop, pollMs: options.watchHostMs ?? 1000 });
+  const unwatch = watchHost({
+    logger,
+    stop,
+    pollMs: options.watchHostMs ?? 1000,
+    server,
+    connectionGraceMs: options.hostConnectionGraceMs ?? 10_000,
+  });
 
   let resolveDone: () => void = () => {};
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
@@ -298,20 +305,10 @@ async function start(
     stdio.end();
     await broker.close();
     netServer?.close();
-    // Long-lived calls (stdio, broker, health watch) end with OK before the server drains.
-    stopController.abort();
-    // In-flight calls get a short grace (Go plugins stop at once); a host that
-    // keeps a connection open past it is cut off.
-    await new Promise<void>((resolve) => {
-      const force = setTimeout(() => {
-        server.forceShutdown();
-        resolve();
-      }, SERVER_STOP_GRACE_MS);
-      server.tryShutdown(() => {
-        clearTimeout(force);
-        resolve();
-      });
-    });
+    // Long-lived calls (stdio, broker, health watch) see their signal abort and
+    // end with OK; in-flight calls get a short grace (Go plugins stop at once);
+    // a host that keeps a connection open past it is cut off.
+    await server.stop(SERVER_STOP_GRACE_MS);
     await muxLink.current?.close();
     removeSocket();
     process.off('exit', removeSocket);

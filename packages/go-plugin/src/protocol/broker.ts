@@ -8,34 +8,34 @@
  * go-plugin. With multiplexing (go-plugin >= 1.6) the connection is a new
  * stream on the main connection, opened after a knock/ack exchange.
  */
-import { Client as GrpcClient, Server } from '@grpc/grpc-js';
-import type { ChannelCredentials, ChannelOptions, ServerCredentials } from '@grpc/grpc-js';
+import type { ConnectionOptions, TlsOptions } from 'node:tls';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { DescService } from '@bufbuild/protobuf';
 
 import type { ConnInfo, ConnInfoSchema } from './builtins.js';
 import { BROKER_WAIT_MS, SERVER_STOP_GRACE_MS } from './env.js';
 import { GoPluginError } from './errors.js';
-import type { Network } from './handshake.js';
-import { splitTcpAddress } from './handshake.js';
+import { dialTarget, socketConnector } from './dial.js';
+import { Channel } from './grpc/channel.js';
+import type { Connector } from './grpc/channel.js';
+import { GrpcServer } from './grpc/server.js';
 import type { BoundListener } from './listener.js';
 import type { Logger } from './logger.js';
+import { startClientTls } from './tls.js';
 import { createClient } from './rpc-client.js';
 import { addServices } from './rpc-server.js';
 import type { Client, ServiceRegistration } from './rpc-types.js';
-import { GRPC_OPTIONS } from './grpc-options.js';
 
 export type ConnInfoInit = MessageInitShape<typeof ConnInfoSchema>;
 
 /** How brokered connections are secured and placed; supplied by the host or plugin side. */
 export interface BrokerTransport {
-  /** Credentials for servers we broker (mTLS requiring the peer's certificate, or insecure). */
-  serverCredentials(): ServerCredentials;
-  /** Credentials for dialing the peer's brokered servers. */
-  channelCredentials(): ChannelCredentials;
-  channelOptions(): ChannelOptions;
+  /** TLS for servers we broker (mTLS requiring the peer's certificate), or none. */
+  serverTls: TlsOptions | undefined;
+  /** TLS for dialing the peer's brokered servers, or none. */
+  clientTls: ConnectionOptions | undefined;
   /** Binds a brokered server on a fresh listener. */
-  listen(server: Server): Promise<BoundListener>;
+  listen(server: GrpcServer): Promise<BoundListener>;
   /** Present when the broker is multiplexed over the main connection. */
   mux?: BrokerMux;
 }
@@ -43,11 +43,11 @@ export interface BrokerTransport {
 /** Multiplexed brokering: plumbing supplied by the mux layer. */
 export interface BrokerMux {
   /** Routes the next stream the peer opens for `id` to `server` (after our ack). */
-  expect(id: number, server: Server): Promise<{ close(): void }>;
+  expect(id: number, server: GrpcServer): Promise<{ close(): void }>;
   /** Called when the peer knocks for `id`; returns an error text or '' to accept. */
   acceptKnock(id: number): string;
-  /** A local target that, per connection, knocks for `id` and opens a stream. */
-  dialTarget(id: number, knock: () => Promise<void>): Promise<{ target: string; close(): void }>;
+  /** A connector that, per connection, knocks for `id` and opens a stream. */
+  dialer(id: number, knock: () => Promise<void>): Connector;
 }
 
 /** A brokered server we run; stops with the broker or when closed. */
@@ -154,8 +154,8 @@ export class GRPCBroker {
   /** Serves `services` under `id` until the broker closes or the returned server is closed. */
   async acceptAndServe(id: number, services: readonly ServiceRegistration[]): Promise<BrokeredServer> {
     if (this.closedFlag) throw this.closedError();
-    const server = new Server({ ...GRPC_OPTIONS });
-    addServices(server, services, this.closeController.signal);
+    const server = new GrpcServer({ tls: this.transport.serverTls });
+    addServices(server, services);
     let release: () => void;
     if (this.transport.mux) {
       const route = await this.transport.mux.expect(id, server);
@@ -166,22 +166,18 @@ export class GRPCBroker {
       try {
         await this.send({ serviceId: id, network: bound.network, address: bound.address });
       } catch (err) {
-        server.forceShutdown();
+        await server.stop(0);
         bound.cleanup();
         throw err;
       }
     }
     let stopped: Promise<void> | undefined;
     const close = (): Promise<void> =>
-      (stopped ??= new Promise<void>((resolve) => {
+      (stopped ??= (async () => {
         this.closers.delete(close);
-        const timer = setTimeout(() => server.forceShutdown(), SERVER_STOP_GRACE_MS);
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          release();
-          resolve();
-        });
-      }));
+        await server.stop(SERVER_STOP_GRACE_MS);
+        release();
+      })());
     this.closers.add(close);
     this.logger.debug('serving brokered connection', { id });
     return { id, close };
@@ -239,17 +235,16 @@ export class GRPCBroker {
   /** Connects to the server the peer brokered under `id`. */
   async dial(id: number): Promise<BrokeredConnection> {
     if (this.closedFlag) throw this.closedError();
-    let target: string;
-    let release = (): void => {};
+    const tls = this.transport.clientTls;
+    let connect: Connector;
     if (this.transport.mux) {
       const knockSerially = (): Promise<void> => {
         const next = this.dialChain.then(() => this.knock(id));
         this.dialChain = next.catch(() => {});
         return next;
       };
-      const t = await this.transport.mux.dialTarget(id, knockSerially);
-      target = t.target;
-      release = () => t.close();
+      const raw = this.transport.mux.dialer(id, knockSerially);
+      connect = tls ? async () => startClientTls(await raw(), tls) : raw;
     } else {
       const queued = this.pending.get(id);
       let info: ConnInfo;
@@ -260,19 +255,15 @@ export class GRPCBroker {
       } else {
         info = await this.waitFor(this.dialWaiters, id, 'timeout waiting for connection info');
       }
-      target = dialTarget(info.network, info.address);
+      connect = socketConnector(dialTarget(info.network, info.address), tls);
     }
-    const conn = new GrpcClient(target, this.transport.channelCredentials(), {
-      ...this.transport.channelOptions(),
-      ...GRPC_OPTIONS,
-    });
+    const channel = new Channel({ connect, secure: tls !== undefined });
     const close = (): void => {
       this.closers.delete(close);
-      conn.close();
-      release();
+      channel.close();
     };
     this.closers.add(close);
-    return { id, client: (svc) => createClient(svc, conn), close };
+    return { id, client: (svc) => createClient(svc, channel), close };
   }
 
   /** Stops brokered servers and connections; pending operations fail with BROKER_CLOSED. */
@@ -284,17 +275,4 @@ export class GRPCBroker {
     this.pending.clear();
     await Promise.all([...this.closers].map((c) => c()));
   }
-}
-
-/** A grpc-js target for a ConnInfo address. */
-export function dialTarget(network: string, address: string): string {
-  if ((network as Network) === 'unix') return `unix://${address}`;
-  if ((network as Network) === 'tcp') {
-    const { host, port } = splitTcpAddress(address);
-    return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-  }
-  throw new GoPluginError('BROKER_ADDRESS', `unknown address type: ${address}`, {
-    fix: `Brokered connection info must use network "unix" or "tcp", not "${network}".`,
-    details: { network, address },
-  });
 }

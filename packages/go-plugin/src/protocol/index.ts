@@ -32,7 +32,8 @@ export type {
   CertificateCurve,
   CertificateReport,
 } from './certificate.js';
-export { mtlsServerCredentials, mtlsChannelCredentials, mtlsChannelOptions, TLS_SERVER_NAME } from './tls.js';
+export { mtlsServerOptions, mtlsClientOptions, TLS_SERVER_NAME } from './tls.js';
+export type { KeyPair } from './tls.js';
 export {
   formatHclogLine,
   formatHclogTime,
@@ -43,6 +44,11 @@ export {
 } from './hclog.js';
 export type { LogLevel, LogEntry, LogFields, ParsedLogLine } from './hclog.js';
 export { RpcError, Status, goCodeName, toRpcError } from './rpc-error.js';
+export type { RpcErrorOptions } from './rpc-error.js';
+export { Channel, GrpcServer, Metadata } from './grpc/index.js';
+export type { ChannelOptions, Connector, GrpcServerOptions, MetadataValue } from './grpc/index.js';
+export { dialChannel, dialTarget, socketConnector } from './dial.js';
+export type { DialTarget } from './dial.js';
 export { service, methodPath } from './rpc-types.js';
 export type {
   ServiceImpl,
@@ -54,12 +60,12 @@ export type {
   BidiCall,
   Send,
 } from './rpc-types.js';
-export { addServices, grpcDefinition } from './rpc-server.js';
+export { addServices } from './rpc-server.js';
 export { createClient } from './rpc-client.js';
 export * from './builtins.js';
 export { createLogger, createHclogLogger, silentLogger } from './logger.js';
 export type { Logger, LogSink, LoggerOptions } from './logger.js';
-export { GRPCBroker, dialTarget } from './broker.js';
+export { GRPCBroker } from './broker.js';
 export type {
   BrokerTransport,
   BrokerMux,
@@ -67,12 +73,6 @@ export type {
   BrokeredConnection,
   ConnInfoInit,
 } from './broker.js';
-export {
-  listenerConfigFromEnv,
-  bindGrpcServer,
-  bindNetServer,
-  lookupGid,
-  removeStaleSocket,
-} from './listener.js';
+export { listenerConfigFromEnv, bindNetServer, lookupGid, removeStaleSocket } from './listener.js';
 export type { ListenerConfig, BoundListener } from './listener.js';
 export * from './yamux/index.js';

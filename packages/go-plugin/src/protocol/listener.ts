@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { randomInt } from 'node:crypto';
 import type { Server as NetServer } from 'node:net';
-import type { Server, ServerCredentials } from '@grpc/grpc-js';
 
 import { Env } from './env.js';
 import { GoPluginError } from './errors.js';
@@ -144,15 +143,6 @@ export interface BoundListener {
 /** Binds one concrete address; resolves with the bound port (0 for unix sockets). */
 type Binder = (address: { path: string } | { host: string; port: number }) => Promise<number>;
 
-function grpcBinder(server: Server, creds: ServerCredentials): Binder {
-  return (address) => {
-    const target = 'path' in address ? `unix://${address.path}` : `${address.host}:${address.port}`;
-    return new Promise((resolve, reject) =>
-      server.bindAsync(target, creds, (err, port) => (err ? reject(err) : resolve(port))),
-    );
-  };
-}
-
 function netBinder(server: NetServer): Binder {
   return (address) =>
     new Promise((resolve, reject) => {
@@ -253,16 +243,11 @@ function bindWith(bind: Binder, config: ListenerConfig): Promise<BoundListener> 
   return config.network === 'unix' ? bindUnix(bind, config) : bindTcp(bind, config);
 }
 
-/** Binds a gRPC server per `config` and returns the address to advertise. */
-export function bindGrpcServer(
-  server: Server,
-  config: ListenerConfig,
-  creds: ServerCredentials,
-): Promise<BoundListener> {
-  return bindWith(grpcBinder(server, creds), config);
-}
-
-/** Binds a plain socket server per `config` (multiplexing takes raw connections). */
+/**
+ * Binds a server per `config` and returns the address to advertise: the
+ * gRPC server's HTTP/2 server, or a plain one when multiplexing takes raw
+ * connections.
+ */
 export function bindNetServer(server: NetServer, config: ListenerConfig): Promise<BoundListener> {
   return bindWith(netBinder(server), config);
 }

@@ -1,37 +1,23 @@
 /**
- * Typed clients for protobuf-es services over one shared grpc-js connection.
- * Every call takes a deadline and an AbortSignal; failures reject with an
+ * Typed clients for protobuf-es services over a {@link Channel}. Every call
+ * takes a deadline, an AbortSignal and metadata; failures reject with an
  * {@link RpcError}.
  */
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import type { DescMessage, DescMethod, DescService, Message } from '@bufbuild/protobuf';
-import { Metadata } from '@grpc/grpc-js';
-import type {
-  CallOptions as GrpcCallOptions,
-  Client as GrpcClient,
-  ClientReadableStream,
-  ClientWritableStream,
-  ClientDuplexStream,
-  ServiceError,
-} from '@grpc/grpc-js';
 
+import { ClientCall } from './grpc/call.js';
+import type { CallStatus, ClientCallOptions } from './grpc/call.js';
+import type { Channel } from './grpc/channel.js';
+import { MessageQueue } from './grpc/queue.js';
 import { RpcError, Status, toRpcError } from './rpc-error.js';
 import type { BidiCall, CallOptions, Client } from './rpc-types.js';
 import { methodPath } from './rpc-types.js';
 
-const serialize = (schema: DescMessage) => (init: unknown) =>
-  Buffer.from(toBinary(schema, create(schema, init as never)));
-const deserialize = (schema: DescMessage) => (bytes: Buffer) => fromBinary(schema, bytes);
-
-function grpcOptions(options: CallOptions | undefined): GrpcCallOptions {
-  const deadline = options?.deadline;
-  if (deadline === undefined) return {};
-  return { deadline: typeof deadline === 'number' ? Date.now() + deadline : deadline };
-}
-
 /**
  * Ties every call of a client to a lifetime (e.g. the plugin process): once
- * `signal` aborts, calls in flight and new calls reject with `error()`.
+ * `signal` aborts, new calls reject with `error()`, and so do calls that
+ * failed because the connection went with it.
  */
 export interface ClientGuard {
   signal: AbortSignal;
@@ -40,6 +26,8 @@ export interface ClientGuard {
 
 /** An UNAVAILABLE often arrives a moment before the process exit is noticed: wait this long for it. */
 const SETTLE_MS = 250;
+/** Response messages queued for a streaming consumer before the call stops reading. */
+const QUEUE_MARK = 32;
 
 function abortedWithin(signal: AbortSignal, ms: number): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(true);
@@ -56,179 +44,215 @@ function abortedWithin(signal: AbortSignal, ms: number): Promise<boolean> {
   });
 }
 
-/** One signal for the caller's and the guard's, and the error to report when a call fails. */
-function combine(
-  options: CallOptions | undefined,
-  guard: ClientGuard | undefined,
-): CallOptions & { failure(err: unknown): Promise<Error> } {
-  const signals = [options?.signal, guard?.signal].filter((s): s is AbortSignal => s !== undefined);
-  const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+function callError(status: CallStatus): RpcError {
+  return new RpcError(status.code, status.message, {
+    statusDetails: status.details,
+    metadata: status.trailers,
+  });
+}
+
+/** The error to report for a failed call, in the guard's terms when the plugin is gone. */
+function failure(status: CallStatus, guard: ClientGuard | undefined): Promise<Error> | Error {
+  if (guard?.signal.aborted) return guard.error();
+  const err = callError(status);
+  if (guard && status.code === Status.UNAVAILABLE)
+    return abortedWithin(guard.signal, SETTLE_MS).then((gone) => (gone ? guard.error() : err));
+  return err;
+}
+
+function callOptions(m: DescMethod, options: CallOptions | undefined): ClientCallOptions {
+  const d = options?.deadline;
   return {
-    ...options,
-    signal,
-    failure: async (err) => {
-      if (guard?.signal.aborted) return guard.error();
-      if (options?.signal?.aborted) return cancelledError(options.signal);
-      const rpc = toRpcError(err);
-      if (guard && rpc.code === Status.UNAVAILABLE && (await abortedWithin(guard.signal, SETTLE_MS)))
-        return guard.error();
-      return rpc;
+    path: methodPath(m),
+    metadata: options?.metadata,
+    deadline: d === undefined ? undefined : typeof d === 'number' ? Date.now() + d : d.getTime(),
+    signal: options?.signal,
+    singleResponse: m.methodKind === 'unary' || m.methodKind === 'client_streaming',
+  };
+}
+
+const encode = (schema: DescMessage, init: unknown): Uint8Array =>
+  toBinary(schema, create(schema, init as never));
+
+function decodeResponse(schema: DescMessage, bytes: Uint8Array): Message {
+  try {
+    return fromBinary(schema, bytes);
+  } catch (err) {
+    throw new RpcError(
+      Status.INTERNAL,
+      `grpc: failed to unmarshal the received message: ${(err as Error).message}`,
+    );
+  }
+}
+
+/** Calls `onResult` once with the single response or the error. */
+function singleListener(
+  m: DescMethod,
+  guard: ClientGuard | undefined,
+  resolve: (m: Message) => void,
+  reject: (e: unknown) => void,
+) {
+  let response: Buffer | undefined;
+  return {
+    onMessage: (bytes: Buffer) => {
+      response = bytes;
+    },
+    onStatus: (status: CallStatus) => {
+      if (status.code !== Status.OK) {
+        const err = failure(status, guard);
+        if (err instanceof Promise) void err.then(reject);
+        else reject(err);
+        return;
+      }
+      try {
+        resolve(decodeResponse(m.output, response!));
+      } catch (err) {
+        reject(err);
+      }
     },
   };
 }
 
-const cancelledError = (signal: AbortSignal): RpcError =>
-  new RpcError(
-    Status.CANCELLED,
-    `call cancelled: ${signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'aborted')}`,
-  );
-
-/** Cancels `call` when `signal` aborts; returns the detach function. */
-function linkSignal(signal: AbortSignal | undefined, call: { cancel(): void }): () => void {
-  if (!signal) return () => {};
-  const onAbort = (): void => call.cancel();
-  signal.addEventListener('abort', onAbort, { once: true });
-  return () => signal.removeEventListener('abort', onAbort);
-}
-
-async function* readAll<T>(
-  stream: ClientReadableStream<T> | ClientDuplexStream<unknown, T>,
-  detach: () => void,
-  failure: (err: unknown) => Promise<Error>,
-): AsyncGenerator<T> {
-  let finished = false;
-  try {
-    for await (const message of stream as AsyncIterable<T>) yield message;
-    finished = true;
-  } catch (err) {
-    finished = true;
-    throw await failure(err);
-  } finally {
-    detach();
-    // The consumer stopped early: tell the server.
-    if (!finished) stream.cancel();
-  }
-}
-
-function unary(conn: GrpcClient, m: DescMethod, guard: ClientGuard | undefined) {
-  return (request: unknown, callOptions?: CallOptions): Promise<Message> => {
-    const options = combine(callOptions, guard);
-    const signal = options.signal;
-    if (signal?.aborted) return options.failure(undefined).then((e) => Promise.reject(e));
+function unary(channel: Channel, m: DescMethod, guard: ClientGuard | undefined) {
+  return (request: unknown, options?: CallOptions): Promise<Message> => {
+    if (guard?.signal.aborted) return Promise.reject(guard.error());
+    let bytes: Uint8Array;
+    try {
+      bytes = encode(m.input, request);
+    } catch (err) {
+      return Promise.reject(toRpcError(err));
+    }
     return new Promise((resolve, reject) => {
-      let detach = (): void => {};
-      const call = conn.makeUnaryRequest(
-        methodPath(m),
-        serialize(m.input),
-        deserialize(m.output),
-        request,
-        options.metadata ?? new Metadata(),
-        grpcOptions(options),
-        (err: ServiceError | null, value?: Message) => {
-          detach();
-          if (err) void options.failure(err).then(reject);
-          else resolve(value!);
-        },
+      const call = new ClientCall(
+        channel,
+        callOptions(m, options),
+        singleListener(m, guard, resolve, reject),
       );
-      detach = linkSignal(signal, call);
+      // Queued before start: the message and END_STREAM leave in one DATA frame.
+      call.write(bytes);
+      call.end();
+      call.start();
     });
   };
 }
 
-function serverStreaming(conn: GrpcClient, m: DescMethod, guard: ClientGuard | undefined) {
-  return (request: unknown, callOptions?: CallOptions): AsyncIterable<Message> => {
-    const options = combine(callOptions, guard);
-    const stream = conn.makeServerStreamRequest(
-      methodPath(m),
-      serialize(m.input),
-      deserialize(m.output),
-      request,
-      options.metadata ?? new Metadata(),
-      grpcOptions(options),
-    );
-    if (options.signal?.aborted) stream.cancel();
-    return readAll<Message>(stream, linkSignal(options.signal, stream), options.failure);
+/** Responses as an async iterable; stopping early cancels the call. */
+function responseQueue(
+  m: DescMethod,
+  guard: ClientGuard | undefined,
+  options: CallOptions | undefined,
+  channel: Channel,
+): { call: ClientCall; queue: MessageQueue<Message> } {
+  // `queue` is used only once the call runs, after both exist.
+  const call: ClientCall = new ClientCall(channel, callOptions(m, options), {
+    onMessage: (bytes) => {
+      try {
+        queue.push(decodeResponse(m.output, bytes));
+      } catch (err) {
+        queue.end(err);
+        call.cancel('undecodable response');
+      }
+    },
+    onStatus: (status) => {
+      if (status.code === Status.OK) {
+        queue.end();
+        return;
+      }
+      const err = failure(status, guard);
+      if (err instanceof Promise) void err.then((e) => queue.end(e));
+      else queue.end(err);
+    },
+  });
+  const queue = new MessageQueue<Message>(
+    QUEUE_MARK,
+    () => call.pause(),
+    () => call.resume(),
+    () => call.cancel('the client stopped reading'),
+  );
+  return { call, queue };
+}
+
+function serverStreaming(channel: Channel, m: DescMethod, guard: ClientGuard | undefined) {
+  return (request: unknown, options?: CallOptions): AsyncIterable<Message> => {
+    const { call, queue } = responseQueue(m, guard, options, channel);
+    if (guard?.signal.aborted) {
+      queue.end(guard.error());
+      return queue;
+    }
+    call.write(encode(m.input, request));
+    call.end();
+    call.start();
+    return queue;
   };
 }
 
-function clientStreaming(conn: GrpcClient, m: DescMethod, guard: ClientGuard | undefined) {
-  return (
-    requests: AsyncIterable<unknown> | Iterable<unknown>,
-    callOptions?: CallOptions,
-  ): Promise<Message> =>
-    new Promise((resolve, reject) => {
-      const options = combine(callOptions, guard);
-      if (options.signal?.aborted) return void options.failure(undefined).then(reject);
-      let detach = (): void => {};
-      const call: ClientWritableStream<unknown> = conn.makeClientStreamRequest(
-        methodPath(m),
-        serialize(m.input),
-        deserialize(m.output),
-        options.metadata ?? new Metadata(),
-        grpcOptions(options),
-        (err: ServiceError | null, value?: Message) => {
-          detach();
-          if (err) void options.failure(err).then(reject);
-          else resolve(value!);
-        },
+/** Writes every message of `requests`, honouring back-pressure, then half-closes. */
+async function pump(
+  call: ClientCall,
+  m: DescMethod,
+  requests: AsyncIterable<unknown> | Iterable<unknown>,
+): Promise<void> {
+  for await (const r of requests) {
+    if (!call.write(encode(m.input, r))) await new Promise<void>((wake) => call.onDrain(wake));
+  }
+  call.end();
+}
+
+function clientStreaming(channel: Channel, m: DescMethod, guard: ClientGuard | undefined) {
+  return (requests: AsyncIterable<unknown> | Iterable<unknown>, options?: CallOptions): Promise<Message> => {
+    if (guard?.signal.aborted) return Promise.reject(guard.error());
+    return new Promise((resolve, reject) => {
+      const call = new ClientCall(
+        channel,
+        callOptions(m, options),
+        singleListener(m, guard, resolve, reject),
       );
-      detach = linkSignal(options.signal, call);
-      void (async () => {
-        for await (const r of requests) {
-          if (!call.write(r)) await new Promise((ok) => call.once('drain', ok));
-        }
-        call.end();
-      })().catch((err: unknown) => {
-        call.cancel();
+      call.start();
+      pump(call, m, requests).catch((err: unknown) => {
+        call.cancel('the request stream failed');
         reject(toRpcError(err));
       });
     });
+  };
 }
 
-function bidiStreaming(conn: GrpcClient, m: DescMethod, guard: ClientGuard | undefined) {
-  return (callOptions?: CallOptions): BidiCall<unknown, Message> => {
-    const options = combine(callOptions, guard);
-    const call = conn.makeBidiStreamRequest(
-      methodPath(m),
-      serialize(m.input),
-      deserialize(m.output),
-      options.metadata ?? new Metadata(),
-      grpcOptions(options),
-    );
-    if (options.signal?.aborted) call.cancel();
-    const detach = linkSignal(options.signal, call);
-    // Errors surface through `responses`; keep an unconsumed stream from crashing the process.
-    call.on('error', () => {});
+function bidiStreaming(channel: Channel, m: DescMethod, guard: ClientGuard | undefined) {
+  return (options?: CallOptions): BidiCall<unknown, Message> => {
+    const { call, queue } = responseQueue(m, guard, options, channel);
+    if (guard?.signal.aborted) queue.end(guard.error());
+    else call.start();
     return {
       send: (message) =>
-        call.write(message) ? Promise.resolve() : new Promise<void>((ok) => call.once('drain', () => ok())),
+        call.write(encode(m.input, message))
+          ? Promise.resolve()
+          : new Promise<void>((wake) => call.onDrain(wake)),
       end: () => call.end(),
       cancel: () => call.cancel(),
-      responses: readAll<Message>(call, detach, options.failure),
+      responses: queue,
     };
   };
 }
 
-/** A typed client for `svc` over an existing grpc-js connection. */
+/** A typed client for `svc` over a channel; `guard` ties its calls to a lifetime. */
 export function createClient<S extends DescService>(
   svc: S,
-  conn: GrpcClient,
+  channel: Channel,
   guard?: ClientGuard,
 ): Client<S> {
   const client: Record<string, unknown> = {};
   for (const m of svc.methods) {
     switch (m.methodKind) {
       case 'unary':
-        client[m.localName] = unary(conn, m, guard);
+        client[m.localName] = unary(channel, m, guard);
         break;
       case 'server_streaming':
-        client[m.localName] = serverStreaming(conn, m, guard);
+        client[m.localName] = serverStreaming(channel, m, guard);
         break;
       case 'client_streaming':
-        client[m.localName] = clientStreaming(conn, m, guard);
+        client[m.localName] = clientStreaming(channel, m, guard);
         break;
       case 'bidi_streaming':
-        client[m.localName] = bidiStreaming(conn, m, guard);
+        client[m.localName] = bidiStreaming(channel, m, guard);
         break;
     }
   }

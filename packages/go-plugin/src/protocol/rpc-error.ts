@@ -3,7 +3,8 @@
  * InvalidArgument desc = ...`), since that text is what Go hosts such as geth
  * pass on to their users.
  */
-import { status as Status } from '@grpc/grpc-js';
+import { Metadata } from './grpc/metadata.js';
+import { Status } from './grpc/status.js';
 
 export { Status };
 
@@ -32,6 +33,14 @@ export function goCodeName(code: number): string {
   return GO_CODE_NAMES[code] ?? `Code(${code})`;
 }
 
+export interface RpcErrorOptions {
+  cause?: unknown;
+  /** A serialized google.rpc.Status (sent as grpc-status-details-bin). */
+  statusDetails?: Uint8Array;
+  /** Trailing metadata sent with (or received with) the status. */
+  metadata?: Metadata;
+}
+
 /**
  * An error with a gRPC status. Throw it from a handler to answer with that
  * status; calls made through our clients reject with it.
@@ -41,11 +50,16 @@ export class RpcError extends Error {
   readonly code: Status;
   /** The status message alone (grpc "details"). */
   readonly details: string;
+  /** The rich error model's bytes (google.rpc.Status), if any. */
+  readonly statusDetails: Uint8Array | undefined;
+  readonly metadata: Metadata;
 
-  constructor(code: Status, details: string, options?: { cause?: unknown }) {
+  constructor(code: Status, details: string, options?: RpcErrorOptions) {
     super(`rpc error: code = ${goCodeName(code)} desc = ${details}`, options);
     this.code = code;
     this.details = details;
+    this.statusDetails = options?.statusDetails;
+    this.metadata = options?.metadata ?? new Metadata();
   }
 
   /** Go's status name of the code, e.g. `InvalidArgument`. */

@@ -1,222 +1,180 @@
 /**
- * Registers protobuf-es services on a grpc-js server: binary codecs from the
- * descriptors, and handler adapters with cancellation, back-pressure and
+ * Registers protobuf-es services on a {@link GrpcServer}: binary codecs from
+ * the descriptors, and handler adapters with cancellation, back-pressure and
  * gRPC status errors.
  */
-import type { EventEmitter } from 'node:events';
-
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import type { DescMessage, DescMethod, Message } from '@bufbuild/protobuf';
-import type {
-  handleBidiStreamingCall,
-  handleClientStreamingCall,
-  handleServerStreamingCall,
-  handleUnaryCall,
-  Server,
-  ServerDuplexStream,
-  ServerReadableStream,
-  ServerUnaryCall,
-  ServerWritableStream,
-  ServiceDefinition,
-  UntypedServiceImplementation,
-} from '@grpc/grpc-js';
 
-import { toRpcError } from './rpc-error.js';
+import type { GrpcServer, ServerCall } from './grpc/server.js';
+import type { Metadata } from './grpc/metadata.js';
+import { RpcError, Status, toRpcError } from './rpc-error.js';
 import type { HandlerContext, ServiceRegistration } from './rpc-types.js';
 import { methodPath } from './rpc-types.js';
 
-type AnyMessage = Message;
-type Unary = (req: AnyMessage, ctx: HandlerContext) => Promise<unknown> | unknown;
-type ServerStream = (
-  req: AnyMessage,
-  send: (m: unknown) => Promise<void>,
-  ctx: HandlerContext,
-) => Promise<void>;
-type ClientStream = (reqs: AsyncIterable<AnyMessage>, ctx: HandlerContext) => Promise<unknown>;
+type Unary = (req: Message, ctx: HandlerContext) => unknown;
+type ServerStream = (req: Message, send: (m: unknown) => Promise<void>, ctx: HandlerContext) => Promise<void>;
+type ClientStream = (reqs: AsyncIterable<Message>, ctx: HandlerContext) => Promise<unknown>;
 type Bidi = (
-  reqs: AsyncIterable<AnyMessage>,
+  reqs: AsyncIterable<Message>,
   send: (m: unknown) => Promise<void>,
   ctx: HandlerContext,
 ) => Promise<void>;
 
-const serializer = (schema: DescMessage) => (value: AnyMessage) => Buffer.from(toBinary(schema, value));
-const deserializer = (schema: DescMessage) => (bytes: Buffer) => fromBinary(schema, bytes);
-
-/** A grpc-js service definition (paths and codecs) for a protobuf-es service. */
-export function grpcDefinition(methods: readonly DescMethod[]): ServiceDefinition {
-  const def: Record<string, ServiceDefinition[string]> = {};
-  for (const m of methods) {
-    def[m.localName] = {
-      path: methodPath(m),
-      requestStream: m.methodKind === 'client_streaming' || m.methodKind === 'bidi_streaming',
-      responseStream: m.methodKind === 'server_streaming' || m.methodKind === 'bidi_streaming',
-      requestSerialize: serializer(m.input),
-      requestDeserialize: deserializer(m.input),
-      responseSerialize: serializer(m.output),
-      responseDeserialize: deserializer(m.output),
-      originalName: m.name,
-    };
+/** The handler's view of its call; signal and metadata are made only if read. */
+class CallContext implements HandlerContext {
+  constructor(private readonly call: ServerCall) {}
+  get signal(): AbortSignal {
+    return this.call.signal;
   }
-  return def;
-}
-
-type AnyCall =
-  | ServerUnaryCall<AnyMessage, AnyMessage>
-  | ServerReadableStream<AnyMessage, AnyMessage>
-  | ServerWritableStream<AnyMessage, AnyMessage>
-  | ServerDuplexStream<AnyMessage, AnyMessage>;
-
-/**
- * Context for one call: `signal` aborts when the caller cancels or the server
- * stops. The controller and the server-signal listener are made only when a
- * handler reads `signal`, and `done()` (called once the handler settled)
- * removes every listener: grpc-js emits no 'finish'/'close' on unary calls,
- * so anything left attached would pile up for the plugin's lifetime.
- */
-function contextFor(
-  call: AnyCall,
-  method: DescMethod,
-  serverSignal: AbortSignal | undefined,
-): { ctx: HandlerContext; done(): void } {
-  const events = call as unknown as EventEmitter;
-  let controller: AbortController | undefined;
-  let cancelled = false;
-  let listening = false;
-  const abort = (): void => {
-    cancelled = true;
-    controller?.abort(new Error('call cancelled'));
-  };
-  events.once('cancelled', abort);
-  const ctx: HandlerContext = {
-    get signal(): AbortSignal {
-      if (!controller) {
-        controller = new AbortController();
-        if (cancelled || serverSignal?.aborted) controller.abort(new Error('call cancelled'));
-        else if (serverSignal) {
-          serverSignal.addEventListener('abort', abort, { once: true });
-          listening = true;
-        }
-      }
-      return controller.signal;
-    },
-    metadata: call.metadata,
-    method: methodPath(method),
-    get peer(): string {
-      return call.getPeer();
-    },
-  };
-  const done = (): void => {
-    events.off('cancelled', abort);
-    if (listening) serverSignal!.removeEventListener('abort', abort);
-    listening = false;
-  };
-  return { ctx, done };
-}
-
-function writer(
-  call: ServerWritableStream<AnyMessage, AnyMessage> | ServerDuplexStream<AnyMessage, AnyMessage>,
-  method: DescMethod,
-) {
-  return (init: unknown): Promise<void> => {
-    const msg = create(method.output, init as never);
-    if (call.write(msg)) return Promise.resolve();
-    return new Promise((resolve) => call.once('drain', resolve));
-  };
-}
-
-function statusOf(err: unknown): { code: number; details: string } {
-  const { code, details } = toRpcError(err);
-  return { code, details };
-}
-
-/** Ends a streaming call with the error's status (grpc-js reads it from an 'error' event). */
-function failStream(
-  call: ServerWritableStream<AnyMessage, AnyMessage> | ServerDuplexStream<AnyMessage, AnyMessage>,
-  err: unknown,
-): void {
-  call.emit('error', statusOf(err));
-}
-
-function adapt(
-  method: DescMethod,
-  fn: unknown,
-  serverSignal: AbortSignal | undefined,
-): UntypedServiceImplementation[string] {
-  const respond = (init: unknown): AnyMessage => create(method.output, init as never);
-  switch (method.methodKind) {
-    case 'unary': {
-      const h: handleUnaryCall<AnyMessage, AnyMessage> = (call, callback) => {
-        const { ctx, done } = contextFor(call, method, serverSignal);
-        Promise.resolve()
-          .then(() => (fn as Unary)(call.request, ctx))
-          .finally(done)
-          .then(
-            (res) => callback(null, respond(res)),
-            (err) => callback(statusOf(err)),
-          );
-      };
-      return h;
-    }
-    case 'server_streaming': {
-      const h: handleServerStreamingCall<AnyMessage, AnyMessage> = (call) => {
-        const { ctx, done } = contextFor(call, method, serverSignal);
-        Promise.resolve()
-          .then(() => (fn as ServerStream)(call.request, writer(call, method), ctx))
-          .finally(done)
-          .then(
-            () => call.end(),
-            (err) => failStream(call, err),
-          );
-      };
-      return h;
-    }
-    case 'client_streaming': {
-      const h: handleClientStreamingCall<AnyMessage, AnyMessage> = (call, callback) => {
-        const { ctx, done } = contextFor(call, method, serverSignal);
-        Promise.resolve()
-          .then(() => (fn as ClientStream)(call, ctx))
-          .finally(done)
-          .then(
-            (res) => callback(null, respond(res)),
-            (err) => callback(statusOf(err)),
-          );
-      };
-      return h;
-    }
-    case 'bidi_streaming': {
-      const h: handleBidiStreamingCall<AnyMessage, AnyMessage> = (call) => {
-        const { ctx, done } = contextFor(call, method, serverSignal);
-        Promise.resolve()
-          .then(() => (fn as Bidi)(call, writer(call, method), ctx))
-          .finally(done)
-          .then(
-            () => call.end(),
-            (err) => failStream(call, err),
-          );
-      };
-      return h;
-    }
+  get metadata(): Metadata {
+    return this.call.metadata;
+  }
+  get method(): string {
+    return this.call.method;
+  }
+  get peer(): string {
+    return this.call.peer;
+  }
+  get deadline(): number | undefined {
+    return this.call.deadline;
   }
 }
 
-/**
- * Adds services to a grpc-js server. `serverSignal` (optional) aborts every
- * call's context when the server stops.
- */
-export function addServices(
-  server: Server,
-  registrations: readonly ServiceRegistration[],
-  serverSignal?: AbortSignal,
-): void {
+function fail(call: ServerCall, err: unknown): void {
+  const rpc = toRpcError(err);
+  call.sendStatus({
+    code: rpc.code,
+    message: rpc.details,
+    details: rpc.statusDetails,
+    trailers: rpc.metadata.size > 0 ? rpc.metadata : undefined,
+  });
+}
+
+function decode(schema: DescMessage, bytes: Uint8Array): Message {
+  try {
+    return fromBinary(schema, bytes);
+  } catch (err) {
+    throw new RpcError(Status.INTERNAL, `grpc: error unmarshalling request: ${(err as Error).message}`);
+  }
+}
+
+const encode = (schema: DescMessage, init: unknown): Uint8Array =>
+  toBinary(schema, create(schema, init as never));
+
+/** The one request message of a unary or server-streaming call. */
+function single(call: ServerCall, schema: DescMessage, then: (req: Message) => void): void {
+  call.readAll((messages) => {
+    if (messages.length !== 1) {
+      call.sendStatus({
+        code: Status.INTERNAL,
+        message:
+          messages.length === 0
+            ? 'grpc: the client sent no request message'
+            : `grpc: the client sent ${messages.length} request messages to a method taking one`,
+      });
+      return;
+    }
+    let req: Message;
+    try {
+      req = decode(schema, messages[0]!);
+    } catch (err) {
+      fail(call, err);
+      return;
+    }
+    then(req);
+  });
+}
+
+async function* decodeAll(source: AsyncIterable<Buffer>, schema: DescMessage): AsyncGenerator<Message> {
+  for await (const bytes of source) yield decode(schema, bytes);
+}
+
+function sender(call: ServerCall, schema: DescMessage) {
+  return (init: unknown): Promise<void> => call.send(encode(schema, init));
+}
+
+function respondUnary(call: ServerCall, schema: DescMessage, result: unknown): void {
+  let bytes: Uint8Array;
+  try {
+    bytes = encode(schema, result);
+  } catch (err) {
+    call.sendStatus({
+      code: Status.INTERNAL,
+      message: `grpc: error while marshaling: ${(err as Error).message}`,
+    });
+    return;
+  }
+  call.sendUnary(bytes);
+}
+
+const ok = { code: Status.OK, message: '' };
+
+function handlerFor(m: DescMethod, fn: unknown): (call: ServerCall) => void {
+  switch (m.methodKind) {
+    case 'unary':
+      return (call) =>
+        single(call, m.input, (req) => {
+          let result: unknown;
+          try {
+            result = (fn as Unary)(req, new CallContext(call));
+          } catch (err) {
+            fail(call, err);
+            return;
+          }
+          if (result instanceof Promise)
+            result.then(
+              (res) => respondUnary(call, m.output, res),
+              (err) => fail(call, err),
+            );
+          else respondUnary(call, m.output, result);
+        });
+    case 'server_streaming':
+      return (call) =>
+        single(call, m.input, (req) => {
+          Promise.resolve()
+            .then(() => (fn as ServerStream)(req, sender(call, m.output), new CallContext(call)))
+            .then(
+              () => call.sendStatus(ok),
+              (err) => fail(call, err),
+            );
+        });
+    case 'client_streaming':
+      return (call) => {
+        const reqs = decodeAll(call.readStream(), m.input);
+        Promise.resolve()
+          .then(() => (fn as ClientStream)(reqs, new CallContext(call)))
+          .then(
+            (res) => respondUnary(call, m.output, res),
+            (err) => fail(call, err),
+          );
+      };
+    case 'bidi_streaming':
+      return (call) => {
+        const reqs = decodeAll(call.readStream(), m.input);
+        Promise.resolve()
+          .then(() => (fn as Bidi)(reqs, sender(call, m.output), new CallContext(call)))
+          .then(
+            () => call.sendStatus(ok),
+            (err) => fail(call, err),
+          );
+      };
+  }
+}
+
+/** Adds services to a server; every method of each service needs a handler. */
+export function addServices(server: GrpcServer, registrations: readonly ServiceRegistration[]): void {
   for (const { service, impl } of registrations) {
-    const handlers: UntypedServiceImplementation = {};
     for (const m of service.methods) {
       const fn = impl[m.localName];
       if (typeof fn !== 'function') {
         throw new TypeError(`service ${service.typeName}: no handler for method ${m.localName}`);
       }
-      handlers[m.localName] = adapt(m, (fn as (...args: never[]) => unknown).bind(impl), serverSignal);
+      server.register(
+        methodPath(m),
+        m.methodKind,
+        handlerFor(m, (fn as (...a: never[]) => unknown).bind(impl)),
+      );
     }
-    server.addService(grpcDefinition(service.methods), handlers);
   }
 }

@@ -9,7 +9,7 @@ import type {
   MessageInitShape,
   MessageShape,
 } from '@bufbuild/protobuf';
-import type { Metadata } from '@grpc/grpc-js';
+import type { Metadata } from './grpc/metadata.js';
 
 /** The methods of a generated service, by local (camelCase) name. */
 export type MethodsOf<S extends DescService> = S extends { method: infer M } ? M : never;
@@ -30,6 +30,8 @@ export interface HandlerContext {
   /** Full method path, e.g. `/proto.PluginGreeting/Greeting`. */
   method: string;
   peer: string;
+  /** The caller's deadline (ms since the epoch), if it set one. */
+  deadline: number | undefined;
 }
 
 /** Sends one message on a server stream; resolves when the transport can take more. */

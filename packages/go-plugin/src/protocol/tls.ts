@@ -1,11 +1,12 @@
 /**
- * Mutual TLS as go-plugin's AutoMTLS sets it up, for grpc-js: each side
- * presents its per-launch certificate and trusts exactly the peer's one
- * certificate, server name `localhost`, TLS >= 1.2 (Node's floor), ALPN h2
- * (grpc-js always offers it; Go peers require it).
+ * Mutual TLS as go-plugin's AutoMTLS sets it up: each side presents its
+ * per-launch certificate and trusts exactly the peer's one certificate,
+ * server name `localhost`, TLS >= 1.2 (Node's floor), ALPN h2 (Go peers
+ * require it).
  */
-import { ChannelCredentials, ServerCredentials } from '@grpc/grpc-js';
-import type { ChannelOptions } from '@grpc/grpc-js';
+import { connect as tlsConnect } from 'node:tls';
+import type { ConnectionOptions, TLSSocket, TlsOptions } from 'node:tls';
+import type { Duplex } from 'node:stream';
 
 import type { AutoMtlsCertificate } from './certificate.js';
 import { derToPem } from './certificate.js';
@@ -22,40 +23,43 @@ export const TLS_SERVER_NAME = 'localhost';
  * peer's certificate is a self-signed CA whose key only the peer holds, so
  * chaining to it is as strict as comparing bytes.
  */
-export function mtlsServerCredentials(own: KeyPair, peerPem: string): ServerCredentials {
-  return ServerCredentials.createSsl(
-    Buffer.from(peerPem),
-    [{ cert_chain: Buffer.from(own.pem), private_key: Buffer.from(own.privateKeyPem) }],
-    true,
-  );
+export function mtlsServerOptions(own: KeyPair, peerPem: string): TlsOptions {
+  return {
+    cert: own.pem,
+    key: own.privateKeyPem,
+    ca: peerPem,
+    requestCert: true,
+    rejectUnauthorized: true,
+    ALPNProtocols: ['h2'],
+  };
 }
 
 /**
  * Client side: trust only `peerDer`, and also insist the presented leaf is
  * byte-for-byte that certificate.
  */
-export function mtlsChannelCredentials(own: KeyPair, peerDer: Uint8Array): ChannelCredentials {
+export function mtlsClientOptions(own: KeyPair, peerDer: Uint8Array): ConnectionOptions {
   const expected = Buffer.from(peerDer);
-  return ChannelCredentials.createSsl(
-    Buffer.from(derToPem(expected)),
-    Buffer.from(own.privateKeyPem),
-    Buffer.from(own.pem),
-    {
-      checkServerIdentity: (_host, cert) =>
-        cert.raw.equals(expected)
-          ? undefined
-          : new GoPluginError(
-              'TLS_PEER_MISMATCH',
-              'the server presented a certificate other than the one in its handshake',
-              {
-                fix: 'Another process may be listening on the announced address; restart the plugin.',
-              },
-            ),
-    },
-  );
+  return {
+    cert: own.pem,
+    key: own.privateKeyPem,
+    ca: derToPem(expected),
+    servername: TLS_SERVER_NAME,
+    ALPNProtocols: ['h2'],
+    checkServerIdentity: (_host, cert) =>
+      cert.raw.equals(expected)
+        ? undefined
+        : new GoPluginError(
+            'TLS_PEER_MISMATCH',
+            'the server presented a certificate other than the one in its handshake',
+            {
+              fix: 'Another process may be listening on the announced address; restart the plugin.',
+            },
+          ),
+  };
 }
 
-/** grpc-js channel options for a TLS target: TCP targets need the name override. */
-export function mtlsChannelOptions(): ChannelOptions {
-  return { 'grpc.ssl_target_name_override': TLS_SERVER_NAME, 'grpc.default_authority': TLS_SERVER_NAME };
+/** Starts TLS as the client on an already-connected socket (a yamux stream, say). */
+export function startClientTls(socket: Duplex, options: ConnectionOptions): TLSSocket {
+  return tlsConnect({ ...options, socket });
 }

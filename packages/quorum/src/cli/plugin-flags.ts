@@ -6,7 +6,7 @@
 import type { Logger } from '@qplugin/go-plugin/protocol';
 
 import { createPluginManager } from '../manager/index.js';
-import type { PluginManager } from '../manager/index.js';
+import type { PluginManager, SupervisionOptions } from '../manager/index.js';
 import { checkVerifyFlags, loadSettings } from '../settings/index.js';
 import type { Settings } from '../settings/index.js';
 import { bool, str, strs, UsageError } from './args.js';
@@ -56,6 +56,7 @@ export async function managerFromFlags(
   values: Parsed['values'],
   logger: Logger,
   select: (settings: Settings) => Settings = (s) => s,
+  supervision?: SupervisionOptions,
 ): Promise<{ manager: PluginManager; settings: Settings }> {
   const uri = str(values.plugins);
   if (!uri) throw new UsageError('--plugins is required');
@@ -76,6 +77,7 @@ export async function managerFromFlags(
     publicKey,
     trustedKeyFingerprints: trusted.length > 0 ? trusted : undefined,
     identity: str(values.identity) ?? '',
+    supervision,
     logger,
   });
   return { manager, settings };

@@ -5,7 +5,7 @@
  * an interrupted or rejected download never leaves a zip that a later start
  * would take as installed.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -58,9 +58,11 @@ export interface CentralClientOptions extends DownloadOptions {
 export interface DownloadedDistribution {
   /** Where the zip will live after commit(): `<baseDir>/<name>-<version>-<os>-<arch>.zip`. */
   path: string;
-  /** The complete download, still under its temp name. */
+  /** The complete download, still under its temp name (created by us, O_EXCL): unpack from it. */
   tempPath: string;
-  bytes: Buffer;
+  /** SHA-256 (hex) of the bytes written to tempPath, hashed as they arrived. */
+  checksum: string;
+  size: number;
   url: string;
   /** Renames the temp file into place (call once the bytes are verified). */
   commit(): Promise<void>;
@@ -138,12 +140,16 @@ export class CentralClient {
     this.logger.info('downloading plugin from Plugin Central', { url: url.href, to: path });
     const discard = (): Promise<void> => rm(tempPath, { force: true });
     const file = await open(tempPath, 'wx', 0o644);
+    // Hashed while written: the zip is never held in memory.
+    const hash = createHash('sha256');
     try {
       const max = this.options.maxDistributionBytes ?? DOWNLOAD_DEFAULTS.maxDistributionBytes;
-      const { body } = await httpGet(
+      const { received } = await httpGet(
         url,
         this.httpOptions(max, {
+          keepBody: false,
           onChunk: async (chunk) => {
+            hash.update(chunk);
             await file.write(chunk);
           },
           ...(this.options.onProgress !== undefined ? { onProgress: this.options.onProgress } : {}),
@@ -154,7 +160,8 @@ export class CentralClient {
       return {
         path,
         tempPath,
-        bytes: body,
+        checksum: hash.digest('hex'),
+        size: received,
         url: url.href,
         commit: () => rename(tempPath, path),
         discard,

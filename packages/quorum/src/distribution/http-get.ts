@@ -31,11 +31,15 @@ export interface HttpGetOptions extends ConnectOptions {
   onProgress?: (progress: DownloadProgress) => void;
   /** Called with each chunk in order (e.g. to write a file); awaited. */
   onChunk?: (chunk: Buffer) => void | Promise<void>;
+  /** Keep the body in memory. Default true; false when onChunk streams it elsewhere (body is then empty). */
+  keepBody?: boolean;
   logger: Logger;
 }
 
 export interface HttpGetResult {
   body: Buffer;
+  /** Bytes received (the body's length when kept). */
+  received: number;
   /** Final URL after redirects. */
   url: URL;
 }
@@ -65,7 +69,10 @@ async function readErrorBody(res: IncomingMessage): Promise<string> {
 }
 
 /** One request/response exchange; resolves to the response or a redirect target. */
-async function exchange(url: URL, o: HttpGetOptions): Promise<{ body: Buffer } | { location: URL }> {
+async function exchange(
+  url: URL,
+  o: HttpGetOptions,
+): Promise<{ body: Buffer; received: number } | { location: URL }> {
   const conn = await openConnection(url, o);
   let failure: QuorumError | undefined;
   const req = request({
@@ -123,7 +130,7 @@ async function exchange(url: URL, o: HttpGetOptions): Promise<{ body: Buffer } |
       if (received > o.maxBytes) {
         throw fail(`download of ${url.href} exceeded the ${o.maxBytes}-byte limit`, url, { received });
       }
-      chunks.push(chunk);
+      if (o.keepBody !== false) chunks.push(chunk);
       await o.onChunk?.(chunk);
       o.onProgress?.({ url: url.href, received, ...(total !== undefined ? { total } : {}) });
     }
@@ -133,7 +140,7 @@ async function exchange(url: URL, o: HttpGetOptions): Promise<{ body: Buffer } |
         total,
       });
     }
-    return { body: Buffer.concat(chunks, received) };
+    return { body: o.keepBody !== false ? Buffer.concat(chunks, received) : Buffer.alloc(0), received };
   } catch (err) {
     if (failure !== undefined) throw failure;
     if (err instanceof QuorumError) throw err;
@@ -155,10 +162,10 @@ export async function httpGet(url: URL, o: HttpGetOptions): Promise<HttpGetResul
     if ('body' in result) {
       o.logger.debug('download completed', {
         url: current.href,
-        bytes: result.body.length,
+        bytes: result.received,
         took: Date.now() - started,
       });
-      return { body: result.body, url: current };
+      return { body: result.body, received: result.received, url: current };
     }
     if (hop >= o.maxRedirects) {
       throw fail(`too many redirects fetching ${url.href}`, url, { maxRedirects: o.maxRedirects });

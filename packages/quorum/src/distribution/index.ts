@@ -28,7 +28,14 @@ export type { ProxyEnv } from './proxy.js';
 export { certificateFingerprints, formatFingerprint, normalizePin, parsePins } from './fingerprint.js';
 export type { CertificateFingerprints } from './fingerprint.js';
 
-export { DEFAULT_MAX_ARCHIVE_BYTES, readArchive, sha256Checksum } from './archive.js';
+export {
+  DEFAULT_MAX_ARCHIVE_BYTES,
+  readArchive,
+  sha256Checksum,
+  sha256File,
+  snapshotArchive,
+} from './archive.js';
+export type { ArchiveSnapshot } from './archive.js';
 export { normalizeKeyFingerprint, readPublicKeys, verifyChecksumSignature } from './signature.js';
 export type { SignatureCheck, SignedOver, VerifySignatureInput } from './signature.js';
 export { generateSigningKey, signChecksum } from './signing.js';
@@ -38,7 +45,7 @@ export type { VerificationMode, VerificationResult, VerifyOptions } from './veri
 export { resolveKeyPath } from './key-path.js';
 
 export { DEFAULT_UNPACK_LIMITS, unpackArchive } from './unpack.js';
-export type { UnpackLimits, UnpackOptions, UnpackResult, UnpackedFile } from './unpack.js';
+export type { ArchiveSource, UnpackLimits, UnpackOptions, UnpackResult, UnpackedFile } from './unpack.js';
 export { EntryNames, entrySegments, planEntry } from './zip-entry.js';
 export type { EntryHeader, EntryPlan } from './zip-entry.js';
 export { PLUGIN_META_FILE, checkMetaMatches, loadPluginMeta, parsePluginMeta } from './meta.js';

@@ -1,9 +1,10 @@
 /**
  * From a settings definition to something the manager can spawn, in geth's
  * order (base.go load()): locate or download → checksum → verify → unpack →
- * plugin-meta.json and entrypoint. The zip is read once; a downloaded zip is
- * moved into baseDir only after every step passed; a failed start leaves no
- * workspace behind.
+ * plugin-meta.json and entrypoint. The zip is streamed once, into a file only
+ * we write, hashed on the way; that file is what gets unpacked. A downloaded
+ * zip is moved into baseDir only after every step passed; a failed start
+ * leaves no workspace behind.
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,7 +14,8 @@ import { silentLogger } from '@qplugin/go-plugin/protocol';
 
 import { QuorumError } from '../errors.js';
 import type { CentralConfig, PluginDefinition, Platform } from '../settings/types.js';
-import { DEFAULT_MAX_ARCHIVE_BYTES, readArchive, sha256Checksum } from './archive.js';
+import { DEFAULT_MAX_ARCHIVE_BYTES, snapshotArchive } from './archive.js';
+import type { ArchiveSnapshot } from './archive.js';
 import type { DownloadOptions, DownloadedDistribution } from './central.js';
 import { CentralClient } from './central.js';
 import type { DistributionForm } from './lookup.js';
@@ -38,7 +40,7 @@ export interface ObtainOptions {
   /** Download from central when baseDir has no zip. Default true. */
   allowDownload?: boolean;
   download?: DownloadOptions;
-  /** Cap on a local zip read into memory. Default 512 MiB. */
+  /** Cap on a local zip's size. Default 512 MiB. */
   maxArchiveBytes?: number;
   /** Parent of the per-start workspace. Default os.tmpdir(). */
   workspaceRoot?: string;
@@ -49,7 +51,9 @@ export interface ObtainOptions {
 
 export interface ObtainTimings {
   locateMs: number;
+  /** Reading the zip into its private copy, hashing it on the way. */
   readMs: number;
+  /** 0: the checksum is computed while reading (in readMs). */
   checksumMs: number;
   verifyMs: number;
   unpackMs: number;
@@ -113,12 +117,14 @@ export async function obtainPlugin(
     }));
 
   let downloaded: DownloadedDistribution | undefined;
+  let snapshot: ArchiveSnapshot | undefined;
   let dir: string | undefined;
   try {
-    // 1. locate, or download
+    // 1. locate, or download; 2. checksum of exactly the bytes that will be unpacked
     const local = await findLocalDistribution(options.baseDir, definition, options.platform, logger);
     let zipPath: string;
-    let bytes: Buffer;
+    let unpackFrom: { path: string; size: number };
+    let checksum: string;
     let form: DistributionForm;
     let locateMs: number;
     let readMs: number;
@@ -126,7 +132,12 @@ export async function obtainPlugin(
       zipPath = local.path;
       form = local.form;
       locateMs = lap();
-      bytes = await readArchive(zipPath, options.maxArchiveBytes ?? DEFAULT_MAX_ARCHIVE_BYTES);
+      snapshot = await snapshotArchive(zipPath, {
+        maxBytes: options.maxArchiveBytes ?? DEFAULT_MAX_ARCHIVE_BYTES,
+        ...(options.workspaceRoot !== undefined ? { root: options.workspaceRoot } : {}),
+      });
+      unpackFrom = snapshot;
+      checksum = snapshot.checksum;
       readMs = lap();
     } else {
       const names = distributionFileNames(definition, options.platform);
@@ -143,14 +154,13 @@ export async function obtainPlugin(
       }
       zipPath = downloaded.path;
       form = 'platform';
-      bytes = downloaded.bytes;
+      // Hashed while it was written to a file we created (O_EXCL).
+      unpackFrom = { path: downloaded.tempPath, size: downloaded.size };
+      checksum = downloaded.checksum;
       locateMs = lap();
       readMs = 0;
     }
-
-    // 2. checksum of exactly the bytes that will be unpacked
-    const checksum = sha256Checksum(bytes);
-    const checksumMs = lap();
+    const checksumMs = 0;
 
     // 3. signature
     const verification = await verifyDistribution({
@@ -166,14 +176,16 @@ export async function obtainPlugin(
     });
     const verifyMs = lap();
 
-    // 4. unpack from the same buffer
+    // 4. unpack the same bytes
     logger.info('unpacking plugin', { checksum });
-    const unpacked = await unpackArchive(bytes, {
+    const unpacked = await unpackArchive(unpackFrom, {
       logger,
       ...(options.workspaceRoot !== undefined ? { root: options.workspaceRoot } : {}),
       ...(options.unpackLimits ? { limits: options.unpackLimits } : {}),
     });
     dir = unpacked.dir;
+    await snapshot?.remove();
+    snapshot = undefined;
     const unpackMs = lap();
 
     // 5. metadata and entrypoint
@@ -207,6 +219,7 @@ export async function obtainPlugin(
     };
   } catch (err) {
     if (dir !== undefined) await removeWorkspace(dir);
+    await snapshot?.remove();
     await downloaded?.discard();
     throw err;
   }

@@ -1,6 +1,7 @@
 /**
- * Unpacks a plugin zip from the very bytes that were hashed into a fresh
- * private directory (mkdtemp, 0700). Limits are enforced on the bytes that
+ * Unpacks a plugin zip — the very bytes that were hashed: a buffer, or the
+ * private copy snapshotArchive() made — into a fresh private directory
+ * (mkdtemp, 0700), streaming entries to disk. Limits are enforced on the bytes that
  * actually inflate, not only on header values, and every file is created with
  * O_EXCL|O_NOFOLLOW under a parent whose realpath is inside the workspace.
  * On any failure the workspace is removed.
@@ -185,21 +186,28 @@ function checkDeclared(entry: Entry, plan: EntryPlan, totals: Totals, limits: Un
   }
 }
 
+/** A zip to unpack: bytes in memory, or a file only we can write (see snapshotArchive). */
+export type ArchiveSource = Buffer | { path: string; size: number };
+
 async function extractAll(
-  zip: Buffer,
+  zip: ArchiveSource,
   dir: string,
   limits: UnpackLimits,
   logger: Logger,
 ): Promise<UnpackedFile[]> {
   let zipfile: ZipFile;
+  const zipSize = Buffer.isBuffer(zip) ? zip.length : zip.size;
   try {
-    zipfile = await yauzl.fromBufferPromise(zip, {
+    const options = {
       lazyEntries: true,
       decodeStrings: false,
       // Sizes are checked below, with the entry's name in the error.
       validateEntrySizes: false,
       strictFileNames: true,
-    });
+    };
+    zipfile = Buffer.isBuffer(zip)
+      ? await yauzl.fromBufferPromise(zip, options)
+      : await yauzl.openPromise(zip.path, { ...options, autoClose: false });
   } catch (cause) {
     throw new QuorumError('UNPACK_UNSAFE', `malformed plugin archive: ${(cause as Error).message}`, {
       cause,
@@ -237,7 +245,7 @@ async function extractAll(
       const target = join(dir, ...plan.segments);
       await ensureParents(dir, plan);
       if (plan.kind === 'file') {
-        const size = await extractFile(zipfile, entry, plan, target, zip.length, totals, limits);
+        const size = await extractFile(zipfile, entry, plan, target, zipSize, totals, limits);
         files.push({ name: plan.name, path: target, mode: plan.mode, size });
       }
       current = undefined;
@@ -256,7 +264,7 @@ async function extractAll(
   }
 }
 
-export async function unpackArchive(zip: Buffer, options: UnpackOptions = {}): Promise<UnpackResult> {
+export async function unpackArchive(zip: ArchiveSource, options: UnpackOptions = {}): Promise<UnpackResult> {
   const limits = { ...DEFAULT_UNPACK_LIMITS, ...options.limits };
   const logger = options.logger ?? silentLogger;
   // mkdtemp creates the directory 0700; realpath so containment checks survive a symlinked tmpdir.

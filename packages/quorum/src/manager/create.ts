@@ -3,7 +3,9 @@
  * the distribution layer (lookup, download, verify, unpack) and the settings
  * layer (config bytes) into each provider.
  */
+import { tmpdir } from 'node:os';
 import type { PluginClientOptions } from '@qplugin/go-plugin/host';
+import { silentLogger } from '@qplugin/go-plugin/protocol';
 import type { Logger } from '@qplugin/go-plugin/protocol';
 
 import { obtainPlugin, removeWorkspace } from '../distribution/index.js';
@@ -11,6 +13,8 @@ import type { DownloadOptions } from '../distribution/index.js';
 import { goPlatform, resolveConfig } from '../settings/index.js';
 import type { Platform, Settings } from '../settings/index.js';
 import { PluginManager } from './manager.js';
+import { WorkspaceRoot } from './workspace-root.js';
+import type { SupervisionOptions } from './provider.js';
 
 export interface ManagerConfig {
   settings: Settings;
@@ -27,13 +31,18 @@ export interface ManagerConfig {
   env?: NodeJS.ProcessEnv;
   /** Default: this machine's GOOS/GOARCH. */
   platform?: Platform;
-  /** Parent of each start's private workspace. Default os.tmpdir(). */
+  /**
+   * Where the manager makes its own directory (`qplugin-host-XXXXXX`) for the
+   * private workspace of each start. Default os.tmpdir().
+   */
   workspaceRoot?: string;
   download?: DownloadOptions;
   /** Deadline for Init. Default 30 s (geth has none). */
   initTimeoutMs?: number;
   /** PluginClient options for every plugin (timeouts, kill grace, environment). */
   client?: Partial<PluginClientOptions>;
+  /** Restart policy (default on-failure), backoff, crash budget, health checks, call waits. */
+  supervision?: SupervisionOptions;
   logger?: Logger;
 }
 
@@ -42,13 +51,16 @@ export function createPluginManager(config: ManagerConfig): PluginManager {
   const platform = config.platform ?? goPlatform();
   const cwd = config.cwd ?? process.cwd();
   const env = config.env ?? process.env;
+  const workspaces = new WorkspaceRoot(config.workspaceRoot ?? tmpdir(), config.logger ?? silentLogger);
   return new PluginManager({
     settings,
     logger: config.logger,
     identity: config.identity ?? '',
     initTimeoutMs: config.initTimeoutMs ?? 30_000,
     client: config.client,
+    supervision: config.supervision,
     async obtain(_iface, definition, logger) {
+      const workspaceRoot = workspaces.acquire();
       const got = await obtainPlugin(definition, {
         baseDir: settings.baseDir,
         platform,
@@ -56,9 +68,12 @@ export function createPluginManager(config: ManagerConfig): PluginManager {
         verification: config.verification,
         publicKey: config.publicKey,
         trustedKeyFingerprints: config.trustedKeyFingerprints,
-        workspaceRoot: config.workspaceRoot,
+        workspaceRoot,
         download: config.download,
         logger,
+      }).catch(async (err: unknown) => {
+        await workspaces.release();
+        throw err;
       });
       return {
         executable: got.executable,
@@ -68,7 +83,10 @@ export function createPluginManager(config: ManagerConfig): PluginManager {
         timings: { ...got.timings },
       };
     },
-    removeWorkspace,
+    async removeWorkspace(dir) {
+      await removeWorkspace(dir);
+      await workspaces.release();
+    },
     resolveConfig: (raw, iface) =>
       resolveConfig(raw, { cwd, env, source: settings.source, path: `providers.${iface}.config` }),
   });

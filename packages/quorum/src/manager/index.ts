@@ -2,6 +2,6 @@
 export { PluginManager } from './manager.js';
 export type { PluginManagerOptions, PluginsInfo } from './manager.js';
 export { Provider } from './provider.js';
-export type { PluginMaterial, ProviderDeps, ProviderInfo } from './provider.js';
+export type { PluginMaterial, ProviderDeps, ProviderInfo, SupervisionOptions } from './provider.js';
 export { createPluginManager } from './create.js';
 export type { ManagerConfig } from './create.js';

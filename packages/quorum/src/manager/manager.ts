@@ -93,15 +93,12 @@ export class PluginManager {
     return p;
   }
 
-  /** Restarts one provider afresh (new workspace, process, config read again), like admin_reloadPlugin. */
+  /**
+   * Restarts one provider afresh (new workspace, process, config read again),
+   * like admin_reloadPlugin. Calls wait for it; a failed provider comes back.
+   */
   async reload(name: string): Promise<true> {
-    const p = this.provider(name);
-    await p
-      .stop()
-      .catch((err: unknown) =>
-        this.logger.warn('error stopping plugin for reload', { provider: name, error: err }),
-      );
-    await p.start();
+    await this.provider(name).reload();
     return true;
   }
 
@@ -109,7 +106,7 @@ export class PluginManager {
     return this.providers.has(name.toLowerCase() as InterfaceName);
   }
 
-  /** A client whose every call goes to the provider's current process (survives reloads). */
+  /** A client whose every call goes to the provider's current process (survives reloads and restarts). */
   client<S extends DescService>(name: InterfaceName, svc: S): Client<S> {
     const p = this.provider(name);
     const stub: Record<string, unknown> = {};
@@ -128,7 +125,11 @@ export class PluginManager {
     return stub as Client<S>;
   }
 
-  /** geth's PluginsInfo (admin_nodeInfo's `plugins`): baseDir plus each provider's definition and command. */
+  /**
+   * geth's PluginsInfo (admin_nodeInfo's `plugins`): baseDir plus each
+   * provider's definition and command, and (qplugin's addition) its process
+   * state, pid, automatic restarts and last crash.
+   */
   pluginsInfo(): PluginsInfo {
     if (this.providers.size === 0) return {};
     const info: PluginsInfo = { baseDir: this.options.settings.baseDir };

@@ -1,6 +1,6 @@
 /**
  * One yamux stream as a Node Duplex, so it can stand in for a net.Socket
- * under tls, http2 or grpc-js.
+ * under tls or http2.
  *
  * Flow control: the peer may send at most `recvWindow` more bytes. We grant
  * new credit only when the consumer drains our queue (Readable asks for more

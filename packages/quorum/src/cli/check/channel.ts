@@ -6,22 +6,20 @@
  * watched until the end, so point 7 can say whether it was answered and how
  * it ended.
  */
-import { ChannelCredentials, Client as GrpcClient, Metadata } from '@grpc/grpc-js';
-
 import {
+  GRPCBrokerService,
   GRPCStdio,
   Status,
+  TLS_SERVER_NAME,
   createClient,
   derToPem,
+  dialChannel,
   dialTarget,
-  mtlsChannelOptions,
   toRpcError,
 } from '@qplugin/go-plugin/protocol';
-import type { AutoMtlsCertificate } from '@qplugin/go-plugin/protocol';
+import type { AutoMtlsCertificate, Channel as GrpcChannel } from '@qplugin/go-plugin/protocol';
 
 import type { Address, Transport } from './mtls.js';
-
-const BROKER_PATH = '/plugin.GRPCBroker/StartStream';
 
 export interface StdioWatch {
   /** Bytes received on the stream. */
@@ -31,7 +29,7 @@ export interface StdioWatch {
 }
 
 export interface Channel {
-  readonly conn: GrpcClient;
+  readonly conn: GrpcChannel;
   readonly stdio: StdioWatch;
   /** Ends the broker stream, as the host does before Shutdown. */
   closeBroker(): void;
@@ -44,24 +42,23 @@ export function openChannel(
   host: AutoMtlsCertificate,
 ): Channel | undefined {
   if (transport.kind === 'none') return undefined;
-  const options = {
-    'grpc.max_receive_message_length': -1,
-    'grpc.max_send_message_length': -1,
-    ...(transport.kind === 'tls' ? mtlsChannelOptions() : {}),
-  };
   // Point 4 compared the presented certificate with the announced one; here
   // chain checks are off so that a certificate point 3 failed does not hide
-  // the remaining points.
-  const credentials =
+  // the remaining points. Our certificate is presented all the same.
+  const tls =
     transport.kind === 'tls'
-      ? ChannelCredentials.createSsl(
-          Buffer.from(derToPem(transport.peerDer)),
-          Buffer.from(host.privateKeyPem),
-          Buffer.from(host.pem),
-          { rejectUnauthorized: false },
-        )
-      : ChannelCredentials.createInsecure();
-  const conn = new GrpcClient(dialTarget(addr.network, addr.address), credentials, options);
+      ? {
+          ca: derToPem(transport.peerDer),
+          key: host.privateKeyPem,
+          cert: host.pem,
+          servername: TLS_SERVER_NAME,
+          ALPNProtocols: ['h2'],
+          rejectUnauthorized: false,
+        }
+      : undefined;
+  const conn = dialChannel(dialTarget(addr.network, addr.address), tls, {
+    maxReceiveMessageBytes: 2 ** 31 - 1,
+  });
   const lifetime = new AbortController();
 
   const stdio: StdioWatch = { bytes: 0 };
@@ -76,18 +73,17 @@ export function openChannel(
     }
   })();
 
-  // The broker's service descriptor is not exported by @qplugin/go-plugin/protocol (the name
-  // GRPCBroker is its broker class there), and the check sends nothing on it: open it by path
-  // with pass-through codecs. A plugin without a broker is fine, as for go-plugin.
-  const broker = conn.makeBidiStreamRequest(
-    BROKER_PATH,
-    (b: Buffer) => b,
-    (b: Buffer) => b,
-    new Metadata(),
-    {},
-  );
-  broker.on('data', () => {});
-  broker.on('error', () => {});
+  // Opened as go-plugin's host does; the check sends nothing on it. A plugin without a broker is fine.
+  const broker = createClient(GRPCBrokerService, conn).startStream({ signal: lifetime.signal });
+  void (async () => {
+    try {
+      for await (const _ of broker.responses) {
+        // drained
+      }
+    } catch {
+      // ended with the connection
+    }
+  })();
 
   return {
     conn,
@@ -95,7 +91,6 @@ export function openChannel(
     closeBroker: () => broker.end(),
     close: () => {
       lifetime.abort();
-      broker.cancel();
       conn.close();
     },
   };

@@ -4,8 +4,6 @@
  * Ping(), which many applications use as a liveness check. Being the first
  * call on the connection, it also tells whether the connection works.
  */
-import type { Client as GrpcClient } from '@grpc/grpc-js';
-
 import {
   HEALTH_SERVICE_NAME,
   Health,
@@ -14,6 +12,7 @@ import {
   createClient,
   toRpcError,
 } from '@qplugin/go-plugin/protocol';
+import type { Channel as GrpcChannel } from '@qplugin/go-plugin/protocol';
 
 import { Point } from './points.js';
 
@@ -23,7 +22,7 @@ const FIX_HEALTH =
   'Register grpc.health.v1.Health and set the service "plugin" to SERVING, as go-plugin\'s "Writing plugins in other languages" guide requires (grpc-go: health.NewServer(); grpc-js: the grpc-health-check package; the TS SDK registers it).';
 
 /** The point, and whether the connection works at all (false: later calls are pointless). */
-export async function checkHealth(conn: GrpcClient): Promise<{ point: Point; connected: boolean }> {
+export async function checkHealth(conn: GrpcChannel): Promise<{ point: Point; connected: boolean }> {
   const point = new Point('health');
   try {
     const res = await createClient(Health, conn).check(

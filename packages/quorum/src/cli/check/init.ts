@@ -4,9 +4,8 @@
  * plugin-specific, so a plugin that rejects the default `{}` with
  * InvalidArgument is doing its job.
  */
-import type { Client as GrpcClient } from '@grpc/grpc-js';
-
 import { Status, createClient, toRpcError } from '@qplugin/go-plugin/protocol';
+import type { Channel as GrpcChannel } from '@qplugin/go-plugin/protocol';
 
 import { PluginInitializer } from '../../interfaces/index.js';
 import { CALL_MS } from './health.js';
@@ -18,7 +17,7 @@ export interface InitConfig {
   given: boolean;
 }
 
-export async function checkInit(conn: GrpcClient, config: InitConfig): Promise<Point> {
+export async function checkInit(conn: GrpcChannel, config: InitConfig): Promise<Point> {
   const point = new Point('init');
   const what = config.given ? 'the given config' : 'the default config {}';
   try {

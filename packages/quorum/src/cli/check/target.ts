@@ -12,9 +12,8 @@ import {
   PLUGIN_META_FILE,
   loadPluginMeta,
   parsePluginMeta,
-  readArchive,
+  snapshotArchive,
   removeWorkspace,
-  sha256Checksum,
   unpackArchive,
   verifyDistribution,
 } from '../../distribution/index.js';
@@ -59,8 +58,8 @@ export function commandTarget(positionals: readonly string[]): CheckTarget {
 
 export async function zipTarget(path: string, options: ZipTargetOptions): Promise<CheckTarget> {
   const zipPath = resolve(path);
-  const bytes = await readArchive(zipPath);
-  const checksum = sha256Checksum(bytes);
+  const snapshot = await snapshotArchive(zipPath);
+  const checksum = snapshot.checksum;
   let verification: Record<string, unknown> = { mode: 'skip' };
   if (options.verify) {
     // The definition only matters for online verification; local needs the zip, signature and key.
@@ -71,7 +70,8 @@ export async function zipTarget(path: string, options: ZipTargetOptions): Promis
       zipPath,
       baseDir: dirname(zipPath),
       ...(options.key !== undefined ? { publicKey: options.key } : {}),
-    }).catch((err: unknown) => {
+    }).catch(async (err: unknown) => {
+      await snapshot.remove();
       // The verifier speaks geth's flag names; here the key comes from --key.
       if (err instanceof QuorumError && err.fix)
         throw new QuorumError(err.code, err.message, {
@@ -83,7 +83,7 @@ export async function zipTarget(path: string, options: ZipTargetOptions): Promis
     });
     verification = { mode: 'local', keyFingerprint: result.keyFingerprint, signedOver: result.signedOver };
   }
-  const { dir } = await unpackArchive(bytes);
+  const { dir } = await unpackArchive(snapshot).finally(() => snapshot.remove());
   try {
     // Name and version come from the zip itself: there are no settings to compare them with.
     // (A missing file is left to loadPluginMeta, which says so in geth's words.)

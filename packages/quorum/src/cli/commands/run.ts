@@ -7,6 +7,7 @@ import { ExitCode } from '../command.js';
 import type { Command } from '../command.js';
 import { cliLogger, printResult } from '../output.js';
 import { managerFromFlags, PLUGIN_FLAGS } from '../plugin-flags.js';
+import { SUPERVISION_FLAGS, supervisionFromFlags } from '../supervision-flags.js';
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'off'];
 
@@ -17,6 +18,7 @@ export const run: Command = {
     'qplugin run --plugins file://settings.json [--plugins.skipverify | --plugins.localverify [--plugins.publickey URI]] [--http.api admin,plugin@helloworld] [options]',
   options: {
     ...PLUGIN_FLAGS,
+    ...SUPERVISION_FLAGS,
     'http.addr': {
       type: 'string',
       value: 'HOST',
@@ -45,6 +47,9 @@ export const run: Command = {
   },
   details:
     'Stops cleanly on SIGINT/SIGTERM: the endpoint drains, every plugin is shut down and its workspace deleted.\n' +
+    'A plugin process that dies or stops answering health checks is restarted (same workspace, Init again) after a\n' +
+    'backoff; calls wait for it (--plugins.callwait). At the --plugins.restart.maxcrashes-th crash within the window\n' +
+    'the plugin is left failed (admin_nodeInfo says why) until admin_reloadPlugin.\n' +
     'With a security plugin configured, the endpoint is HTTPS with its TLS material and requires bearer tokens it accepts.',
   async run({ values }, io) {
     const level = str(values.verbosity) ?? 'info';
@@ -52,9 +57,10 @@ export const run: Command = {
     const port = Number(str(values['http.port']) ?? '8545');
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw new UsageError('--http.port must be a port number');
+    const supervision = supervisionFromFlags(values);
     const logger = cliLogger(io, level as LogLevel | 'off');
 
-    const { manager, settings } = await managerFromFlags(values, logger);
+    const { manager, settings } = await managerFromFlags(values, logger, undefined, supervision);
     await manager.start();
 
     let endpoint: Awaited<ReturnType<typeof startRpcEndpoint>> | undefined;

@@ -9,8 +9,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 
 import {
-  readArchive,
-  sha256Checksum,
+  sha256File,
   signatureFileFor,
   signChecksum,
   verifyChecksumSignature,
@@ -93,7 +92,7 @@ export const sign: Command = {
     const passphraseFile = str(values['passphrase-file']);
     const passphrase = passphraseFile !== undefined ? await readPassphraseFile(passphraseFile) : undefined;
 
-    const checksum = sha256Checksum(await readArchive(zip));
+    const checksum = await sha256File(zip);
     const armoredKey = await readKey(keyPath);
     const state = await checksumFile(zip, checksum);
     let signature: string;

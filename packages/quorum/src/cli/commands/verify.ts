@@ -7,9 +7,8 @@ import { basename, dirname, resolve } from 'node:path';
 
 import {
   normalizeKeyFingerprint,
-  readArchive,
+  sha256File,
   readPublicKeys,
-  sha256Checksum,
   signatureFileFor,
   verifyDistribution,
 } from '../../distribution/index.js';
@@ -87,7 +86,7 @@ export const verify: Command = {
       }
     }
 
-    const checksum = sha256Checksum(await readArchive(zip));
+    const checksum = await sha256File(zip);
     const sigPath = signatureFileFor(zip);
     const listed = await checksumFileDigest(zip);
     const fileName = basename(zip);

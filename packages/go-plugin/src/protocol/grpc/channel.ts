@@ -1,0 +1,220 @@
+/**
+ * The client side's connection to one gRPC server: one HTTP/2 session over a
+ * socket we are handed (unix or TCP, TLS or not, or a yamux stream), made on
+ * first use. A session that fails or is told to go away is replaced on the
+ * next call, never in the background, and a closed channel refuses calls: no
+ * silent reconnect to a plugin that is gone. Idle sessions do not hold the
+ * event loop open.
+ */
+import { connect as http2Connect, constants } from 'node:http2';
+import type { ClientHttp2Session, ClientHttp2Stream, OutgoingHttpHeaders } from 'node:http2';
+import type { Duplex } from 'node:stream';
+
+/** Makes the transport for a new session: a connected (or connecting) socket. */
+export type Connector = () => Duplex | Promise<Duplex>;
+
+export interface ChannelOptions {
+  connect: Connector;
+  /** `https` when the connector gives TLS sockets (sets :scheme). */
+  secure: boolean;
+  /** :authority; default `localhost`, the name go-plugin's certificates carry. */
+  authority?: string;
+  /** Largest message accepted from the server. Default 4 MiB. */
+  maxReceiveMessageBytes?: number;
+  /** Largest message we send. Default 2 GiB - 1 (no practical limit). */
+  maxSendMessageBytes?: number;
+  /** Requests per session before it is retired (stream ids run out at 2^31). */
+  maxRequestsPerSession?: number;
+}
+
+export const DEFAULT_MAX_RECEIVE_MESSAGE_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_MAX_SEND_MESSAGE_BYTES = 2 ** 31 - 1;
+const DEFAULT_MAX_REQUESTS_PER_SESSION = 1_000_000_000;
+/** Flow-control windows: large enough that a few MiB in flight never stall on WINDOW_UPDATEs. */
+const WINDOW_BYTES = 8 * 1024 * 1024;
+
+/** Why a channel cannot carry a call; mapped to UNAVAILABLE by callers. */
+export class ChannelError extends Error {
+  override readonly name = 'ChannelError';
+}
+
+interface Live {
+  session: ClientHttp2Session;
+  /** The transport: destroyed with the session (Node leaves a socket still in its TLS handshake open). */
+  socket: Duplex;
+  requests: number;
+  active: number;
+  /** Set once the session failed or was told to go away: take no new streams. */
+  dead: boolean;
+  error: Error | undefined;
+}
+
+export class Channel {
+  readonly maxReceiveMessageBytes: number;
+  readonly maxSendMessageBytes: number;
+  private readonly scheme: string;
+  private readonly authority: string;
+  private readonly maxRequests: number;
+  private current: Live | undefined;
+  private connecting: Promise<Live> | undefined;
+  private readonly lives = new Set<Live>();
+  private readonly bySession = new WeakMap<ClientHttp2Session, Live>();
+  private closedFlag = false;
+
+  constructor(private readonly options: ChannelOptions) {
+    this.scheme = options.secure ? 'https' : 'http';
+    this.authority = options.authority ?? 'localhost';
+    this.maxReceiveMessageBytes = options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES;
+    this.maxSendMessageBytes = options.maxSendMessageBytes ?? DEFAULT_MAX_SEND_MESSAGE_BYTES;
+    this.maxRequests = options.maxRequestsPerSession ?? DEFAULT_MAX_REQUESTS_PER_SESSION;
+  }
+
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  /** Headers every request carries; callers add grpc-timeout and metadata. */
+  baseHeaders(path: string): OutgoingHttpHeaders {
+    return {
+      ':method': 'POST',
+      ':scheme': this.scheme,
+      ':authority': this.authority,
+      ':path': path,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+    };
+  }
+
+  /**
+   * Opens a stream: synchronously when a session is up (the hot path),
+   * else once one is. `onStream` gets the stream, or an error to fail the call with.
+   */
+  open(headers: OutgoingHttpHeaders, onStream: (stream: ClientHttp2Stream | Error) => void): void {
+    const live = this.current;
+    if (live && !live.dead) {
+      onStream(this.request(live, headers));
+      return;
+    }
+    this.session().then(
+      // Several calls may wait for one new session; it can be retired before the last of them.
+      (l) => (l.dead ? this.open(headers, onStream) : onStream(this.request(l, headers))),
+      (err: unknown) => onStream(err instanceof Error ? err : new ChannelError(String(err))),
+    );
+  }
+
+  /** Connects now (e.g. to fail fast on a bad address); resolves when a session is up. */
+  async ready(): Promise<void> {
+    await this.session();
+  }
+
+  private request(live: Live, headers: OutgoingHttpHeaders): ClientHttp2Stream | Error {
+    if (this.closedFlag) return new ChannelError('channel closed');
+    let stream: ClientHttp2Stream;
+    try {
+      stream = live.session.request(headers);
+    } catch (err) {
+      this.retire(live);
+      return err instanceof Error ? err : new ChannelError(String(err));
+    }
+    if (live.active++ === 0) live.session.ref();
+    if (++live.requests >= this.maxRequests) this.retire(live);
+    stream.once('close', () => {
+      if (--live.active > 0 || live.session.destroyed) return;
+      if (live.dead) live.session.close();
+      else live.session.unref();
+    });
+    return stream;
+  }
+
+  private session(): Promise<Live> {
+    if (this.closedFlag) return Promise.reject(new ChannelError('channel closed'));
+    const live = this.current;
+    if (live && !live.dead) return Promise.resolve(live);
+    this.connecting ??= this.connectSession().finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  private async connectSession(): Promise<Live> {
+    const socket = await this.options.connect();
+    if (this.closedFlag) {
+      socket.destroy();
+      throw new ChannelError('channel closed');
+    }
+    const session = http2Connect(`${this.scheme}://${this.authority}`, {
+      createConnection: () => socket,
+      settings: { enablePush: false, initialWindowSize: WINDOW_BYTES },
+      // Many concurrent calls with large messages are normal here.
+      maxSessionMemory: 64,
+    });
+    const live: Live = { session, socket, requests: 0, active: 0, dead: false, error: undefined };
+    this.lives.add(live);
+    this.bySession.set(session, live);
+    session.on('error', (err: Error) => {
+      live.error ??= err;
+      live.dead = true;
+    });
+    session.on('goaway', () => {
+      live.dead = true;
+    });
+    session.once('close', () => {
+      live.dead = true;
+      socket.destroy();
+      this.lives.delete(live);
+      if (this.current === live) this.current = undefined;
+    });
+    await new Promise<void>((resolve, reject) => {
+      const onConnect = (): void => {
+        session.off('close', onClose);
+        resolve();
+      };
+      const onClose = (): void => {
+        session.off('connect', onConnect);
+        reject(live.error ?? new ChannelError('connection closed before it was established'));
+      };
+      session.once('connect', onConnect);
+      session.once('close', onClose);
+    });
+    if (this.closedFlag) {
+      session.destroy();
+      socket.destroy();
+      throw new ChannelError('channel closed');
+    }
+    session.setLocalWindowSize(WINDOW_BYTES);
+    session.unref();
+    this.current = live;
+    return live;
+  }
+
+  /**
+   * Why `session` is gone, if it is: a stream that ended without a status on
+   * such a session lost its connection (UNAVAILABLE), it was not reset.
+   */
+  sessionFailure(session: ClientHttp2Session): Error | undefined {
+    const live = this.bySession.get(session);
+    if (live?.error) return live.error;
+    return session.destroyed ? new ChannelError('connection closed') : undefined;
+  }
+
+  /**
+   * Stops using a session for new calls; it closes once its calls finish
+   * (closing at once would refuse streams Node has not submitted yet).
+   */
+  private retire(live: Live): void {
+    live.dead = true;
+    if (this.current === live) this.current = undefined;
+    if (live.active === 0 && !live.session.closed) live.session.close();
+  }
+
+  /** Fails every call in flight and refuses new ones. Idempotent. */
+  close(): void {
+    if (this.closedFlag) return;
+    this.closedFlag = true;
+    for (const live of this.lives) {
+      live.dead = true;
+      live.error ??= new ChannelError('channel closed');
+      live.session.destroy(undefined, constants.NGHTTP2_CANCEL);
+      live.socket.destroy();
+    }
+    this.current = undefined;
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * gRPC metadata: HTTP/2 headers (and trailers) minus the ones the protocol
+ * itself uses. Keys are lower-case; keys ending in `-bin` carry bytes, sent
+ * base64-encoded.
+ */
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2';
+
+export type MetadataValue = string | Buffer;
+
+/** Headers gRPC uses for itself; never exposed as metadata. */
+const RESERVED = new Set([
+  'content-type',
+  'te',
+  'user-agent',
+  'grpc-timeout',
+  'grpc-encoding',
+  'grpc-accept-encoding',
+  'grpc-status',
+  'grpc-message',
+  'grpc-status-details-bin',
+]);
+
+const KEY = /^[0-9a-z_.-]+$/;
+
+function checkKey(key: string): string {
+  const k = key.toLowerCase();
+  if (!KEY.test(k)) throw new TypeError(`metadata key "${key}" has characters outside 0-9 a-z _ . -`);
+  return k;
+}
+
+function checkValue(key: string, value: MetadataValue): MetadataValue {
+  if (key.endsWith('-bin')) {
+    if (!Buffer.isBuffer(value))
+      throw new TypeError(`metadata key "${key}" ends in -bin: its values must be Buffers`);
+  } else if (typeof value !== 'string' || !/^[\x20-\x7e]*$/.test(value)) {
+    throw new TypeError(`metadata key "${key}" takes printable ASCII strings`);
+  }
+  return value;
+}
+
+export class Metadata {
+  private readonly entries = new Map<string, MetadataValue[]>();
+
+  /** Replaces the values of `key`. */
+  set(key: string, value: MetadataValue): void {
+    const k = checkKey(key);
+    this.entries.set(k, [checkValue(k, value)]);
+  }
+
+  /** Adds a value to `key`. */
+  add(key: string, value: MetadataValue): void {
+    const k = checkKey(key);
+    const list = this.entries.get(k);
+    if (list) list.push(checkValue(k, value));
+    else this.entries.set(k, [checkValue(k, value)]);
+  }
+
+  get(key: string): MetadataValue[] {
+    return this.entries.get(key.toLowerCase()) ?? [];
+  }
+
+  remove(key: string): void {
+    this.entries.delete(key.toLowerCase());
+  }
+
+  /** The first value of each key. */
+  getMap(): Record<string, MetadataValue> {
+    const out: Record<string, MetadataValue> = {};
+    for (const [k, v] of this.entries) out[k] = v[0]!;
+    return out;
+  }
+
+  keys(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  clone(): Metadata {
+    const copy = new Metadata();
+    for (const [k, v] of this.entries) copy.entries.set(k, [...v]);
+    return copy;
+  }
+
+  /** Adds these entries to outgoing headers (binary values base64, as the spec says). */
+  addTo(headers: OutgoingHttpHeaders): void {
+    for (const [k, values] of this.entries) {
+      if (RESERVED.has(k)) continue;
+      const wire = values.map((v) => (Buffer.isBuffer(v) ? v.toString('base64') : v));
+      headers[k] = wire.length === 1 ? wire[0] : wire;
+    }
+  }
+
+  /** Metadata of received headers or trailers, without pseudo-headers and gRPC's own. */
+  static fromHeaders(headers: IncomingHttpHeaders): Metadata {
+    const md = new Metadata();
+    for (const key of Object.keys(headers)) {
+      if (key.charCodeAt(0) === 0x3a /* ':' */ || RESERVED.has(key)) continue;
+      const raw = headers[key];
+      if (raw === undefined) continue;
+      const values = Array.isArray(raw) ? raw : [raw];
+      const list: MetadataValue[] = [];
+      for (const value of values) {
+        if (key.endsWith('-bin')) {
+          // Several binary values may arrive comma-joined in one header.
+          for (const part of value.split(',')) list.push(Buffer.from(part.trim(), 'base64'));
+        } else {
+          list.push(value);
+        }
+      }
+      md.entries.set(key, list);
+    }
+    return md;
+  }
+}

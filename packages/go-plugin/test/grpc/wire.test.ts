@@ -1,0 +1,374 @@
+/**
+ * Our gRPC client against our gRPC server, over mutual TLS on a unix socket
+ * with AutoMTLS certificates: every status code, trailers-only and trailers
+ * after headers, details, metadata both ways, deadlines and cancellation as
+ * the other side sees them, size limits both ways, the four call kinds with
+ * back-pressure, a server gone mid-call, session rotation, and 1,000
+ * concurrent calls. Go peers are in interop/ts/test/grpc-wire-go.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { generateCertificate } from '../../src/protocol/certificate.js';
+import { dialChannel } from '../../src/protocol/dial.js';
+import { ClientCall } from '../../src/protocol/grpc/call.js';
+import type { CallStatus, ClientCallOptions } from '../../src/protocol/grpc/call.js';
+import type { Channel } from '../../src/protocol/grpc/channel.js';
+import { Metadata } from '../../src/protocol/grpc/metadata.js';
+import { GrpcServer } from '../../src/protocol/grpc/server.js';
+import type { ServerCall } from '../../src/protocol/grpc/server.js';
+import { Status } from '../../src/protocol/grpc/status.js';
+import { mtlsClientOptions, mtlsServerOptions } from '../../src/protocol/tls.js';
+import { Scratch } from '../support/scratch.js';
+
+const scratch = new Scratch('qp-wire-');
+const socket = join(scratch.dir, 'grpc.sock');
+let server: GrpcServer;
+let channel: Channel;
+let tls: ReturnType<typeof mtlsClientOptions>;
+/** What the server saw of calls, by the request's first byte-string (a tag). */
+const seen = new Map<string, { deadline?: number; signalReason?: string; metadata?: Metadata }>();
+
+interface Outcome {
+  messages: Buffer[];
+  status: CallStatus;
+}
+
+/** Runs one call with raw bytes; resolves with what the client got. */
+function call(
+  path: string,
+  requests: Buffer[],
+  options: Partial<ClientCallOptions> = {},
+  on: Channel = channel,
+): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const messages: Buffer[] = [];
+    const c = new ClientCall(
+      on,
+      { path, singleResponse: false, ...options },
+      { onMessage: (m) => messages.push(m), onStatus: (status) => resolve({ messages, status }) },
+    );
+    for (const r of requests) c.write(r);
+    c.end();
+    c.start();
+  });
+}
+
+/** Remembers what the server saw when the call ends. */
+function record(tag: string, c: ServerCall): void {
+  const entry: { deadline?: number; signalReason?: string; metadata?: Metadata } = {
+    deadline: c.deadline,
+    metadata: c.metadata,
+  };
+  seen.set(tag, entry);
+  c.signal.addEventListener('abort', () => (entry.signalReason = (c.signal.reason as Error).message), {
+    once: true,
+  });
+}
+
+before(async () => {
+  const [hostCert, pluginCert] = await Promise.all([generateCertificate(), generateCertificate()]);
+  server = new GrpcServer({ tls: mtlsServerOptions(pluginCert, hostCert.pem), maxReceiveMessageBytes: 1024 });
+  tls = mtlsClientOptions(hostCert, pluginCert.der);
+  // Echo: answers each request with itself.
+  server.register('/t.Test/Echo', 'unary', (c) => c.readAll((m) => c.sendUnary(m[0] ?? Buffer.alloc(0))));
+  // Status: request "code|message|after-headers|details|trailer" → that status.
+  server.register('/t.Test/Status', 'unary', (c) =>
+    c.readAll(([m]) => {
+      const [code, message, afterHeaders, details, trailer] = m!.toString().split('|');
+      const trailers = new Metadata();
+      if (trailer) trailers.set('x-trailer', trailer);
+      const status = {
+        code: Number(code),
+        message: message!,
+        details: details ? Buffer.from(details) : undefined,
+        trailers,
+      };
+      if (afterHeaders === 'after') void c.send(Buffer.from('partial')).then(() => c.sendStatus(status));
+      else c.sendStatus(status);
+    }),
+  );
+  // Hold: never answers; records what it saw.
+  server.register('/t.Test/Hold', 'unary', (c) => c.readAll(([m]) => record(m!.toString(), c)));
+  // Big: answers with a message of the requested size.
+  server.register('/t.Test/Big', 'unary', (c) =>
+    c.readAll(([m]) => c.sendUnary(Buffer.alloc(Number(m!.toString())))),
+  );
+  // Count: server streaming of N messages.
+  server.register('/t.Test/Count', 'server_streaming', (c) =>
+    c.readAll(async ([m]) => {
+      for (let i = 0; i < Number(m!.toString()); i++) await c.send(Buffer.from(String(i)));
+      c.sendStatus({ code: Status.OK, message: '' });
+    }),
+  );
+  // Sum: client streaming, answers with the number of messages and bytes.
+  server.register('/t.Test/Sum', 'client_streaming', (c) => {
+    void (async () => {
+      let n = 0;
+      let bytes = 0;
+      for await (const m of c.readStream()) {
+        n++;
+        bytes += m.length;
+      }
+      c.sendUnary(Buffer.from(`${n}/${bytes}`));
+    })().catch(() => {});
+  });
+  // Upper: bidi, echoes each message upper-cased.
+  server.register('/t.Test/Upper', 'bidi_streaming', (c) => {
+    void (async () => {
+      for await (const m of c.readStream()) await c.send(Buffer.from(m.toString().toUpperCase()));
+      c.sendStatus({ code: Status.OK, message: '' });
+    })().catch(() => {});
+  });
+  server.http2.listen(socket);
+  await once(server.http2, 'listening');
+  channel = dialChannel({ network: 'unix', address: socket }, tls, { maxReceiveMessageBytes: 64 * 1024 });
+});
+
+after(async () => {
+  channel.close();
+  await server.stop(0);
+});
+
+describe('gRPC wire: our client against our server', () => {
+  it('round-trips unary calls, including empty messages', async () => {
+    const r = await call('/t.Test/Echo', [Buffer.from('hello')], { singleResponse: true });
+    assert.deepEqual(r.status, { code: Status.OK, message: '', trailers: r.status.trailers });
+    assert.deepEqual(r.messages.map(String), ['hello']);
+    const empty = await call('/t.Test/Echo', [Buffer.alloc(0)], { singleResponse: true });
+    assert.equal(empty.status.code, Status.OK);
+    assert.deepEqual(empty.messages, [Buffer.alloc(0)]);
+  });
+
+  it('carries every status code with its message, trailers-only and after headers, details and trailers', async () => {
+    for (let code = 1; code <= 16; code++) {
+      for (const where of ['only', 'after']) {
+        const msg = `failure ${code} ✓ 100%`;
+        const r = await call('/t.Test/Status', [
+          Buffer.from(`${code}|${msg}|${where}|rich-${code}|t${code}`),
+        ]);
+        assert.equal(r.status.code, code, `${code} ${where}`);
+        assert.equal(r.status.message, msg);
+        assert.equal(r.status.details?.toString(), `rich-${code}`);
+        assert.deepEqual(r.status.trailers.get('x-trailer'), [`t${code}`]);
+        assert.deepEqual(r.messages.map(String), where === 'after' ? ['partial'] : []);
+      }
+    }
+  });
+
+  it('passes request metadata, text and binary, and the deadline as grpc-timeout', async () => {
+    const md = new Metadata();
+    md.set('x-request-id', 'abc');
+    md.set('x-blob-bin', Buffer.from([0, 1, 254, 255]));
+    const ac = new AbortController();
+    const pending = call('/t.Test/Hold', [Buffer.from('meta')], {
+      metadata: md,
+      deadline: Date.now() + 60_000,
+      signal: ac.signal,
+    });
+    await waitFor(() => seen.has('meta'));
+    const got = seen.get('meta')!;
+    assert.deepEqual(got.metadata?.get('x-request-id'), ['abc']);
+    assert.deepEqual(got.metadata?.get('x-blob-bin'), [Buffer.from([0, 1, 254, 255])]);
+    assert.ok(
+      got.deadline! > Date.now() + 55_000 && got.deadline! <= Date.now() + 60_000,
+      'server knows the deadline',
+    );
+    ac.abort(new Error('test over'));
+    assert.equal((await pending).status.code, Status.CANCELLED);
+  });
+
+  it('ends a call at its deadline with DEADLINE_EXCEEDED, and the server sees it end', async () => {
+    const r = await call('/t.Test/Hold', [Buffer.from('deadline')], { deadline: Date.now() + 150 });
+    assert.deepEqual(
+      [r.status.code, r.status.message],
+      [Status.DEADLINE_EXCEEDED, 'context deadline exceeded'],
+    );
+    await waitFor(() => seen.get('deadline')?.signalReason !== undefined);
+    assert.match(seen.get('deadline')!.signalReason!, /deadline exceeded|cancelled by the client/);
+  });
+
+  it('cancels with RST_STREAM: the client gets CANCELLED and the server handler its abort', async () => {
+    const ac = new AbortController();
+    const pending = call('/t.Test/Hold', [Buffer.from('cancel')], { signal: ac.signal });
+    await waitFor(() => seen.has('cancel'));
+    ac.abort(new Error('user pressed stop'));
+    const r = await pending;
+    assert.deepEqual(
+      [r.status.code, r.status.message],
+      [Status.CANCELLED, 'call cancelled: user pressed stop'],
+    );
+    await waitFor(() => seen.get('cancel')?.signalReason !== undefined);
+    assert.equal(seen.get('cancel')!.signalReason, 'call cancelled by the client');
+  });
+
+  it('fails at once for an aborted signal or a past deadline, sending nothing', async () => {
+    const ac = new AbortController();
+    ac.abort(new Error('already'));
+    assert.equal(
+      (await call('/t.Test/Echo', [Buffer.from('x')], { signal: ac.signal })).status.code,
+      Status.CANCELLED,
+    );
+    const late = await call('/t.Test/Echo', [Buffer.from('x')], { deadline: Date.now() - 1 });
+    assert.equal(late.status.code, Status.DEADLINE_EXCEEDED);
+  });
+
+  it('enforces message size limits in both directions', async () => {
+    const tooBig = await call('/t.Test/Big', [Buffer.from(String(64 * 1024 + 1))], { singleResponse: true });
+    assert.deepEqual(
+      [tooBig.status.code, tooBig.status.message],
+      [Status.RESOURCE_EXHAUSTED, 'grpc: received message larger than max (65537 vs. 65536)'],
+    );
+    const fits = await call('/t.Test/Big', [Buffer.from(String(64 * 1024))], { singleResponse: true });
+    assert.equal(fits.messages[0]!.length, 64 * 1024);
+    const serverRefuses = await call('/t.Test/Echo', [Buffer.alloc(1025)], { singleResponse: true });
+    assert.deepEqual(
+      [serverRefuses.status.code, serverRefuses.status.message],
+      [Status.RESOURCE_EXHAUSTED, 'grpc: received message larger than max (1025 vs. 1024)'],
+    );
+    const small = dialChannel({ network: 'unix', address: socket }, tls, { maxSendMessageBytes: 10 });
+    const local = await call('/t.Test/Echo', [Buffer.alloc(11)], {}, small);
+    assert.deepEqual(
+      [local.status.code, local.status.message],
+      [Status.RESOURCE_EXHAUSTED, 'grpc: trying to send message larger than max (11 vs. 10)'],
+    );
+    small.close();
+  });
+
+  it('answers unknown services and methods with UNIMPLEMENTED in grpc-go words', async () => {
+    const svc = await call('/t.Nope/Echo', [Buffer.alloc(0)]);
+    assert.deepEqual([svc.status.code, svc.status.message], [Status.UNIMPLEMENTED, 'unknown service t.Nope']);
+    const m = await call('/t.Test/Nope', [Buffer.alloc(0)]);
+    assert.deepEqual(
+      [m.status.code, m.status.message],
+      [Status.UNIMPLEMENTED, 'unknown method Nope for service t.Test'],
+    );
+  });
+
+  it('checks cardinality: a unary call expects exactly one response', async () => {
+    const two = await call('/t.Test/Count', [Buffer.from('2')], { singleResponse: true });
+    assert.deepEqual(
+      [two.status.code, two.status.message],
+      [Status.INTERNAL, 'grpc: the server sent 2 response messages to a call expecting one'],
+    );
+    const none = await call('/t.Test/Count', [Buffer.from('0')], { singleResponse: true });
+    assert.deepEqual(
+      [none.status.code, none.status.message],
+      [Status.UNIMPLEMENTED, 'grpc: the server sent no response message'],
+    );
+  });
+
+  it('streams 5,000 server messages with flow control', async () => {
+    const r = await call('/t.Test/Count', [Buffer.from('5000')]);
+    assert.equal(r.status.code, Status.OK);
+    assert.equal(r.messages.length, 5000);
+    assert.equal(r.messages[4999]!.toString(), '4999');
+  });
+
+  it('streams client messages and bidi messages', async () => {
+    const parts = Array.from({ length: 300 }, (_, i) => Buffer.from(`m${i}`));
+    const sum = await call('/t.Test/Sum', parts, { singleResponse: true });
+    assert.equal(sum.messages[0]!.toString(), `300/${parts.reduce((n, p) => n + p.length, 0)}`);
+    const upper = await call('/t.Test/Upper', [Buffer.from('a'), Buffer.from('b')]);
+    assert.deepEqual(upper.messages.map(String), ['A', 'B']);
+    assert.equal(upper.status.code, Status.OK);
+  });
+
+  it('completes 1,000 concurrent calls on one session', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) =>
+        call('/t.Test/Echo', [Buffer.from(`n${i}`)], { singleResponse: true }),
+      ),
+    );
+    results.forEach((r, i) => {
+      assert.equal(r.status.code, Status.OK);
+      assert.equal(r.messages[0]!.toString(), `n${i}`);
+    });
+  });
+
+  it('moves to a new session before stream ids run out, without failing a call', async () => {
+    const rotating = dialChannel({ network: 'unix', address: socket }, tls, { maxRequestsPerSession: 3 });
+    const before = server.connections;
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        call('/t.Test/Echo', [Buffer.from(`r${i}`)], { singleResponse: true }, rotating),
+      ),
+    );
+    assert.deepEqual(
+      results.map((r) => r.status.message),
+      Array(10).fill(''),
+    );
+    for (let i = 0; i < 5; i++) {
+      const r = await call('/t.Test/Echo', [Buffer.from('again')], { singleResponse: true }, rotating);
+      assert.equal(r.status.code, Status.OK);
+    }
+    rotating.close();
+    await waitFor(() => server.connections === before);
+  });
+
+  it('fails calls in flight with UNAVAILABLE when the channel closes, and refuses new ones', async () => {
+    const own = dialChannel({ network: 'unix', address: socket }, tls);
+    await own.ready();
+    const pending = call('/t.Test/Hold', [Buffer.from('closed')], {}, own);
+    await waitFor(() => seen.has('closed'));
+    own.close();
+    const r = await pending;
+    assert.equal(r.status.code, Status.UNAVAILABLE);
+    const after = await call('/t.Test/Echo', [Buffer.from('x')], {}, own);
+    assert.deepEqual(
+      [after.status.code, after.status.message],
+      [Status.UNAVAILABLE, 'connection error: channel closed'],
+    );
+    await waitFor(() => seen.get('closed')?.signalReason !== undefined);
+  });
+
+  it('reports UNAVAILABLE when nothing listens, and TLS failures as UNAVAILABLE with the reason', async () => {
+    const nowhere = dialChannel({ network: 'unix', address: join(scratch.dir, 'missing.sock') }, tls);
+    const r = await call('/t.Test/Echo', [Buffer.from('x')], {}, nowhere);
+    assert.equal(r.status.code, Status.UNAVAILABLE);
+    assert.match(r.status.message, /ENOENT/);
+    nowhere.close();
+    const stranger = await generateCertificate();
+    const wrongTrust = dialChannel(
+      { network: 'unix', address: socket },
+      mtlsClientOptions(stranger, stranger.der),
+    );
+    const t = await call('/t.Test/Echo', [Buffer.from('x')], {}, wrongTrust);
+    assert.equal(t.status.code, Status.UNAVAILABLE);
+    wrongTrust.close();
+  });
+});
+
+describe('gRPC wire: a server that stops', () => {
+  it('gives calls in flight the grace, then cuts them off with UNAVAILABLE', async () => {
+    const [hostCert, pluginCert] = await Promise.all([generateCertificate(), generateCertificate()]);
+    const s = new GrpcServer({ tls: mtlsServerOptions(pluginCert, hostCert.pem) });
+    let signalled = false;
+    s.register('/t.Test/Hold', 'unary', (c) =>
+      c.readAll(() => c.signal.addEventListener('abort', () => (signalled = true))),
+    );
+    const path = join(scratch.dir, 'stop.sock');
+    s.http2.listen(path);
+    await once(s.http2, 'listening');
+    const ch = dialChannel({ network: 'unix', address: path }, mtlsClientOptions(hostCert, pluginCert.der));
+    await ch.ready();
+    const pending = call('/t.Test/Hold', [Buffer.from('x')], {}, ch);
+    await waitFor(() => s.connections === 1);
+    await s.stop(50);
+    const r = await pending;
+    assert.equal(r.status.code, Status.UNAVAILABLE);
+    assert.equal(signalled, true, 'the handler saw the server stop');
+    assert.equal(s.connections, 0);
+    ch.close();
+  });
+});
+
+async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
