@@ -54,11 +54,12 @@ function post(
 const rpc = (method: string, params: unknown[] = []): string =>
   JSON.stringify({ jsonrpc: '2.0', id: 7, method, params });
 
-function slowApi(release: Promise<void>): RpcApi {
+function slowApi(release: Promise<void>, onSlow: () => void = () => {}): RpcApi {
   return {
     namespace: 'test',
     methods: {
       slow: async () => {
+        onSlow();
         await release;
         return 'done';
       },
@@ -118,16 +119,22 @@ describe('JsonRpcGateway', () => {
 
   it('stop() lets in-flight calls finish and refuses new connections', async () => {
     let release: () => void = () => {};
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
     const gw = new JsonRpcGateway({
-      apis: [slowApi(new Promise<void>((r) => (release = r)))],
+      apis: [slowApi(new Promise<void>((r) => (release = r)), started)],
       enabled: ['test'],
       port: 0,
     });
     const url = await gw.start();
     const inFlight = post(url, rpc('test_slow'));
-    await new Promise((r) => setTimeout(r, 50));
-    const stopped = gw.stop();
-    setTimeout(release, 100);
+    // Stop once the call is in its handler (a fixed wait raced the request on a loaded machine).
+    await running;
+    let done = false;
+    const stopped = gw.stop().then(() => (done = true));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(done, false, 'stop() waits for the call in flight');
+    release();
     assert.deepEqual(JSON.parse((await inFlight).body), { jsonrpc: '2.0', id: 7, result: 'done' });
     await stopped;
     await assert.rejects(post(url, rpc('test_echo')), /ECONNREFUSED/);
