@@ -161,7 +161,9 @@ export class ServerCall {
       }
     });
     this.stream.on('end', () => {
-      if (this.finished) return;
+      // A reset stream also ends its readable side: that is a cancel ('close'
+      // follows), not the client half-closing a complete request.
+      if (this.finished || this.stream.aborted) return;
       if (this.reader!.partial) {
         const err = { code: Status.INTERNAL, message: 'grpc: the stream ended inside a message' };
         this.queue?.end(err);
