@@ -4,7 +4,7 @@
  * after headers, details, metadata both ways, deadlines and cancellation as
  * the other side sees them, size limits both ways, the four call kinds with
  * back-pressure, a server gone mid-call, session rotation, and 1,000
- * concurrent calls. Go peers are in interop/ts/test/grpc-wire-go.test.ts.
+ * concurrent calls. Go peers are in interop/ts/test/grpc-wire-*.test.ts.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -29,7 +29,10 @@ let server: GrpcServer;
 let channel: Channel;
 let tls: ReturnType<typeof mtlsClientOptions>;
 /** What the server saw of calls, by the request's first byte-string (a tag). */
-const seen = new Map<string, { deadline?: number; signalReason?: string; metadata?: Metadata }>();
+const seen = new Map<
+  string,
+  { deadline?: number; signalReason?: string; metadata?: Metadata; requestStream?: 'ended' | 'broken' }
+>();
 
 interface Outcome {
   messages: Buffer[];
@@ -58,7 +61,7 @@ function call(
 
 /** Remembers what the server saw when the call ends. */
 function record(tag: string, c: ServerCall): void {
-  const entry: { deadline?: number; signalReason?: string; metadata?: Metadata } = {
+  const entry: NonNullable<ReturnType<typeof seen.get>> = {
     deadline: c.deadline,
     metadata: c.metadata,
   };
@@ -114,6 +117,18 @@ before(async () => {
       }
       c.sendUnary(Buffer.from(`${n}/${bytes}`));
     })().catch(() => {});
+  });
+  // Upload: client streaming; records whether the request stream ended (the
+  // client half-closed) or broke off (the call was cancelled), by first message.
+  server.register('/t.Test/Upload', 'client_streaming', (c) => {
+    let tag = '';
+    void (async () => {
+      for await (const m of c.readStream()) {
+        if (!tag) record((tag = m.toString()), c);
+      }
+      seen.get(tag)!.requestStream = 'ended';
+      c.sendUnary(Buffer.from('stored'));
+    })().catch(() => (seen.get(tag)!.requestStream = 'broken'));
   });
   // Upper: bidi, echoes each message upper-cased.
   server.register('/t.Test/Upper', 'bidi_streaming', (c) => {
@@ -202,6 +217,30 @@ describe('gRPC wire: our client against our server', () => {
     );
     await waitFor(() => seen.get('cancel')?.signalReason !== undefined);
     assert.equal(seen.get('cancel')!.signalReason, 'call cancelled by the client');
+  });
+
+  it('cancels a streaming request without half-closing it first: the server never sees it complete', async () => {
+    for (const how of ['cancel', 'deadline'] as const) {
+      const tag = `upload-${how}`;
+      const pending = new Promise<CallStatus>((resolve) => {
+        const c = new ClientCall(
+          channel,
+          {
+            path: '/t.Test/Upload',
+            singleResponse: true,
+            deadline: how === 'deadline' ? Date.now() + 300 : undefined,
+          },
+          { onMessage: () => {}, onStatus: resolve },
+        );
+        c.start();
+        c.write(Buffer.from(tag));
+        if (how === 'cancel') void waitFor(() => seen.has(tag)).then(() => c.cancel());
+      });
+      const status = await pending;
+      assert.equal(status.code, how === 'cancel' ? Status.CANCELLED : Status.DEADLINE_EXCEEDED);
+      await waitFor(() => seen.get(tag)?.requestStream !== undefined);
+      assert.equal(seen.get(tag)!.requestStream, 'broken', `${how}: an incomplete upload looked complete`);
+    }
   });
 
   it('fails at once for an aborted signal or a past deadline, sending nothing', async () => {

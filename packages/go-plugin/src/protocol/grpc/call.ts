@@ -7,6 +7,7 @@
  */
 import { constants } from 'node:http2';
 import type { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders } from 'node:http2';
+import { addAbortSignal } from 'node:stream';
 
 import type { Channel } from './channel.js';
 import { encodeFrame, FrameReader } from './framing.js';
@@ -42,6 +43,17 @@ export interface ClientCallListener {
 }
 
 const NO_TRAILERS = new Metadata();
+
+/**
+ * Resets a stream with RST_STREAM CANCEL and nothing before it. Node's
+ * `stream.close(code)` first ends the writable side, so a server would read
+ * END_STREAM (the request is complete) before the reset: a cancelled
+ * client-streaming call would look finished. Destroying the stream with an
+ * AbortError sends the reset alone, with code CANCEL.
+ */
+function resetStream(s: ClientHttp2Stream): void {
+  if (!s.destroyed) addAbortSignal(AbortSignal.abort(), s);
+}
 const RST_NAMES: Record<number, string> = {
   0: 'NO_ERROR',
   1: 'PROTOCOL_ERROR',
@@ -137,7 +149,8 @@ export class ClientCall {
       return;
     }
     if (this.finished) {
-      s.close(constants.NGHTTP2_CANCEL);
+      s.on('error', () => {});
+      resetStream(s);
       return;
     }
     this.stream = s;
@@ -254,7 +267,7 @@ export class ClientCall {
     if (this.finished) return;
     this.finish({ code, message, trailers: NO_TRAILERS });
     const s = this.stream;
-    if (s && !s.closed) s.close(constants.NGHTTP2_CANCEL);
+    if (s && !s.closed) resetStream(s);
   }
 
   private complete(closed: boolean): void {
