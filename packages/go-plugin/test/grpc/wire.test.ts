@@ -93,6 +93,17 @@ before(async () => {
       else c.sendStatus(status);
     }),
   );
+  // Meta: answers with the values of x-multi as JSON and sends them back as trailers.
+  server.register('/t.Test/Meta', 'unary', (c) =>
+    c.readAll(() => {
+      const values = c.metadata.get('x-multi');
+      const trailers = new Metadata();
+      for (const v of values) trailers.add('x-multi', v);
+      void c
+        .send(Buffer.from(JSON.stringify(values)))
+        .then(() => c.sendStatus({ code: Status.OK, message: '', trailers }));
+    }),
+  );
   // Hold: never answers; records what it saw.
   server.register('/t.Test/Hold', 'unary', (c) => c.readAll(([m]) => record(m!.toString(), c)));
   // Big: answers with a message of the requested size.
@@ -193,6 +204,15 @@ describe('gRPC wire: our client against our server', () => {
     );
     ac.abort(new Error('test over'));
     assert.equal((await pending).status.code, Status.CANCELLED);
+  });
+
+  it('keeps several values of one metadata key apart, in requests and in trailers', async () => {
+    const md = new Metadata();
+    md.add('x-multi', 'a');
+    md.add('x-multi', 'b, c');
+    const r = await call('/t.Test/Meta', [Buffer.alloc(0)], { metadata: md, singleResponse: true });
+    assert.deepEqual(JSON.parse(r.messages[0]!.toString()), ['a', 'b, c'], 'the server saw');
+    assert.deepEqual(r.status.trailers.get('x-multi'), ['a', 'b, c'], 'the client saw');
   });
 
   it('ends a call at its deadline with DEADLINE_EXCEEDED, and the server sees it end', async () => {

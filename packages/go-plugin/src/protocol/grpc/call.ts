@@ -71,7 +71,7 @@ const RST_NAMES: Record<number, string> = {
   13: 'HTTP_1_1_REQUIRED',
 };
 
-function statusFromHeaders(headers: IncomingHttpHeaders): CallStatus {
+function statusFromHeaders(headers: IncomingHttpHeaders, rawHeaders: unknown): CallStatus {
   const raw = headers['grpc-status'];
   const code = typeof raw === 'string' && /^[0-9]+$/.test(raw) ? Number(raw) : NaN;
   const detailsRaw = headers['grpc-status-details-bin'];
@@ -80,7 +80,7 @@ function statusFromHeaders(headers: IncomingHttpHeaders): CallStatus {
     message: Number.isNaN(code)
       ? `malformed grpc-status: ${JSON.stringify(raw)}`
       : decodeGrpcMessage(typeof headers['grpc-message'] === 'string' ? headers['grpc-message'] : ''),
-    trailers: Metadata.fromHeaders(headers),
+    trailers: Metadata.fromRaw(rawHeaders, headers),
   };
   if (typeof detailsRaw === 'string') status.details = Buffer.from(detailsRaw, 'base64');
   return status;
@@ -155,9 +155,10 @@ export class ClientCall {
     }
     this.stream = s;
     this.session = s.session as ClientHttp2Session | undefined;
-    s.on('response', (headers) => this.onResponse(headers));
-    s.on('trailers', (trailers) => {
-      this.received = statusFromHeaders(trailers);
+    // Node passes the raw header list last, though its types do not say so.
+    s.on('response', (headers: IncomingHttpHeaders, ...rest: unknown[]) => this.onResponse(headers, rest[1]));
+    s.on('trailers', (trailers: IncomingHttpHeaders, ...rest: unknown[]) => {
+      this.received = statusFromHeaders(trailers, rest[1]);
     });
     s.on('data', (chunk: Buffer) => this.onData(chunk));
     s.on('end', () => this.complete(false));
@@ -178,12 +179,12 @@ export class ClientCall {
     if (this.pendingEnd && !queued?.length) s.end();
   }
 
-  private onResponse(headers: IncomingHttpHeaders): void {
+  private onResponse(headers: IncomingHttpHeaders, rawHeaders: unknown): void {
     this.httpStatus = Number(headers[':status']);
     const ct = headers['content-type'];
     this.contentType = typeof ct === 'string' ? ct : undefined;
     // Trailers-only: the status is in the response headers.
-    if (headers['grpc-status'] !== undefined) this.received = statusFromHeaders(headers);
+    if (headers['grpc-status'] !== undefined) this.received = statusFromHeaders(headers, rawHeaders);
     const early = this.early;
     this.early = undefined;
     if (early) for (const chunk of early) this.onData(chunk);

@@ -74,6 +74,7 @@ export class ServerCall {
     readonly method: string,
     private readonly stream: ServerHttp2Stream,
     private readonly headers: IncomingHttpHeaders,
+    private readonly rawHeaders: unknown,
     private readonly server: GrpcServer,
     timeoutMs: number | undefined,
   ) {
@@ -97,7 +98,7 @@ export class ServerCall {
 
   /** Request metadata (parsed on first use). */
   get metadata(): Metadata {
-    return (this.metadataValue ??= Metadata.fromHeaders(this.headers));
+    return (this.metadataValue ??= Metadata.fromRaw(this.rawHeaders, this.headers));
   }
 
   /** Aborted when the client cancels, the deadline passes or the server stops (made on first use). */
@@ -306,7 +307,10 @@ export class GrpcServer {
       ? createSecureServer({ ...options.tls, ALPNProtocols: ['h2'], settings, maxSessionMemory: 64 })
       : createServer({ settings, maxSessionMemory: 64 });
     this.http2.on('session', (session: ServerHttp2Session) => this.track(session));
-    this.http2.on('stream', (stream, headers) => this.dispatch(stream, headers));
+    // Node passes the raw header list too (flags, rawHeaders), though its types do not say so.
+    this.http2.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, ...rest: unknown[]) =>
+      this.dispatch(stream, headers, rest[1]),
+    );
     // A peer failing TLS or sending garbage costs it its connection, nothing more.
     this.http2.on('sessionError', () => {});
     this.http2.on('tlsClientError', () => {});
@@ -360,7 +364,7 @@ export class GrpcServer {
     if (this.stopped) session.close();
   }
 
-  private dispatch(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+  private dispatch(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: unknown): void {
     if (headers[':method'] !== 'POST') {
       stream.on('error', () => {});
       stream.respond({ ':status': 405 }, { endStream: true });
@@ -399,7 +403,7 @@ export class GrpcServer {
       trailersOnly(stream, { code: Status.UNAVAILABLE, message: 'server is stopping' });
       return;
     }
-    route.handler(new ServerCall(path, stream, headers, this, timeout));
+    route.handler(new ServerCall(path, stream, headers, rawHeaders, this, timeout));
   }
 
   private unknownMethodText(path: string): string {
