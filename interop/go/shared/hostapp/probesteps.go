@@ -39,6 +39,7 @@ type probeSpec struct {
 	EchoMetadata string              `json:"echo_metadata"`
 	PayloadBytes int                 `json:"payload_bytes"`
 	Requests     int                 `json:"requests"`
+	Open         bool                `json:"open"`
 	Metadata     map[string][]string `json:"metadata"`
 	DeadlineMs   int                 `json:"deadline_ms"`
 	Cancel       bool                `json:"cancel"`
@@ -194,7 +195,8 @@ func stepProbe(r *Run, arg string) (Fields, error) {
 		if err != nil {
 			return append(fields, F("observe_error", err.Error())), nil
 		}
-		fields = append(fields, F("server_ended", obs.GetEnded()), F("server_deadline_ms", obs.GetDeadlineMs()))
+		fields = append(fields, F("server_ended", obs.GetEnded()), F("server_deadline_ms", obs.GetDeadlineMs()),
+			F("server_request_stream", obs.GetRequestStream()))
 	}
 	return fields, nil
 }
@@ -259,8 +261,9 @@ func (r *Run) probeCall(c context.Context, spec *probeSpec) *probeOutcome {
 }
 
 // exchange sends spec.Requests copies of req (bidi: reading one reply after
-// each), half-closes and reads the rest. A send refused because the server
-// already ended (io.EOF) is not the outcome: the status read next is.
+// each), half-closes (unless spec.Open) and reads the rest. A send refused
+// because the server already ended (io.EOF) is not the outcome: the status
+// read next is.
 func exchange(st grpc.ClientStream, spec *probeSpec, req *interoppb.ProbeRequest, out *probeOutcome) error {
 	for i := 0; i < spec.Requests; i++ {
 		if err := st.SendMsg(req); err != nil {
@@ -277,8 +280,10 @@ func exchange(st grpc.ClientStream, spec *probeSpec, req *interoppb.ProbeRequest
 			out.add(rep)
 		}
 	}
-	if err := st.CloseSend(); err != nil {
-		return err
+	if !spec.Open {
+		if err := st.CloseSend(); err != nil {
+			return err
+		}
 	}
 	if spec.Kind == "client" {
 		// One reply; grpc-go checks on its own that nothing follows it.

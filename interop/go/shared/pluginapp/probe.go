@@ -25,9 +25,10 @@ type probeServer struct {
 }
 
 type probeCall struct {
-	started    bool
-	ended      string
-	deadlineMs int64
+	started       bool
+	ended         string
+	deadlineMs    int64
+	requestStream string
 }
 
 func newProbeServer() *probeServer {
@@ -168,6 +169,7 @@ func (p *probeServer) receive(stream grpc.ServerStream, each func(*interoppb.Pro
 		in := new(interoppb.ProbeRequest)
 		err := stream.RecvMsg(in)
 		if err == io.EOF {
+			p.update(first.GetTag(), func(c *probeCall) { c.requestStream = "complete" })
 			return first, n, size, nil
 		}
 		if err == nil && n == 0 {
@@ -182,6 +184,7 @@ func (p *probeServer) receive(stream grpc.ServerStream, each func(*interoppb.Pro
 			}
 		}
 		if err != nil {
+			p.update(first.GetTag(), func(c *probeCall) { c.requestStream = "broken" })
 			p.end(ctx, first)
 			return nil, 0, 0, err
 		}
@@ -204,7 +207,7 @@ func (p *probeServer) Observe(ctx context.Context, req *interoppb.ObserveRequest
 		p.mu.Lock()
 		out := &interoppb.ObserveReply{DeadlineMs: -1}
 		if c := p.calls[req.GetTag()]; c != nil {
-			out = &interoppb.ObserveReply{Started: c.started, Ended: c.ended, DeadlineMs: c.deadlineMs}
+			out = &interoppb.ObserveReply{Started: c.started, Ended: c.ended, DeadlineMs: c.deadlineMs, RequestStream: c.requestStream}
 		}
 		changed := p.changed
 		p.mu.Unlock()

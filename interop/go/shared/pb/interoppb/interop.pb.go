@@ -681,7 +681,11 @@ type ObserveReply struct {
 	// cancelled), "deadline" (its deadline passed), or another reason.
 	Ended string `protobuf:"bytes,2,opt,name=ended,proto3" json:"ended,omitempty"`
 	// Milliseconds left until the call's deadline when the handler started; -1 without one.
-	DeadlineMs    int64 `protobuf:"varint,3,opt,name=deadline_ms,json=deadlineMs,proto3" json:"deadline_ms,omitempty"`
+	DeadlineMs int64 `protobuf:"varint,3,opt,name=deadline_ms,json=deadlineMs,proto3" json:"deadline_ms,omitempty"`
+	// ClientStream and Bidi: how the request stream ended for the handler:
+	// "complete" (the client half-closed) or "broken" (the read failed, e.g. the
+	// call was cancelled); "" while it is open and for the other methods.
+	RequestStream string `protobuf:"bytes,4,opt,name=request_stream,json=requestStream,proto3" json:"request_stream,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -735,6 +739,13 @@ func (x *ObserveReply) GetDeadlineMs() int64 {
 		return x.DeadlineMs
 	}
 	return 0
+}
+
+func (x *ObserveReply) GetRequestStream() string {
+	if x != nil {
+		return x.RequestStream
+	}
+	return ""
 }
 
 // The field numbers of google.rpc.Status, so that both sides can write and
@@ -843,12 +854,13 @@ const file_interop_proto_rawDesc = "" +
 	"\rrequest_bytes\x18\x05 \x01(\x04R\frequestBytes\"8\n" +
 	"\x0eObserveRequest\x12\x10\n" +
 	"\x03tag\x18\x01 \x01(\tR\x03tag\x12\x14\n" +
-	"\x05until\x18\x02 \x01(\tR\x05until\"_\n" +
+	"\x05until\x18\x02 \x01(\tR\x05until\"\x86\x01\n" +
 	"\fObserveReply\x12\x18\n" +
 	"\astarted\x18\x01 \x01(\bR\astarted\x12\x14\n" +
 	"\x05ended\x18\x02 \x01(\tR\x05ended\x12\x1f\n" +
 	"\vdeadline_ms\x18\x03 \x01(\x03R\n" +
-	"deadlineMs\"i\n" +
+	"deadlineMs\x12%\n" +
+	"\x0erequest_stream\x18\x04 \x01(\tR\rrequestStream\"i\n" +
 	"\tRpcStatus\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12.\n" +
