@@ -301,6 +301,12 @@ function suite(target: Target): void {
         Status.RESOURCE_EXHAUSTED,
         `grpc: received message larger than max (${FOUR_MIB + 1} vs. ${FOUR_MIB})`,
       );
+      // In a request stream the server refuses while we are still sending.
+      await rejection(
+        probe.clientStream([request(10), request(FOUR_MIB + 1), request(FOUR_MIB)]),
+        Status.RESOURCE_EXHAUSTED,
+        `grpc: received message larger than max (${FOUR_MIB + 1} vs. ${FOUR_MIB})`,
+      );
       // Ours.
       assert.equal(
         (await probe.unary({ replyBytes: payloadFor(FOUR_MIB) })).payload.length,
