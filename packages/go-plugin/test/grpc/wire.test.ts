@@ -291,7 +291,7 @@ describe('gRPC wire: our client against our server', () => {
     const local = await call('/t.Test/Echo', [Buffer.alloc(11)], {}, small);
     assert.deepEqual(
       [local.status.code, local.status.message],
-      [Status.RESOURCE_EXHAUSTED, 'grpc: trying to send message larger than max (11 vs. 10)'],
+      [Status.RESOURCE_EXHAUSTED, 'trying to send message larger than max (11 vs. 10)'],
     );
     small.close();
   });

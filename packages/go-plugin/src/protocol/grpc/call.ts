@@ -210,7 +210,8 @@ export class ClientCall {
     if (message.length > this.channel.maxSendMessageBytes) {
       this.fail(
         Status.RESOURCE_EXHAUSTED,
-        `grpc: trying to send message larger than max (${message.length} vs. ${this.channel.maxSendMessageBytes})`,
+        // grpc-go's client words it so (its server says "grpc: trying to send…").
+        `trying to send message larger than max (${message.length} vs. ${this.channel.maxSendMessageBytes})`,
       );
       return true;
     }
