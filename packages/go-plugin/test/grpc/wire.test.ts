@@ -215,6 +215,16 @@ describe('gRPC wire: our client against our server', () => {
     assert.deepEqual(r.status.trailers.get('x-multi'), ['a', 'b, c'], 'the client saw');
   });
 
+  it('takes hundreds of metadata entries both ways, as grpc-go does (Node allows 128 by default)', async () => {
+    const md = new Metadata();
+    const values = Array.from({ length: 300 }, (_, i) => `v${i}`);
+    for (const v of values) md.add('x-multi', v);
+    const r = await call('/t.Test/Meta', [Buffer.alloc(0)], { metadata: md, singleResponse: true });
+    assert.equal(r.status.code, Status.OK, r.status.message);
+    assert.deepEqual(JSON.parse(r.messages[0]!.toString()), values, 'the server saw');
+    assert.deepEqual(r.status.trailers.get('x-multi'), values, 'the client saw');
+  });
+
   it('ends a call at its deadline with DEADLINE_EXCEEDED, and the server sees it end', async () => {
     const r = await call('/t.Test/Hold', [Buffer.from('deadline')], { deadline: Date.now() + 150 });
     assert.deepEqual(

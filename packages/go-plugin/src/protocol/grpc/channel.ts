@@ -10,6 +10,8 @@ import { connect as http2Connect, constants } from 'node:http2';
 import type { ClientHttp2Session, ClientHttp2Stream, OutgoingHttpHeaders } from 'node:http2';
 import type { Duplex } from 'node:stream';
 
+import { MAX_HEADER_PAIRS } from './metadata.js';
+
 /** Makes the transport for a new session: a connected (or connecting) socket. */
 export type Connector = () => Duplex | Promise<Duplex>;
 
@@ -143,6 +145,7 @@ export class Channel {
       settings: { enablePush: false, initialWindowSize: WINDOW_BYTES },
       // Many concurrent calls with large messages are normal here.
       maxSessionMemory: 64,
+      maxHeaderListPairs: MAX_HEADER_PAIRS,
     });
     const live: Live = { session, requests: 0, active: 0, dead: false, error: undefined };
     this.lives.add(live);

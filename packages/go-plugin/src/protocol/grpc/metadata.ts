@@ -7,6 +7,14 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2';
 
 export type MetadataValue = string | Buffer;
 
+/**
+ * Header fields accepted per request or response (HTTP/2 maxHeaderListPairs,
+ * both roles). Node refuses more than 128 by default (RST_STREAM
+ * ENHANCE_YOUR_CALM), while grpc-go limits a header list only by its size
+ * (16 MiB) and its hosts and plugins send one field per metadata value.
+ */
+export const MAX_HEADER_PAIRS = 10_000;
+
 /** Headers gRPC uses for itself; never exposed as metadata. */
 const RESERVED = new Set([
   'content-type',

@@ -18,7 +18,7 @@ import type { Duplex } from 'node:stream';
 import type { TlsOptions } from 'node:tls';
 
 import { encodeFrame, FrameReader } from './framing.js';
-import { Metadata } from './metadata.js';
+import { MAX_HEADER_PAIRS, Metadata } from './metadata.js';
 import { MessageQueue } from './queue.js';
 import { encodeGrpcMessage, Status } from './status.js';
 import { parseTimeout } from './timeout.js';
@@ -302,10 +302,14 @@ export class GrpcServer {
   constructor(options: GrpcServerOptions = {}) {
     this.maxReceiveMessageBytes = options.maxReceiveMessageBytes ?? DEFAULT_SERVER_MAX_RECEIVE_BYTES;
     this.maxSendMessageBytes = options.maxSendMessageBytes ?? 2 ** 31 - 1;
-    const settings = { initialWindowSize: WINDOW_BYTES };
+    const http2Options = {
+      settings: { initialWindowSize: WINDOW_BYTES },
+      maxSessionMemory: 64,
+      maxHeaderListPairs: MAX_HEADER_PAIRS,
+    };
     this.http2 = options.tls
-      ? createSecureServer({ ...options.tls, ALPNProtocols: ['h2'], settings, maxSessionMemory: 64 })
-      : createServer({ settings, maxSessionMemory: 64 });
+      ? createSecureServer({ ...options.tls, ALPNProtocols: ['h2'], ...http2Options })
+      : createServer(http2Options);
     this.http2.on('session', (session: ServerHttp2Session) => this.track(session));
     // Node passes the raw header list too (flags, rawHeaders), though its types do not say so.
     this.http2.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, ...rest: unknown[]) =>
