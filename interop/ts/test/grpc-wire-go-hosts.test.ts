@@ -55,6 +55,8 @@ const GO_CODES = [
 
 const b64 = (b: Buffer): string => b.toString('base64');
 const SECOND = 'second, value';
+/** More header fields than Node accepts by default (128); grpc-go limits only the bytes. */
+const MANY = Array.from({ length: 300 }, (_, i) => `value-${i}`);
 
 /** The probe steps of one host run, by name, so that tests can find their report. */
 class Plan {
@@ -92,6 +94,8 @@ function plan(): Plan {
     echo_metadata: 'x-probe-bin',
     metadata: { 'x-probe-bin': [b64(Buffer.from([0, 1, 254, 255])), b64(Buffer.from('second ✓'))] },
   });
+  p.add('md-many', { metadata: { 'x-many': MANY }, code: 5, trailer: MANY });
+  p.add('md-many-echo', { echo_metadata: 'x-many', metadata: { 'x-many': MANY } });
   p.add('deadline', { tag: 'deadline', hold: true, deadline_ms: 200 });
   p.add('deadline-stream', {
     kind: 'server',
@@ -168,6 +172,12 @@ function suite(version: GoPluginVersion, mux: boolean): void {
         details: [],
         trailer: [],
       });
+    });
+
+    it('300 metadata values reach our handler, and 300 trailer values grpc-go', () => {
+      const r = report('md-many');
+      assert.deepEqual([r.code, r.trailer], ['NotFound', MANY]);
+      assert.deepEqual(report('md-many-echo').metadata, MANY);
     });
 
     it('request metadata reaches our handler: text and binary, several values per key', () => {

@@ -208,6 +208,25 @@ function suite(target: Target): void {
       );
     });
 
+    it('300 metadata values reach the handler, and 300 trailer values us', async () => {
+      // More header fields than Node accepts by default (128); grpc-go limits only the bytes.
+      const many = Array.from({ length: 300 }, (_, i) => `value-${i}`);
+      const md = new Metadata();
+      for (const v of many) md.add('x-many', v);
+      const echoed = await probe.unary({ echoMetadata: 'x-many' }, { metadata: md });
+      assert.deepEqual(
+        echoed.metadata.map((v) => Buffer.from(v).toString()),
+        many,
+      );
+      const err = await rejection(
+        probe.unary({ code: 5, message: 'many', trailer: many }),
+        Status.NOT_FOUND,
+        'many',
+      );
+      assert.deepEqual(err.metadata.get('x-many'), []);
+      assert.deepEqual(err.metadata.get('x-probe-trailer'), many);
+    });
+
     it('a deadline: the handler knows it and sees it pass; the client gets DEADLINE_EXCEEDED', async () => {
       await rejection(
         probe.unary({ tag: 'deadline', hold: true }, { deadline: 200 }),
