@@ -225,6 +225,26 @@ describe('gRPC wire: our client against our server', () => {
     assert.deepEqual(r.status.trailers.get('x-multi'), values, 'the client saw');
   });
 
+  it('fails a call whose metadata Node will not send with INTERNAL, keeping the connection', async () => {
+    await call('/t.Test/Echo', [Buffer.from('warm')], { singleResponse: true });
+    const changes: number[] = [];
+    const unwatch = server.watchConnections((n) => changes.push(n));
+    const twice = new Metadata();
+    twice.add('authorization', 'a');
+    twice.add('authorization', 'b');
+    const connection = new Metadata();
+    connection.set('connection', 'close');
+    for (const md of [twice, connection]) {
+      const r = await call('/t.Test/Echo', [Buffer.from('x')], { metadata: md, singleResponse: true });
+      assert.equal(r.status.code, Status.INTERNAL, r.status.message);
+      assert.match(r.status.message, /^invalid request metadata: /);
+    }
+    const after = await call('/t.Test/Echo', [Buffer.from('still')], { singleResponse: true });
+    assert.deepEqual(after.messages.map(String), ['still']);
+    unwatch();
+    assert.deepEqual(changes, [], 'no connection closed or opened');
+  });
+
   it('ends a call at its deadline with DEADLINE_EXCEEDED, and the server sees it end', async () => {
     const r = await call('/t.Test/Hold', [Buffer.from('deadline')], { deadline: Date.now() + 150 });
     assert.deepEqual(

@@ -9,6 +9,7 @@ import { constants } from 'node:http2';
 import type { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders } from 'node:http2';
 import { addAbortSignal } from 'node:stream';
 
+import { InvalidHeadersError } from './channel.js';
 import type { Channel } from './channel.js';
 import { encodeFrame, FrameReader } from './framing.js';
 import { Metadata } from './metadata.js';
@@ -144,6 +145,11 @@ export class ClientCall {
   }
 
   private attach(s: ClientHttp2Stream | Error): void {
+    if (s instanceof InvalidHeadersError) {
+      // grpc-go's client fails invalid metadata with Internal too, before sending.
+      this.fail(Status.INTERNAL, `invalid request metadata: ${s.message}`);
+      return;
+    }
     if (s instanceof Error) {
       this.fail(Status.UNAVAILABLE, `connection error: ${s.message}`);
       return;

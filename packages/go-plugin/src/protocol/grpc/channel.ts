@@ -40,6 +40,11 @@ export class ChannelError extends Error {
   override readonly name = 'ChannelError';
 }
 
+/** Request headers Node will not send (it validates them per request): fails that call only. */
+export class InvalidHeadersError extends Error {
+  override readonly name = 'InvalidHeadersError';
+}
+
 interface Live {
   session: ClientHttp2Session;
   requests: number;
@@ -113,6 +118,10 @@ export class Channel {
     try {
       stream = live.session.request(headers);
     } catch (err) {
+      // A TypeError is a header Node refuses (a second value of a header it
+      // sends once, a connection-specific name): the call's fault, not the
+      // connection's, so the session stays.
+      if (err instanceof TypeError) return new InvalidHeadersError(err.message);
       this.retire(live);
       return err instanceof Error ? err : new ChannelError(String(err));
     }
