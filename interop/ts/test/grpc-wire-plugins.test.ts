@@ -20,7 +20,7 @@ import { after, before, describe, it } from 'node:test';
 import { create, toBinary } from '@bufbuild/protobuf';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { PluginClient } from '@qplugin/go-plugin/host';
-import { Metadata, RpcError, Status, createLogger } from '@qplugin/go-plugin/protocol';
+import { Metadata, RpcError, Status } from '@qplugin/go-plugin/protocol';
 import type { Client } from '@qplugin/go-plugin/protocol';
 import { expectNoProcesses } from '@qplugin/go-plugin/testing';
 import { QUORUM_HANDSHAKE } from '@qplugin/quorum';
@@ -71,13 +71,11 @@ const TARGETS: Target[] = [
 interface Started {
   c: PluginClient;
   dir: string;
-  log: string[];
 }
 
 async function start(target: Target, maxReceiveMessageBytes?: number): Promise<Started> {
   const argv = target.argv();
   const dir = mkdtempSync(join(scratch, 'run-'));
-  const log: string[] = [];
   const c = new PluginClient({
     command: argv[0]!,
     args: [...argv.slice(1), TOKEN],
@@ -86,15 +84,9 @@ async function start(target: Target, maxReceiveMessageBytes?: number): Promise<S
     unixSocket: { dir },
     multiplex: target.multiplex,
     maxReceiveMessageBytes,
-    logger: createLogger(
-      (level, message, _module, fields) => log.push(`${level} ${message} ${JSON.stringify(fields)}`),
-      {
-        level: 'debug',
-      },
-    ),
   });
   await c.start();
-  return { c, dir, log };
+  return { c, dir };
 }
 
 /** Awaits `p`, which must reject with an RpcError of `code` and exactly `message`. */
