@@ -150,7 +150,11 @@ function suite(target: Target): void {
           detail: `detail ${code} ✓`,
           trailer: [`t${code}`, 'second, value'],
         };
-        const unary = await rejection(probe.unary(req), code, statusMessage(code));
+        // Both at once: a status 14 (UNAVAILABLE) waits PluginClient's 250 ms settle each.
+        const [unary, streamed] = await Promise.all([
+          rejection(probe.unary(req), code, statusMessage(code)),
+          drain(probe.serverStream({ ...req, replies: 2, replyBytes: 3 })),
+        ]);
         assert.deepEqual(readDetails(unary.statusDetails), {
           code,
           message: statusMessage(code),
@@ -158,7 +162,6 @@ function suite(target: Target): void {
         });
         assert.deepEqual(unary.metadata.get('x-probe-trailer'), [`t${code}`, 'second, value']);
 
-        const streamed = await drain(probe.serverStream({ ...req, replies: 2, replyBytes: 3 }));
         assert.deepEqual(
           streamed.items.map((r) => [r.index, r.payload.length]),
           [
@@ -220,19 +223,19 @@ function suite(target: Target): void {
     });
 
     it('a deadline: the handler knows it and sees it pass; the client gets DEADLINE_EXCEEDED', async () => {
-      await rejection(
-        probe.unary({ tag: 'deadline', hold: true }, { deadline: 200 }),
-        Status.DEADLINE_EXCEEDED,
-        'context deadline exceeded',
-      );
+      const [, streamed] = await Promise.all([
+        rejection(
+          probe.unary({ tag: 'deadline', hold: true }, { deadline: 200 }),
+          Status.DEADLINE_EXCEEDED,
+          'context deadline exceeded',
+        ),
+        // A server stream: replies first, then the deadline.
+        drain(probe.serverStream({ tag: 'deadline-stream', hold: true, replies: 2 }, { deadline: 200 })),
+      ]);
       const seen = await observe('deadline', 'ended');
       // At most the client's 200 ms (less what passed before the handler ran); -1 is none.
       assert.ok(seen.deadlineMs !== -1n && seen.deadlineMs <= 200n, `server saw ${seen.deadlineMs} ms`);
       assertDeadlineEnd(seen.ended);
-      // A server stream: replies first, then the deadline.
-      const streamed = await drain(
-        probe.serverStream({ tag: 'deadline-stream', hold: true, replies: 2 }, { deadline: 200 }),
-      );
       assert.equal(streamed.items.length, 2);
       assert.ok(streamed.error instanceof RpcError);
       assert.equal(streamed.error.code, Status.DEADLINE_EXCEEDED);
@@ -314,7 +317,7 @@ function suite(target: Target): void {
       );
       // In a request stream the server refuses while we are still sending.
       await rejection(
-        probe.clientStream([request(10), request(FOUR_MIB + 1), request(FOUR_MIB)]),
+        probe.clientStream([request(10), request(FOUR_MIB + 1), request(10)]),
         Status.RESOURCE_EXHAUSTED,
         `grpc: received message larger than max (${FOUR_MIB + 1} vs. ${FOUR_MIB})`,
       );
