@@ -24,6 +24,8 @@ export interface CallStatus {
   details?: Buffer;
   /** Trailing metadata (for trailers-only responses, the response headers). */
   trailers: Metadata;
+  /** Set when the connection failed or was lost (the status is ours, not the server's). */
+  connectionLost?: true;
 }
 
 export interface ClientCallOptions {
@@ -151,7 +153,7 @@ export class ClientCall {
       return;
     }
     if (s instanceof Error) {
-      this.fail(Status.UNAVAILABLE, `connection error: ${s.message}`);
+      this.fail(Status.UNAVAILABLE, `connection error: ${s.message}`, true);
       return;
     }
     if (this.finished) {
@@ -271,9 +273,9 @@ export class ClientCall {
   }
 
   /** Ends the call here, with a status of our own, and tells the server. */
-  private fail(code: Status, message: string): void {
+  private fail(code: Status, message: string, connectionLost = false): void {
     if (this.finished) return;
-    this.finish({ code, message, trailers: NO_TRAILERS });
+    this.finish({ code, message, trailers: NO_TRAILERS, ...(connectionLost ? { connectionLost } : {}) });
     const s = this.stream;
     if (s && !s.closed) resetStream(s);
   }
@@ -313,6 +315,7 @@ export class ClientCall {
         code: Status.UNAVAILABLE,
         message: `connection closed: ${lost.message}`,
         trailers: NO_TRAILERS,
+        connectionLost: true,
       };
     if (this.httpStatus !== 0 && this.httpStatus !== 200) {
       return {
