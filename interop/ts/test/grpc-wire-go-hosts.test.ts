@@ -102,7 +102,8 @@ function plan(): Plan {
     tag: 'deadline-stream',
     hold: true,
     replies: 2,
-    deadline_ms: 200,
+    // Long enough for the replies to arrive first on a loaded machine.
+    deadline_ms: 2000,
   });
   p.add('step-deadline', { tag: 'step-deadline' });
   p.add('cancel-unary', { tag: 'cancel-unary', hold: true, cancel: true });
@@ -193,8 +194,9 @@ function suite(version: GoPluginVersion, mux: boolean): void {
         const r = report(name);
         assert.deepEqual(outcome(r), ['DeadlineExceeded', 'context deadline exceeded'], name);
         const ms = r.server_deadline_ms as number;
-        // At most the client's 200 ms (less what passed before the handler ran); -1 is none.
-        assert.ok(ms !== -1 && ms <= 200, `${name}: the handler saw ${ms} ms`);
+        // At most the client's deadline (less what passed before the handler ran); -1 is none.
+        const limit = name === 'deadline' ? 200 : 2000;
+        assert.ok(ms !== -1 && ms <= limit, `${name}: the handler saw ${ms} ms`);
         // As in grpc-wire-plugins: the client's reset may beat our timer.
         assert.ok(
           r.server_ended === 'deadline' || r.server_ended === 'canceled',

@@ -229,8 +229,8 @@ function suite(target: Target): void {
           Status.DEADLINE_EXCEEDED,
           'context deadline exceeded',
         ),
-        // A server stream: replies first, then the deadline.
-        drain(probe.serverStream({ tag: 'deadline-stream', hold: true, replies: 2 }, { deadline: 200 })),
+        // A server stream: replies first, then the deadline (long enough for the replies on a loaded machine).
+        drain(probe.serverStream({ tag: 'deadline-stream', hold: true, replies: 2 }, { deadline: 2000 })),
       ]);
       const seen = await observe('deadline', 'ended');
       // At most the client's 200 ms (less what passed before the handler ran); -1 is none.

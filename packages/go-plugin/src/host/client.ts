@@ -5,7 +5,6 @@
  * does: Shutdown, a grace period, then SIGKILL (of the whole process group).
  */
 import { EventEmitter, setMaxListeners } from 'node:events';
-import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { Duplex } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
@@ -43,6 +42,7 @@ import { resolveOptions } from './options.js';
 import type { PluginClientOptions, ReattachConfig, ResolvedOptions } from './options.js';
 import type { ExitInfo, PluginProcess } from './process.js';
 import { coOwn, probeReattach, waitGone, watchPid } from './reattach.js';
+import { removeTree } from '../protocol/remove-tree.js';
 
 type State = 'new' | 'starting' | 'running' | 'exited';
 
@@ -240,7 +240,7 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
 
   /** Removes the socket directory (and a socket the plugin left outside it); drops a co-ownership mark. */
   private removeFiles(): void {
-    if (this.socketDir) rmSync(this.socketDir, { recursive: true, force: true });
+    if (this.socketDir) removeTree(this.socketDir);
     // A plugin killed before it could clean up leaves its socket behind.
     if (this.launched && this.address?.network === 'unix') removeStaleSocket(this.address.address);
     if (this.coOwnerMark) unmarkOwner(this.coOwnerMark);
