@@ -1,6 +1,7 @@
 /**
- * The check's output: a list for people (✔/✖/⚠ per point, the detail, and
- * the fix for what did not pass; colours on a TTY), or one JSON document.
+ * A report for people: one line per point (✔/⚠/✖/- and the status), what was
+ * seen with the rule each finding cites, and the fix for what did not pass;
+ * colours on a TTY. `--json` output is the PointResult list itself.
  */
 import type { PointResult, PointStatus } from './points.js';
 
@@ -36,6 +37,14 @@ function wrap(text: string, max: number, indent: string): string {
   return out.join('\n' + indent);
 }
 
+/** The detail with the rule of each shown finding, e.g. `padded base64 [HS-7]`. */
+function citedDetail(p: PointResult): string {
+  if (p.status === 'skip') return p.detail;
+  const problems = p.findings.filter((f) => f.status !== 'pass');
+  const shown = problems.length > 0 ? problems : p.findings;
+  return shown.map((f) => (f.rule ? `${f.detail} [${f.rule}]` : f.detail)).join('; ');
+}
+
 export function formatReport(
   title: string,
   points: readonly PointResult[],
@@ -49,7 +58,7 @@ export function formatReport(
   const lines = [title, ''];
   for (const p of points) {
     const head = `${paint(p.status, `${MARK[p.status]} ${p.status.toUpperCase().padEnd(4)}`)} ${String(p.number).padStart(2)} ${p.id.padEnd(idWidth)}`;
-    lines.push(`${head}  ${wrap(`${p.title}: ${p.detail}`, width - indent.length, indent)}`);
+    lines.push(`${head}  ${wrap(`${p.title}: ${citedDetail(p)}`, width - indent.length, indent)}`);
     if (p.fix && p.status !== 'pass')
       lines.push(`${indent}${wrap(`fix: ${p.fix}`, width - indent.length, indent)}`);
   }

@@ -1,6 +1,6 @@
 /**
- * Point 9: after the plugin exited, nothing of it may remain: geth kills only
- * the process it started (go-plugin issue #136), so a child left running
+ * After the plugin exited, nothing of it may remain: go-plugin hosts kill
+ * only the process they started (go-plugin issue #136), so a child left running
  * outlives every restart. Leftovers are the members of the plugin's process
  * group (the check starts it in its own) and any descendant seen before
  * Shutdown that still runs (also those that left the group). Its unix socket
@@ -9,10 +9,10 @@
 import { lstatSync } from 'node:fs';
 import { removeStaleSocket } from '@qplugin/go-plugin/protocol';
 
-import { Point, quote } from './points.js';
-import { groupMembers, killPid, procAvailable, stillAlive } from './processes.js';
-import type { ProcInfo } from './processes.js';
-import { sleep } from './spawn.js';
+import { Point, quote } from '../points.js';
+import { groupMembers, killPid, procAvailable, stillAlive } from '../process/processes.js';
+import type { ProcInfo } from '../process/processes.js';
+import { sleep } from '../process/spawn.js';
 
 export interface OrphanInput {
   pid: number;
@@ -36,7 +36,7 @@ function leftovers(input: OrphanInput): ProcInfo[] {
 }
 
 export async function checkOrphans(input: OrphanInput): Promise<Point> {
-  const point = new Point('orphans');
+  const point = new Point('orphans', 'no processes or socket left behind');
   if (procAvailable()) {
     // Children that watch their parent get a moment to notice it is gone.
     const until = Date.now() + SETTLE_MS;
@@ -47,12 +47,14 @@ export async function checkOrphans(input: OrphanInput): Promise<Point> {
     }
     if (left.length > 0) {
       point.fail(
+        'LC-6',
         `${left.length} process(es) left behind: ${left.map((p) => `${p.pid} ${quote(p.cmdline, 60)}`).join(', ')}`,
-        "Stop every child process on shutdown (or exec the real plugin from a wrapper script, so geth's kill reaches it): geth kills only the process it started.",
+        "Stop every child process on shutdown (or exec the real plugin from a wrapper script, so the host's kill reaches it): go-plugin hosts kill only the process they started.",
       );
       for (const p of left) killPid(p.pid);
     } else {
       point.pass(
+        'LC-6',
         `no process left${input.family.length > 0 ? ` (of ${input.family.length} child process(es))` : ''}`,
       );
     }
@@ -69,12 +71,13 @@ export async function checkOrphans(input: OrphanInput): Promise<Point> {
     if (isSocket) {
       if (input.graceful)
         point.warn(
+          'LS-5',
           `socket file ${input.socket} left behind`,
           "Remove the unix socket file when the plugin stops (Go's listener does it on Close).",
         );
       removeStaleSocket(input.socket);
     } else if (input.graceful) {
-      point.pass('socket file removed');
+      point.pass('LS-5', 'socket file removed');
     }
   }
   if (point.status === 'pass' && !procAvailable() && !input.socket)

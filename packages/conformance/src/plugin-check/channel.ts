@@ -1,10 +1,10 @@
 /**
  * The gRPC connection the later points use, opened the way go-plugin's host
- * does right after the handshake: dial with mutual TLS (the host's
+ * does right after the handshake: dial (with AutoMTLS: the host's
  * certificate, server name localhost), then at once open
  * GRPCBroker.StartStream and GRPCStdio.StreamStdio. The stdio stream is
- * watched until the end, so point 7 can say whether it was answered and how
- * it ended.
+ * watched until the end, so the stdio point can say whether it was answered
+ * and how it ended.
  */
 import {
   GRPCBrokerService,
@@ -39,14 +39,14 @@ export interface Channel {
 export function openChannel(
   addr: Address,
   transport: Transport,
-  host: AutoMtlsCertificate,
+  host: AutoMtlsCertificate | undefined,
 ): Channel | undefined {
   if (transport.kind === 'none') return undefined;
-  // Point 4 compared the presented certificate with the announced one; here
-  // chain checks are off so that a certificate point 3 failed does not hide
-  // the remaining points. Our certificate is presented all the same.
+  // The mtls point compared the presented certificate with the announced one;
+  // here chain checks are off so that a certificate the certificate point
+  // failed does not hide the remaining points. Ours is presented all the same.
   const tls =
-    transport.kind === 'tls'
+    transport.kind === 'tls' && host
       ? {
           ca: derToPem(transport.peerDer),
           key: host.privateKeyPem,

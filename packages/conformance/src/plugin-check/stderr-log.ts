@@ -1,12 +1,12 @@
 /**
- * Point 10: what go-plugin hosts make of the plugin's stderr. hclog JSON
+ * What go-plugin hosts make of the plugin's stderr. hclog JSON
  * lines keep their level and fields; `[LEVEL]`-prefixed text keeps its
  * level; anything else is logged at DEBUG (hidden at geth's default
  * verbosity). A JSON line whose @message, @level or @timestamp is not a
  * string crashes a Go host (unchecked type assertion), and a @timestamp
  * without exactly six fractional digits makes the line count as text.
  */
-import { Point, quote } from './points.js';
+import { Point, quote } from '../points.js';
 
 const HCLOG_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}(Z|[+-]\d{2}:\d{2})$/;
 const PREFIX = /^\[(TRACE|DEBUG|INFO|WARN|ERROR)\]/;
@@ -29,7 +29,7 @@ function jsonObject(line: string): Record<string, unknown> | undefined {
 }
 
 export function checkStderrLog(lines: readonly string[]): Point {
-  const point = new Point('stderr-log');
+  const point = new Point('stderr-log', 'stderr log format');
   const counts = { json: 0, jsonNoLevel: 0, prefixed: 0, plain: 0 };
   const nonString: string[] = [];
   const badTime: string[] = [];
@@ -60,28 +60,31 @@ export function checkStderrLog(lines: readonly string[]): Point {
   }
   if (nonString.length > 0) {
     point.warn(
+      'LOG-1',
       `${nonString.length} JSON line(s) with a non-string ${nonString[0]}: go-plugin hosts crash on these`,
       FIX_JSON,
     );
   }
   if (badTime.length > 0) {
     point.warn(
+      'LOG-1',
       `${badTime.length} JSON line(s) with @timestamp ${quote(badTime[0]!)} not in hclog's format (6 fractional digits): go-plugin logs the whole line as text at DEBUG`,
       FIX_JSON,
     );
   }
   if (tooLong.length > 0) {
     point.warn(
+      'LOG-1',
       `${tooLong.length} line(s) over 64 KiB: go-plugin splits them and logs the pieces at DEBUG`,
       'Keep log lines under 64 KiB.',
     );
   }
   const total =
     counts.json + counts.jsonNoLevel + counts.prefixed + counts.plain + nonString.length + badTime.length;
-  if (total === 0) return point.pass('nothing on stderr');
+  if (total === 0) return point.pass('LOG-1', 'nothing on stderr');
   const parts = [`${counts.json} hclog JSON`];
   if (counts.jsonNoLevel > 0) parts.push(`${counts.jsonNoLevel} JSON without a level (logged raw at DEBUG)`);
   if (counts.prefixed > 0) parts.push(`${counts.prefixed} [LEVEL]-prefixed`);
   if (counts.plain > 0) parts.push(`${counts.plain} plain text (logged at DEBUG)`);
-  return point.pass(`${total} line(s): ${parts.join(', ')}`);
+  return point.pass('LOG-1', `${total} line(s): ${parts.join(', ')}`);
 }

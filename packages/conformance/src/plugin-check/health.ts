@@ -1,5 +1,5 @@
 /**
- * Point 5: grpc.health.v1.Health/Check("plugin") must answer SERVING.
+ * grpc.health.v1.Health/Check("plugin") must answer SERVING.
  * go-plugin's guide for non-Go plugins requires it; Go hosts call it from
  * Ping(), which many applications use as a liveness check. Being the first
  * call on the connection, it also tells whether the connection works.
@@ -14,7 +14,7 @@ import {
 } from '@qplugin/go-plugin/protocol';
 import type { Channel as GrpcChannel } from '@qplugin/go-plugin/protocol';
 
-import { Point } from './points.js';
+import { Point } from '../points.js';
 
 export const CALL_MS = 10_000;
 
@@ -23,29 +23,30 @@ const FIX_HEALTH =
 
 /** The point, and whether the connection works at all (false: later calls are pointless). */
 export async function checkHealth(conn: GrpcChannel): Promise<{ point: Point; connected: boolean }> {
-  const point = new Point('health');
+  const point = new Point('health', 'grpc.health.v1 "plugin" is SERVING');
   try {
     const res = await createClient(Health, conn).check(
       { service: HEALTH_SERVICE_NAME },
       { deadline: CALL_MS },
     );
-    if (res.status === ServingStatus.SERVING) point.pass('Check("plugin") = SERVING');
-    else point.fail(`Check("plugin") = ${ServingStatus[res.status] ?? res.status}`, FIX_HEALTH);
+    if (res.status === ServingStatus.SERVING) point.pass('SVC-1', 'Check("plugin") = SERVING');
+    else point.fail('SVC-1', `Check("plugin") = ${ServingStatus[res.status] ?? res.status}`, FIX_HEALTH);
     return { point, connected: true };
   } catch (err) {
     const rpc = toRpcError(err);
     if (rpc.code === Status.UNAVAILABLE || rpc.code === Status.DEADLINE_EXCEEDED) {
       point.fail(
+        'LS-4',
         `no gRPC answer on the announced address: ${rpc.message}`,
-        'Serve gRPC (HTTP/2 over TLS with ALPN h2) on the address printed in the handshake, before printing it.',
+        'Serve gRPC (with AutoMTLS: HTTP/2 over TLS with ALPN h2) on the address printed in the handshake, before printing it.',
       );
       return { point, connected: false };
     }
     if (rpc.code === Status.UNIMPLEMENTED)
-      point.fail('grpc.health.v1.Health is not implemented (Unimplemented)', FIX_HEALTH);
+      point.fail('SVC-1', 'grpc.health.v1.Health is not implemented (Unimplemented)', FIX_HEALTH);
     else if (rpc.code === Status.NOT_FOUND)
-      point.fail('the health service does not know the service "plugin" (NotFound)', FIX_HEALTH);
-    else point.fail(`Check("plugin") failed: ${rpc.message}`, FIX_HEALTH);
+      point.fail('SVC-1', 'the health service does not know the service "plugin" (NotFound)', FIX_HEALTH);
+    else point.fail('SVC-1', `Check("plugin") failed: ${rpc.message}`, FIX_HEALTH);
     return { point, connected: true };
   }
 }
