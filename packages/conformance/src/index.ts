@@ -17,7 +17,12 @@ export type { ExtraPoint, PluginCheckOptions, PluginCheckReport } from './plugin
 export { CALL_MS } from './plugin-check/health.js';
 export { readCertificateRequest, GO_PLUGIN_SCHEME } from './tls/certificate-request.js';
 export type { CertificateRequestInfo } from './tls/certificate-request.js';
-export { runHostCheck } from './host-check/runner.js';
-export type { HostCheckOptions, HostCheckReport, RunSummary } from './host-check/runner.js';
+export { runHostCheck, runHostCheckManual } from './host-check/runner.js';
+export type {
+  HostCheckOptions,
+  HostCheckReport,
+  ManualHostCheckOptions,
+  RunSummary,
+} from './host-check/runner.js';
 export { SCENARIOS } from './host-check/messages.js';
 export type { ScenarioName } from './host-check/messages.js';

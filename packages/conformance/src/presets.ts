@@ -9,7 +9,7 @@ export interface HostProfile {
   /** Who the check plays, for the report's texts, e.g. `Terraform`. */
   host: string;
   cookie: { key: string; value: string };
-  /** What the host offers in PLUGIN_PROTOCOL_VERSIONS. */
+  /** What the host offers in PLUGIN_PROTOCOL_VERSIONS (for a host check: empty = any). */
   protocolVersions: readonly number[];
   /** Whether the host runs AutoMTLS (sends PLUGIN_CLIENT_CERT). */
   autoMTLS: boolean;

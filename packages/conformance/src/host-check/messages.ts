@@ -120,7 +120,7 @@ export function scriptFor(scenario: ScenarioName, slowStartMs: number): ProbeScr
   };
   switch (scenario) {
     case 'normal':
-      return { ...base, floodBytes: 128 * 1024 };
+      return { ...base, floodBytes: 1024 * 1024 };
     case 'wrong-cert':
       return { ...base, wrongCertificate: true };
     case 'garbage-line':

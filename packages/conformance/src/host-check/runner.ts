@@ -26,7 +26,9 @@ import {
   tlsPoint,
 } from './normal-points.js';
 import { describeHost } from './observations.js';
-import { ReportServer } from './report-server.js';
+import { ReportServer, RunRecord } from './report-server.js';
+import type { Launch } from './report-server.js';
+import { killPid } from '../process/processes.js';
 import {
   hostStopPoint,
   hungPoint,
@@ -54,6 +56,19 @@ export interface HostCheckOptions {
   scenarioTimeoutMs?: number;
   /** Scenarios run at the same time. Default 2. */
   concurrency?: number;
+}
+
+export interface ManualHostCheckOptions {
+  /** Told the probe's path, to print: the user configures the host with it and starts the host. */
+  onProbe(path: string): void;
+  profile?: HostProfile;
+  /** Scenarios, one per launch of the probe, in this order after `normal`. Default: normal only. */
+  scenarios?: readonly ScenarioName[];
+  /** How long to wait for all launches. Default 120000. */
+  waitMs?: number;
+  /** A launch that has been quiet this long is over (its probe is then stopped). Default 5000. */
+  idleMs?: number;
+  slowStartMs?: number;
 }
 
 export interface RunSummary {
@@ -148,6 +163,83 @@ export async function runHostCheck(options: HostCheckOptions): Promise<HostCheck
     await server.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The host check without a host command: the caller prints the probe's path,
+ * the user points the host at it and starts the host (once per scenario);
+ * each launch plays the next scenario. Scenarios that need the check to
+ * control the host (host-stop) are left out.
+ */
+export async function runHostCheckManual(options: ManualHostCheckOptions): Promise<HostCheckReport> {
+  const idleMs = options.idleMs ?? DEFAULTS.idleMs;
+  const slowStartMs = options.slowStartMs ?? DEFAULTS.slowStartMs;
+  const order = SCENARIOS.filter(
+    (s) => s !== 'host-stop' && (s === 'normal' || (options.scenarios ?? []).includes(s)),
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'qp-host-check-'));
+  const server = await ReportServer.listen(dir);
+  try {
+    const record = server.register('manual', (i) =>
+      i < order.length ? scriptFor(order[i]!, slowStartMs) : undefined,
+    );
+    options.onProbe(writeWrapper(dir, server.path, 'manual'));
+    const deadline = Date.now() + (options.waitMs ?? 120_000);
+    const over = (l: Launch): boolean =>
+      l.closedAt !== undefined ||
+      Date.now() - Math.max(l.hello.startedAt, ...l.events.map((e) => e.t)) > idleMs;
+    while (Date.now() < deadline && !(record.launches.length === order.length && record.launches.every(over)))
+      await record.changed(Math.min(1000, deadline - Date.now()));
+    const runs = record.launches.map((launch, i) => manualRun(order[i]!, launch));
+    for (const launch of record.alive()) {
+      launch.leftRunning = true;
+      killPid(launch.hello.pid);
+    }
+    for (const scenario of order.slice(record.launches.length)) runs.push(manualRun(scenario, undefined));
+    const byName = new Map(runs.map((r) => [r.scenario, r]));
+    const build = await hostBuild(record.launches[0]?.hello);
+    return {
+      points: results(evaluate(byName, options.profile, build.goPlugin, slowStartMs)),
+      runs: runs.map((r) => ({
+        scenario: r.scenario,
+        launches: r.record.launches.length,
+        host: 'started by the user',
+        hostPid: r.host.pid,
+        output: [],
+      })),
+      ...build,
+    };
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A launch of the manual mode seen as a run: the host is the probe's parent, its output unknown. */
+function manualRun(scenario: ScenarioName, launch: Launch | undefined): ScenarioRun {
+  const record = new RunRecord(`manual-${scenario}`, () => undefined);
+  if (launch) record.launches.push(launch);
+  return {
+    scenario,
+    record,
+    // The user starts the host, most likely from an environment like ours.
+    hostEnv: Object.fromEntries(
+      Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
+    ),
+    host: {
+      pid: launch?.hello.ppid ?? 0,
+      startedAt: launch?.hello.startedAt ?? Date.now(),
+      stdinLink: null,
+      stdout: [],
+      stderr: [],
+    },
+    stops: [],
+    leftProbes: record.alive(),
+    leftChildren: [],
+    leftSocketDirs: [],
+    launchedPids: launch ? [launch.hello.pid] : [],
+    timedOut: false,
+  };
 }
 
 function evaluate(

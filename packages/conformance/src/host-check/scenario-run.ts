@@ -6,8 +6,8 @@
  * has been idle (or, in `host-stop`, as soon as it asks the probe to shut
  * down), then SIGKILLed if it does not go.
  */
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { removeStaleSocket } from '@qplugin/go-plugin/protocol';
@@ -62,9 +62,22 @@ export interface ScenarioRun {
   leftProbes: Launch[];
   /** Child processes of probes still alive then. */
   leftChildren: number[];
+  /** Pids of every start of the probe's wrapper, reported or not. */
+  launchedPids: number[];
   /** PLUGIN_UNIX_SOCKET_DIR directories that still existed after the host exited. */
   leftSocketDirs: string[];
   timedOut: boolean;
+}
+
+function launchedPids(probe: string): number[] {
+  try {
+    return readFileSync(join(dirname(probe), LAUNCHED_FILE), 'utf8')
+      .split('\n')
+      .filter((l) => /^\d+$/.test(l))
+      .map(Number);
+  } catch {
+    return [];
+  }
 }
 
 /** Whether the very process (pid and start time) still runs. */
@@ -72,6 +85,8 @@ function alive(pid: number, startTicks: number): boolean {
   const now = readProc(pid);
   return now !== undefined && now.startTime === startTicks && now.state !== 'Z';
 }
+
+const LAUNCHED_FILE = 'launched';
 
 const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -83,7 +98,12 @@ export function writeWrapper(dir: string, reportPath: string, run: string): stri
   const line = [process.execPath, PROBE_MAIN, reportPath, run, String(process.pid), runDir]
     .map(shellQuote)
     .join(' ');
-  writeFileSync(path, `#!/bin/sh\n# qplugin check-host probe for run ${run}\nexec ${line} "$@"\n`);
+  // The pid is noted before Node starts, so a probe killed before it could report is still seen.
+  const launched = shellQuote(join(runDir, LAUNCHED_FILE));
+  writeFileSync(
+    path,
+    `#!/bin/sh\n# qplugin check-host probe for run ${run}\necho $$ >> ${launched}\nexec ${line} "$@"\n`,
+  );
   chmodSync(path, 0o755);
   return path;
 }
@@ -202,6 +222,7 @@ function finish(
     leftProbes,
     leftChildren,
     leftSocketDirs,
+    launchedPids: launchedPids(input.probe),
     timedOut,
   };
 }

@@ -73,6 +73,7 @@ async function main(): Promise<void> {
   }
   setTimeout(() => process.exit(3), LIFETIME_MS).unref();
   const { link, script } = await ReportLink.open(reportPath, gatherHello(run, Number(checkerPid), argv));
+  reportLink = link;
   let bound: BoundListener | undefined;
   const exit = async (code: number, reason: string): Promise<never> => {
     bound?.cleanup();
@@ -193,7 +194,11 @@ async function serve(
   }
 }
 
-await main().catch((err: Error) => {
+let reportLink: ReportLink | undefined;
+
+await main().catch(async (err: Error) => {
   process.stderr.write(`qplugin probe: ${err.stack ?? err.message}\n`);
+  reportLink?.event({ kind: 'exiting', reason: `error: ${err.message.split('\n')[0]}` });
+  await reportLink?.flush();
   process.exit(4);
 });
