@@ -5,7 +5,7 @@
  * plugin when it is terminated itself.
  */
 import { olderThan } from '../go-buildinfo.js';
-import { Point, quote } from '../points.js';
+import { Point } from '../points.js';
 import { PROBE_CHILD_MARKER } from './messages.js';
 import {
   SHUTDOWN,
