@@ -52,6 +52,8 @@ export interface HostCheckOptions {
   slowStartMs?: number;
   /** A host still running without news for this long is sent SIGTERM. Default 5000. */
   idleMs?: number;
+  /** How long the host may take to start the probe, before it counts as idle. Default 20000. */
+  launchWaitMs?: number;
   /** Limit per scenario. Default 30000 (plus the slow start). */
   scenarioTimeoutMs?: number;
   /** Scenarios run at the same time. Default 2. */
@@ -88,7 +90,13 @@ export interface HostCheckReport {
   grpc?: string;
 }
 
-const DEFAULTS = { slowStartMs: 2000, idleMs: 5000, scenarioTimeoutMs: 30_000, concurrency: 2 };
+const DEFAULTS = {
+  slowStartMs: 2000,
+  idleMs: 5000,
+  launchWaitMs: 20_000,
+  scenarioTimeoutMs: 30_000,
+  concurrency: 2,
+};
 
 /** Runs `jobs` with at most `limit` at a time, results in order. */
 async function pool<T>(jobs: (() => Promise<T>)[], limit: number): Promise<T[]> {
@@ -136,6 +144,7 @@ export async function runHostCheck(options: HostCheckOptions): Promise<HostCheck
         probe: writeWrapper(dir, server.path, id),
         timing: {
           idleMs: o.idleMs,
+          launchWaitMs: o.launchWaitMs,
           timeoutMs: o.scenarioTimeoutMs + (scenario === 'slow-start' ? o.slowStartMs : 0),
         },
       });

@@ -29,8 +29,10 @@ const KILL_AFTER_MS = 10_000;
 const TICK_MS = 250;
 
 export interface RunTiming {
-  /** A host that keeps running is stopped after this long without news. */
+  /** A host that keeps running is stopped after this long without news (counted from the probe's first report). */
   idleMs: number;
+  /** How long a host may take to start the probe (and the probe to report) before the host counts as idle. */
+  launchWaitMs: number;
   /** Hard limit for the whole run. */
   timeoutMs: number;
 }
@@ -151,9 +153,11 @@ export async function runScenario(input: RunInput): Promise<ScenarioRun> {
       stop('SIGKILL', `still running ${KILL_AFTER_MS / 1000} s after SIGTERM`);
     } else if (!term) {
       const quiet = now - Math.max(record.lastActivity, host.startedAt);
+      // Before the probe's first report, the host (or a slow machine) is still starting it.
+      const patience = record.launches.length > 0 ? timing.idleMs : timing.launchWaitMs;
       if (scenario === 'host-stop' && (record.has('shutdown') || (record.has('call') && quiet > 1000)))
         stop('SIGTERM', 'to see what becomes of its plugin when the host is terminated');
-      else if (quiet > timing.idleMs) stop('SIGTERM', `idle for ${Math.round(quiet / 1000)} s`);
+      else if (quiet > patience) stop('SIGTERM', `idle for ${Math.round(quiet / 1000)} s`);
     }
     await Promise.race([record.changed(TICK_MS), host.exited]);
   }
