@@ -98,6 +98,9 @@ export type ProbeEvent = { t: number } & (
   | { kind: 'exiting'; reason: string }
 );
 
+/** An event without its time (each kind keeps its own fields). */
+export type ProbeEventInput = ProbeEvent extends infer E ? (E extends unknown ? Omit<E, 't'> : never) : never;
+
 export type ProbeMessage = Hello | ({ type: 'event' } & ProbeEvent);
 
 export interface ScenarioMessage {

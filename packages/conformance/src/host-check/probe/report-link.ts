@@ -8,11 +8,8 @@ import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 
 import { JsonLineReader } from '../messages.js';
-import type { Hello, ProbeEvent, ProbeScript, ScenarioMessage } from '../messages.js';
+import type { Hello, ProbeEventInput, ProbeScript, ScenarioMessage } from '../messages.js';
 
-/** Distributes Omit over the event union, so each kind keeps its own fields. */
-type Untimed<E> = E extends unknown ? Omit<E, 't'> : never;
-export type ProbeEventInput = Untimed<ProbeEvent>;
 
 export class ReportLink {
   private pending = 0;
