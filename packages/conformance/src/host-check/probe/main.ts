@@ -10,10 +10,14 @@
  * check by much.
  */
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { Server as NetServer } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { write } from 'node:fs';
 
 import {
   Env,
+  YamuxSession,
   bindNetServer,
   formatHandshake,
   generateCertificate,
@@ -21,7 +25,7 @@ import {
   mtlsServerOptions,
   parseOfferedVersions,
 } from '@qplugin/go-plugin/protocol';
-import type { BoundListener } from '@qplugin/go-plugin/protocol';
+import type { BoundListener, GrpcServer } from '@qplugin/go-plugin/protocol';
 
 import { readProc } from '../../process/processes.js';
 import { PROBE_CHILD_MARKER, PROBE_LOG_MARKER } from '../messages.js';
@@ -107,6 +111,26 @@ function watchParent(link: ReportLink): void {
   timer.unref();
 }
 
+/** Values Go's strconv.ParseBool takes as true. */
+const MUX_TRUE = ['1', 't', 'T', 'TRUE', 'true', 'True'];
+
+function yamuxServer(server: GrpcServer): NetServer {
+  return createServer((socket) => {
+    const session = new YamuxSession(socket, { client: false });
+    void (async () => {
+      for (;;) {
+        let stream: Duplex;
+        try {
+          stream = await session.accept();
+        } catch {
+          return; // session over
+        }
+        server.acceptConnection(stream);
+      }
+    })();
+  });
+}
+
 function startChild(link: ReportLink): void {
   const child = spawn(
     process.execPath,
@@ -150,7 +174,9 @@ async function serve(
   });
   const fromEnv = listenerConfigFromEnv(env);
   const listener = fromEnv.useDirAsIs ? fromEnv : { ...fromEnv, socketDir: scratch };
-  const bound = await bindNetServer(server.http2, listener);
+  // Multiplexing (go-plugin >= 1.6): one raw connection carries a yamux session, each stream a gRPC connection.
+  const muxed = MUX_TRUE.includes(multiplex);
+  const bound = await bindNetServer(muxed ? yamuxServer(server) : server.http2, listener);
   onBound(bound);
   process.on('exit', () => bound.cleanup());
   link.event({ kind: 'listening', network: bound.network, address: bound.address });
@@ -162,6 +188,7 @@ async function serve(
     network: bound.network,
     address: bound.address,
     ...(announced ? { certificate: announced.der } : {}),
+    multiplex: muxed,
   });
   const out =
     script.line === 'garbage'

@@ -10,7 +10,6 @@ import type { Socket } from 'node:net';
 import { JsonLineReader } from '../messages.js';
 import type { Hello, ProbeEventInput, ProbeScript, ScenarioMessage } from '../messages.js';
 
-
 export class ReportLink {
   private pending = 0;
   private idle: (() => void)[] = [];
