@@ -110,6 +110,25 @@ describe('host check: reference hosts', { concurrency: 2 }, () => {
   }
 
   it(
+    'the Go host v1.8.0 asking for multiplexing: the probe serves gRPC over yamux, TLS per stream',
+    { skip: goSkip() },
+    async () => {
+      const report = await runHostCheck({
+        command: [goPeer('v1.8.0').host, '-mux', '--', '{probe}'],
+        profile: QUORUM,
+        scenarios: ['wrong-cert', 'hung'],
+        ...TIMING,
+      });
+      for (const p of report.points) assert.equal(p.status, 'pass', `${p.id}: ${p.detail}`);
+      assert.match(
+        point(report, 'env').detail,
+        /PLUGIN_MULTIPLEX_GRPC=true \(multiplexed broker, go-plugin >= 1\.6\)/,
+      );
+      assert.match(point(report, 'verifies-plugin').detail, /refused the TLS handshake/);
+    },
+  );
+
+  it(
     "the kv host (go-plugin's example pattern), its plugin command exec'd: as the other Go hosts, without TLS",
     { skip: goSkip() },
     async () => {
