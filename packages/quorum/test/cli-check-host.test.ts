@@ -93,7 +93,10 @@ describe('qplugin check-host', { concurrency: 3 }, () => {
       run.stdout,
       /✖ FAIL {2}1 launch {12}how the host starts the plugin: the host never started the probe \(exit\s+status 0\) \[ENV-1\]/,
     );
-    assert.match(run.stdout, /fix: Make the host start the probe: put \{probe\} where the host command\s+takes the plugin path/);
+    assert.match(
+      run.stdout,
+      /fix: Make the host start the probe: put \{probe\} where the host command\s+takes the plugin path/,
+    );
     assert.match(run.stdout, /- SKIP {2}8 hung/);
     assert.match(run.stdout, /FAILED: 0 passed, 0 warning\(s\), 1 failed, 7 skipped/);
   });

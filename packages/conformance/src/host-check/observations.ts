@@ -144,7 +144,7 @@ export function leftUnderShell(
   const after = since ? ` ${Math.max(0, mid.goneAt - since.at)} ms after ${since.what}` : '';
   point.warn(
     'LC-6',
-    `the host stopped the process it started (${basename(mid.exe)} ${quote(mid.cmdline, 60)})${after}, but the plugin under it kept running; the host: ${describeHost(run)}`,
+    `the host stopped the process it started (${basename(mid.exe)} ${quote(mid.cmdline, 100)})${after}, but the plugin under it kept running; the host: ${describeHost(run)}`,
     FIX_EXEC,
   );
   return true;

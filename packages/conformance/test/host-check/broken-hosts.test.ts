@@ -11,7 +11,7 @@ import type { ScenarioName } from '../../src/host-check/messages.js';
 import { runHostCheck } from '../../src/host-check/runner.js';
 import type { HostCheckReport } from '../../src/host-check/runner.js';
 import type { HostProfile } from '../../src/presets.js';
-import { BROKEN_HOST } from '../support/go-peers.js';
+import { BROKEN_HOST, isolateTmp } from '../support/go-peers.js';
 
 interface Expect {
   id: string;
@@ -29,6 +29,7 @@ interface Case {
   slowStartMs?: number;
 }
 
+isolateTmp();
 const KV_WITH_TLS: HostProfile = {
   host: 'the host',
   cookie: { key: 'BASIC_PLUGIN', value: 'hello' },

@@ -15,8 +15,9 @@ import { fileURLToPath } from 'node:url';
 import { ReportServer } from '../../src/host-check/report-server.js';
 import { runHostCheckManual } from '../../src/host-check/runner.js';
 import { scriptFor } from '../../src/host-check/messages.js';
-import { QUORUM_COOKIE, TS_HOST } from '../support/go-peers.js';
+import { isolateTmp, QUORUM_COOKIE, TS_HOST } from '../support/go-peers.js';
 
+isolateTmp();
 const PROBE_MAIN = fileURLToPath(new URL('../../src/host-check/probe/main.js', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'qp-manual-test-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));

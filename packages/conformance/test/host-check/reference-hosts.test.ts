@@ -13,8 +13,9 @@ import { KV_PRESET } from '../../src/presets.js';
 import type { HostProfile } from '../../src/presets.js';
 import { runHostCheck } from '../../src/host-check/runner.js';
 import type { HostCheckReport } from '../../src/host-check/runner.js';
-import { QUORUM_COOKIE, TS_HOST, goPeer, goSkip } from '../support/go-peers.js';
+import { goPeer, goSkip, isolateTmp, QUORUM_COOKIE, TS_HOST } from '../support/go-peers.js';
 
+isolateTmp();
 const QUORUM: HostProfile = { host: 'geth', cookie: QUORUM_COOKIE, protocolVersions: [1], autoMTLS: true };
 const TIMING = { idleMs: 3000, concurrency: 3 };
 
@@ -166,7 +167,7 @@ describe('host check: reference hosts', { concurrency: 2 }, () => {
         assert.deepEqual(p.rules.slice(0, 1), ['LC-6']);
         assert.match(
           p.detail,
-          /the host stopped the process it started \(\S+ "sh -c .*qplugin-probe"\) \d+ ms after .*, but the plugin under it kept running/,
+          /the host stopped the process it started \(\S+ "sh -c [^"]+"\) \d+ ms after .*, but the plugin under it kept running/,
         );
         assert.match(p.fix, /KV_PLUGIN="exec \.\/plugin"/);
       }

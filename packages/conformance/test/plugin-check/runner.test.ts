@@ -11,8 +11,9 @@ import type { PointResult } from '../../src/points.js';
 import { runPluginCheck } from '../../src/plugin-check/runner.js';
 import { KV_PRESET, TERRAFORM_PRESET } from '../../src/presets.js';
 import type { HostProfile } from '../../src/presets.js';
-import { TS_PLUGIN, goPeer, goSkip } from '../support/go-peers.js';
+import { goPeer, goSkip, isolateTmp, TS_PLUGIN } from '../support/go-peers.js';
 
+isolateTmp();
 const point = (points: PointResult[], id: string): PointResult => {
   const p = points.find((x) => x.id === id);
   if (!p) throw new Error(`no point ${id}`);

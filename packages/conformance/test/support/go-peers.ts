@@ -4,8 +4,10 @@
  * need them skip, saying so; with REQUIRE_INTEROP=1 they fail instead.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../../../', import.meta.url));
@@ -46,3 +48,22 @@ export const QUORUM_COOKIE = {
   value:
     'CB9F51969613126D93468868990F77A8470EB9177503C5A38D437FEFF7786E0941152E05C06A9A3313391059132A7F9CED86C0783FE63A8B38F01623C8257664',
 };
+
+/**
+ * Points TMPDIR (ours, hence every plugin's and host's the tests start) at a
+ * scratch directory for the duration of the file, and removes it with
+ * whatever a killed plugin left in it.
+ */
+export function isolateTmp(): void {
+  const saved = process.env.TMPDIR;
+  let dir = '';
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'qp-conformance-'));
+    process.env.TMPDIR = dir;
+  });
+  after(() => {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+    rmSync(dir, { recursive: true, force: true });
+  });
+}
