@@ -13,7 +13,6 @@ import { join } from 'node:path';
 import type { MemoryRow, ScenarioResult, Settings } from './common.js';
 import { harness, interleave, metric, num, samplesOf } from './common.js';
 import type { Peers } from './prepare.js';
-import { NODE } from './prepare.js';
 import type { Json } from './proc.js';
 import { median, round } from './stats.js';
 
@@ -133,7 +132,7 @@ export async function scenarioPluginStart(peers: Peers, s: Settings): Promise<Sc
   const runs = await interleave(
     s.quick ? s.rounds : s.rounds * 2,
     {
-      node: async () => await harness(peers, 'go', 'exec', flags, [NODE, '-e', '0']),
+      node: async () => await harness(peers, 'go', 'exec', flags, [peers.runtime.node, '-e', '0']),
       go: start(peers.goPlugin),
       ts: start(peers.tsPlugin),
       bundled: start(peers.tsPluginBundled),

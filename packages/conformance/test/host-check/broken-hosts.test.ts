@@ -287,12 +287,13 @@ describe('host check: broken hosts', { concurrency: 3 }, () => {
     });
   }
 
-  it('the raw host done right passes every point', async () => {
+  it('the raw host done right passes every point of the scenarios the modes use', async () => {
+    // slow-start, hung and host-stop are left out: no mode above needs the raw host to prove them.
     const report = await runHostCheck({
       command: [process.execPath, BROKEN_HOST, 'ok', '{probe}'],
+      scenarios: ['wrong-cert', 'garbage-line', 'bad-version', 'stdout-noise', 'missing-services'],
       idleMs: 3000,
     });
-    for (const p of report.points)
-      assert.ok(p.status === 'pass' || p.id === 'host-stop', `${p.id} ${p.status}: ${p.detail}`);
+    for (const p of report.points) assert.equal(p.status, 'pass', `${p.id}: ${p.detail}`);
   });
 });
