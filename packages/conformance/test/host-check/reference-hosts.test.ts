@@ -90,7 +90,7 @@ describe('host check: reference hosts', { concurrency: 2 }, () => {
         assert.match(point(report, 'shutdown').detail, /no deadline, as go-plugin/);
         assert.match(
           point(report, 'verifies-plugin').detail,
-          /refused the TLS handshake \(sslv3 alert bad certificate\)/,
+          /refused the TLS handshake \((sslv3|ssl\/tls) alert bad certificate\)/,
         );
         assert.match(
           point(report, 'bad-version').detail,
