@@ -47,7 +47,7 @@ export function launchPoint(run: ScenarioRun, launch: Launch | undefined): Point
     return point.fail(
       'ENV-1',
       `the host never started the probe (${describeHost(run)}${outputHint(run)})`,
-      "Make the host start the probe: put {probe} where the host command takes the plugin path, or have the host read $QPLUGIN_PROBE (e.g. sh -c 'KV_PLUGIN=$QPLUGIN_PROBE ./host').",
+      `Make the host start the probe: put {probe} where the host command takes the plugin path, or have the host read $QPLUGIN_PROBE (e.g. sh -c 'KV_PLUGIN="exec $QPLUGIN_PROBE" ./host').`,
     );
   }
   const { hello } = launch;
@@ -375,7 +375,9 @@ export function servicesPoint(run: ScenarioRun, launch: Launch, goPlugin: string
   if (app.length > 0) parts.push(`application calls ${app.join(', ')}`);
   if (count(SHUTDOWN) > 0) parts.push('GRPCController.Shutdown');
   const first = calls[0]!;
-  parts.push(`:authority ${quote(first.authority)}, user-agent ${quote(first.userAgent, 60)}`);
+  parts.push(
+    `:authority ${quote(first.authority)}, user-agent ${first.userAgent ? quote(first.userAgent, 60) : 'none'}`,
+  );
   if (count(STDIO) > 2)
     point.fail(
       'SVC-5',

@@ -76,6 +76,7 @@ export const checkHost: Command = {
       value: 'NAME',
       description: `what the host should set: ${PRESETS.map((p) => p.name).join(', ')} (default: infer)`,
     },
+    'no-automtls': { type: 'boolean', description: 'with --preset: do not require AutoMTLS' },
     scenarios: {
       type: 'string',
       value: 'LIST',
@@ -105,7 +106,7 @@ export const checkHost: Command = {
     'Points: launch, env, host-certificate, tls, services, io, shutdown (from the normal run), verifies-plugin,\n' +
     'garbage-line, bad-version, stdout-noise, slow-start, missing-services, hung, host-stop; each finding\n' +
     'cites a rule of docs/protocol.md. The host command runs once per scenario; {probe} in it is replaced\n' +
-    "by the probe path, which is also in $QPLUGIN_PROBE (e.g. -- sh -c 'KV_PLUGIN=$QPLUGIN_PROBE ./host get k').\n" +
+    `by the probe path, which is also in $QPLUGIN_PROBE (e.g. -- sh -c 'KV_PLUGIN="exec $QPLUGIN_PROBE" ./host get k').\n` +
     'Without a command the probe path is printed: configure the host with it and start the host once per\n' +
     'scenario (--scenarios; host-stop needs a command).\n' +
     `Exit status: ${ExitCode.ok} no point failed (warnings allowed), ${ExitCode.rejected} a point failed, ${ExitCode.failed} the check could not run.`,
