@@ -2,7 +2,8 @@
 export { PluginClient } from './client.js';
 export type { PluginClientEvents } from './client.js';
 export type { PluginClientOptions, ReattachConfig } from './options.js';
-export type { ExitInfo } from './process.js';
+export { spawnPlugin } from './process.js';
+export type { ExitInfo, OutputSink, PluginProcess, SpawnInput } from './process.js';
 export type { SecureConfig } from './secure-config.js';
 export type { Sink } from './stderr.js';
 export { killAllManaged, removeAtExit } from './managed.js';
