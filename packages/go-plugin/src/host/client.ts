@@ -80,6 +80,7 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
   private exitInfo: ExitInfo | undefined;
   private resolveExited: (e: ExitInfo) => void = () => {};
   private stopWatchingPid: (() => void) | undefined;
+  private readonly clients = new WeakMap<DescService, Client<DescService>>();
   /** Resolves when the plugin process has exited (or, for a reattached plugin, is gone). */
   readonly exited: Promise<ExitInfo>;
 
@@ -299,7 +300,14 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
    * (`plugin is not running (...)`).
    */
   client<S extends DescService>(svc: S): Client<S> {
-    return createClient(svc, this.requireConnection().channel, this.guard());
+    const channel = this.requireConnection().channel;
+    // One typed client per service: callers often ask for it on every call.
+    let made = this.clients.get(svc);
+    if (!made) {
+      made = createClient(svc, channel, this.guard());
+      this.clients.set(svc, made);
+    }
+    return made as Client<S>;
   }
 
   /** The host side of the plugin's broker (serve callbacks, dial brokered servers). */
