@@ -79,7 +79,8 @@ async function makeCache(dir: string, loaderName: string): Promise<Buffer> {
   const out = join(dir, 'cache.bin');
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PLUGIN_')));
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [join(dir, loaderName)], {
+    // --predictable: the same cache bytes on every run (V8 accepts the cache without the flag).
+    const child = spawn(process.execPath, ['--predictable', join(dir, loaderName)], {
       cwd: dir,
       env: { ...env, QPLUGIN_WRITE_CODE_CACHE: out },
       stdio: ['ignore', 'ignore', 'pipe'],
