@@ -57,6 +57,35 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
   });
 }
 
+interface CliPacked {
+  zip: string;
+  sha256: string;
+  entrypoint: string;
+  meta: Record<string, unknown>;
+  sea: { snapshot: boolean; executableBytes: number };
+}
+
+/** The hello world single executable as a user makes it: the CLI, with the Node it is built from. */
+async function packSeaWithCli(out: string): Promise<CliPacked> {
+  const r = await cli([
+    'pack',
+    '--name',
+    'quorum-plugin-hello-world',
+    '--version',
+    '1.0.0',
+    '--entry',
+    HELLOWORLD_PLUGIN,
+    '--out',
+    out,
+    '--sea',
+    '--node',
+    sea.node,
+    '--json',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as CliPacked;
+}
+
 /** Runs a Go host with the plugin's sockets in a private TMPDIR, then checks nothing is left behind. */
 async function run(version: GoPluginVersion, options: Omit<HostOptions, 'env'>): Promise<HostRun> {
   const tmp = mkdtempSync(join(scratch, 'run-'));
@@ -91,6 +120,7 @@ describe('packed TS hello world under go-plugin Go hosts', { skip }, () => {
   /** Plugin argv per variant. */
   const variants: Record<string, string[]> = {};
   let seaZip = '';
+  let seaSha = '';
 
   before(async () => {
     const bundled = await packPlugin({
@@ -108,31 +138,9 @@ describe('packed TS hello world under go-plugin Go hosts', { skip }, () => {
       codeCache: true,
     });
     variants['code cache'] = [process.execPath, join(unzip(cached.zipPath, 'code-cache'), cached.entrypoint)];
-    // The single executable as a user makes it: the CLI, with the Node it is built from.
-    const out = join(scratch, 'out-sea');
-    const r = await cli([
-      'pack',
-      '--name',
-      'quorum-plugin-hello-world',
-      '--version',
-      '1.0.0',
-      '--entry',
-      HELLOWORLD_PLUGIN,
-      '--out',
-      out,
-      '--sea',
-      '--node',
-      sea.node,
-      '--json',
-    ]);
-    assert.equal(r.code, 0, r.stderr);
-    const packed = JSON.parse(r.stdout) as {
-      zip: string;
-      entrypoint: string;
-      meta: Record<string, unknown>;
-      sea: { snapshot: boolean; executableBytes: number };
-    };
+    const packed = await packSeaWithCli(join(scratch, 'out-sea'));
     seaZip = packed.zip;
+    seaSha = packed.sha256;
     assert.match(packed.zip, /quorum-plugin-hello-world-1\.0\.0-linux-(amd64|arm64)\.zip$/);
     assert.equal(packed.entrypoint, 'quorum-plugin-hello-world');
     assert.equal(packed.meta.os, 'linux');
@@ -169,6 +177,11 @@ describe('packed TS hello world under go-plugin Go hosts', { skip }, () => {
     assert.equal(r.status, 1);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /^This binary is a plugin\./);
+  });
+
+  it('sea: byte-reproducible: a second build from the same inputs and Node gives the same zip', async () => {
+    const again = await packSeaWithCli(join(scratch, 'out-sea-again'));
+    assert.equal(again.sha256, seaSha);
   });
 
   it('sea: qplugin check passes the zip', async () => {
@@ -219,6 +232,21 @@ describe('the interop fixture as a single executable under a go-plugin v1.8.0 ho
 });
 
 describe('qplugin pack --sea: failures that need a real Node.js >= 22', { skip: sea.skip }, () => {
+  it("--os/--arch other than the Node binary's platform: PACK_INPUT before anything is built", async () => {
+    await assert.rejects(
+      packPlugin({
+        name: 'hello',
+        version: '1.0.0',
+        entry: HELLOWORLD_PLUGIN,
+        outDir: scratch,
+        os: 'windows',
+        arch: 'amd64',
+        sea: { node: sea.node },
+      }),
+      (e: unknown) => isQuorumError(e, 'PACK_INPUT') && /not windows\/amd64/.test(e.message),
+    );
+  });
+
   it('top-level await: PACK_BUNDLE, saying to call void serve()', async () => {
     const entry = join(scratch, 'tla.mjs');
     writeFileSync(entry, 'await Promise.resolve();\n');

@@ -47,9 +47,39 @@ describe('packPlugin with a V8 code cache', () => {
     assert.ok(statSync(join(out, 'hello.bundle.js.cache')).size > 10_000, 'a real cache, not an empty file');
     assert.equal(await greet(join(out, 'hello.cjs')), 'Hola Quorum!');
 
+    // The shipped cache is accepted by the Node that packed it (made with --predictable, run without).
+    const probe = execFileSync(
+      process.execPath,
+      [
+        '-e',
+        `const vm = require('node:vm'), fs = require('node:fs');
+         const file = ${JSON.stringify(join(out, 'hello.bundle.js'))};
+         const s = new vm.Script(fs.readFileSync(file, 'utf8'), { filename: file, cachedData: fs.readFileSync(file + '.cache') });
+         process.stdout.write(String(s.cachedDataRejected));`,
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(probe, 'false');
+
     // A cache V8 rejects (other Node version, corruption) only costs speed.
     writeFileSync(join(out, 'hello.bundle.js.cache'), Buffer.alloc(64, 7));
     assert.equal(await greet(join(out, 'hello.cjs')), 'Hola Quorum!');
+  });
+
+  it('is byte-reproducible: the cache is made with V8 --predictable', async () => {
+    const dir = scratch('qp-codecache-repro-');
+    const zips = [];
+    for (const out of ['a', 'b']) {
+      const packed = await packPlugin({
+        name: 'hello',
+        version: '1.0.0',
+        entry: HELLO_MAIN,
+        outDir: join(dir, out),
+        codeCache: true,
+      });
+      zips.push(packed.checksum);
+    }
+    assert.equal(zips[0], zips[1]);
   });
 
   it('explains that a CommonJS bundle cannot hold top-level await', async () => {

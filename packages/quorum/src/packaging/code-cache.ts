@@ -24,7 +24,8 @@ const fs = require('node:fs'), vm = require('node:vm'), path = require('node:pat
 const file = path.join(__dirname, ${JSON.stringify(bundleName)});
 let cachedData;
 try { cachedData = fs.readFileSync(file + '.cache'); } catch {}
-const script = new vm.Script(fs.readFileSync(file, 'utf8'), { filename: file, cachedData });
+// The script's name is in the cache: the same relative name at pack time and at every start.
+const script = new vm.Script(fs.readFileSync(file, 'utf8'), { filename: ${JSON.stringify(bundleName)}, cachedData });
 script.runInThisContext()(exports, require, module, file, __dirname);
 // Pack time: the module code has run (and been compiled); keep that, and stop before serving.
 const out = process.env.QPLUGIN_WRITE_CODE_CACHE;

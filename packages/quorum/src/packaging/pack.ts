@@ -131,13 +131,11 @@ export async function packPlugin(o: PackOptions): Promise<PackResult> {
   if (o.entry !== undefined && sea) {
     // Loaded only here: the SEA builder needs postject, and a plain pack should not pay for it.
     const { buildSeaExecutable } = await import('./sea.js');
-    const built = await buildSeaExecutable(o.entry, entrypoint, { minify: o.minify, ...sea });
-    if ((os !== undefined && os !== built.os) || (arch !== undefined && arch !== built.arch)) {
-      throw invalid(
-        `a single executable built with ${built.node} runs on ${built.os}/${built.arch}, not ${os ?? built.os}/${arch ?? built.arch}`,
-        'Drop --os/--arch, or pass --node with a Node.js binary for that platform that runs here.',
-      );
-    }
+    const built = await buildSeaExecutable(o.entry, entrypoint, {
+      minify: o.minify,
+      ...sea,
+      expect: { os: o.os, arch: o.arch },
+    });
     ({ os, arch } = built);
     program = built.executable;
     seaInfo = {

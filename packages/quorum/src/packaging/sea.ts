@@ -24,7 +24,7 @@ import { spawn } from 'node:child_process';
 import { chmod, copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 import type { Plugin } from 'esbuild';
 
@@ -46,6 +46,8 @@ export interface SeaOptions {
   /** V8 startup snapshot of the module code instead of a code cache (faster start; see above). Default false. */
   snapshot?: boolean;
   minify?: boolean;
+  /** Go os/arch the caller wants (plugin-meta.json); checked against the Node binary's before building. */
+  expect?: { os?: string; arch?: string };
 }
 
 export interface SeaBuild {
@@ -264,6 +266,18 @@ export async function buildSeaExecutable(
   const node = options.node ?? process.execPath;
   const snapshot = options.snapshot ?? false;
   const facts = await checkNode(node);
+  const platform = goPlatform(facts.platform, facts.arch);
+  const want = { os: options.expect?.os ?? platform.os, arch: options.expect?.arch ?? platform.arch };
+  if (want.os !== platform.os || want.arch !== platform.arch) {
+    throw new QuorumError(
+      'PACK_INPUT',
+      `a single executable built from ${node} runs on ${platform.os}/${platform.arch}, not ${want.os}/${want.arch}`,
+      {
+        fix: 'Drop --os/--arch (a single executable is for the platform of its Node.js binary), or pass --node with a Node.js for that platform that runs here.',
+        details: { node, platform, requested: want },
+      },
+    );
+  }
   const script = await bundleForSea(entry, snapshot, options.minify ?? true);
   const dir = await mkdtemp(join(tmpdir(), 'qplugin-sea-'));
   try {
@@ -273,9 +287,10 @@ export async function buildSeaExecutable(
     await writeFile(main, script);
     await writeFile(
       config,
+      // Relative paths (the generator runs in `dir`): the blob records the main script's name.
       JSON.stringify({
-        main,
-        output: blob,
+        main: basename(main),
+        output: basename(blob),
         disableExperimentalSEAWarning: true,
         useSnapshot: snapshot,
         useCodeCache: !snapshot,
@@ -303,7 +318,6 @@ export async function buildSeaExecutable(
     const exe = join(dir, name);
     await inject(node, blob, exe);
     await smokeTest(exe);
-    const platform = goPlatform(facts.platform, facts.arch);
     return {
       executable: await readFile(exe),
       node,
