@@ -28,8 +28,13 @@ const env = {
 
 function cpuMs(pid) {
   let ns = 0;
-  for (const t of readdirSync(`/proc/${pid}/task`))
-    ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // A thread that ended in between (rare: Node's threads live as long as the process).
+    }
+  }
   return ns / 1e6;
 }
 

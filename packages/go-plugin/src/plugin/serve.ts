@@ -177,9 +177,14 @@ class MuxLink implements BrokerMux {
 
 /** The V8 startup-snapshot API when this process is building one (`qplugin pack --sea --snapshot`). */
 function snapshotBuilder(): typeof startupSnapshot | undefined {
-  // getBuiltinModule: Node >= 20.16; snapshots are only built on Node >= 22, so older Nodes need not load v8.
-  const v8 = typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule('node:v8') : undefined;
-  return v8?.startupSnapshot?.isBuildingSnapshot() ? v8.startupSnapshot : undefined;
+  // Only a process started to build a snapshot can be building one; checking that
+  // first spares every plugin start loading node:v8 (2-6 ms).
+  const building = process.execArgv.some(
+    (a) => a === '--build-snapshot' || a.startsWith('--experimental-sea-config'),
+  );
+  if (!building || typeof process.getBuiltinModule !== 'function') return undefined;
+  const v8 = process.getBuiltinModule('node:v8');
+  return v8.startupSnapshot?.isBuildingSnapshot() ? v8.startupSnapshot : undefined;
 }
 
 export async function serve(options: ServeOptions): Promise<PluginServer> {
