@@ -1,16 +1,20 @@
 #!/usr/bin/env node
 // The README's test command (`npm test`): type-check and build every package,
 // then run every compiled test file with node:test. Prints the spec report on
-// stdout and writes a JUnit report to test-results/junit.xml for CI.
+// stdout and writes a JUnit report to test-results/junit-node<major>.xml for CI.
 // Arguments are substrings that select test files, e.g. `npm test -- handshake`.
+// Everything runs on the Node.js that runs this script: its directory goes
+// first on PATH, so packed plugins (`#!/usr/bin/env node`) and Go hosts'
+// children use it too (.ci/run runs this once per supported Node line).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { delimiter, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const env = { ...process.env, PATH: [dirname(process.execPath), process.env.PATH].join(delimiter) };
 const run = (cmd, args) => {
-  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env });
   if (r.status !== 0) process.exit(r.status ?? 1);
 };
 
@@ -43,7 +47,10 @@ if (files.length === 0) {
   process.exit(1);
 }
 mkdirSync(join(root, 'test-results'), { recursive: true });
-console.log(`running ${files.length} test files: ${files.map((f) => relative(root, f)).join(' ')}`);
+const major = process.versions.node.split('.')[0];
+console.log(
+  `running ${files.length} test files on Node.js ${process.version} (${process.execPath}): ${files.map((f) => relative(root, f)).join(' ')}`,
+);
 run(process.execPath, [
   '--test',
   '--test-concurrency=2',
@@ -51,6 +58,6 @@ run(process.execPath, [
   '--test-reporter=spec',
   '--test-reporter-destination=stdout',
   '--test-reporter=junit',
-  '--test-reporter-destination=test-results/junit.xml',
+  `--test-reporter-destination=test-results/junit-node${major}.xml`,
   ...files,
 ]);

@@ -1,54 +1,112 @@
 /**
- * What the scenarios run: the Go reference harness and Go plugin (real
- * go-plugin v1.8.0, built from interop/go), our TS harness, and the TS hello
- * world plugin unbundled and bundled with packPlugin's bundler.
+ * What the scenarios run: the Go references (go-plugin v1.8.0 harness and
+ * plugin; the S7 gateway with go-plugin v1.2.2 and its plugin), our TS
+ * harness, the TS hello world plugin unbundled and bundled with packPlugin's
+ * bundler, and `qplugin run`. The Go side and the bundles are built once;
+ * what runs on Node is prepared once per Node.js runtime measured (the V8
+ * code cache is only valid for the Node that made it).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { bundlePlugin, packPlugin } from '@qplugin/quorum';
+import { bundlePlugin } from '@qplugin/quorum';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BENCH = join(ROOT, 'bench');
 export const CACHE = join(BENCH, 'dist', 'cache');
-export const NODE = process.execPath;
 
-export interface Peers {
-  /** Go harness binary (interop/go/bench). */
+/** A Node.js the TS side runs on. */
+export interface Runtime {
+  /** `v24.22.3` */
+  version: string;
+  /** The node binary. */
+  node: string;
+  /** How it was asked for: `current` (the Node running the bench) or `lts` (the pinned Node 24). */
+  source: 'current' | 'lts';
+}
+
+/**
+ * Resolves `--node` entries: `current` is the Node running the bench, `lts`
+ * (or `24`) the pinned Node 24 LTS from scripts/node-lts.mjs, installed into
+ * .tools/ when missing. The same version asked twice runs once.
+ */
+export async function resolveRuntimes(names: readonly string[]): Promise<Runtime[]> {
+  const out: Runtime[] = [];
+  for (const name of names) {
+    let node: string;
+    let source: Runtime['source'];
+    if (name === 'current') {
+      node = process.execPath;
+      source = 'current';
+    } else if (name === 'lts' || name === '24') {
+      const mod = (await import(pathToFileURL(join(ROOT, 'scripts', 'node-lts.mjs')).href)) as {
+        ensureNodeLts: () => string;
+      };
+      node = mod.ensureNodeLts();
+      source = 'lts';
+    } else {
+      throw new Error(`--node: unknown runtime ${name}; use current, lts (the pinned Node 24) or both`);
+    }
+    const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+    if (!out.some((r) => r.version === version)) out.push({ version, node, source });
+  }
+  return out;
+}
+
+/** Built once for every runtime. */
+export interface Shared {
   goHarness: string;
+  goPlugin: string[];
+  /** The go-plugin v1.2.2 interop plugin (GoQuorum's pin), hosted by both gateways in S7. */
+  gethPlugin: string;
+  /** The S7 reference gateway (interop/go/gateway). */
+  goGateway: string;
+  entry: string;
+  bundled: string;
+  rootImport: string;
+  goVersion: string;
+  goModules: Record<string, string>;
+}
+
+/** Everything a scenario runs, for one runtime. */
+export interface Peers extends Omit<Shared, 'entry' | 'bundled' | 'rootImport'> {
+  /** The Node.js the TS side runs on. */
+  runtime: Runtime;
+  /** `qplugin` CLI launcher (packages/quorum/bin/qplugin.mjs). */
+  qplugin: string;
   /** Our TS harness: node + script. */
   tsHarness: string[];
-  /** Plugin commands. */
-  goPlugin: string[];
+  /** TS plugin commands. */
   tsPlugin: string[];
   tsPluginBundled: string[];
-  /** Proposal (not shipped): CommonJS bundle started with a V8 code cache. */
+  /** `qplugin pack --code-cache`: CommonJS bundle started with a V8 code cache made by this runtime. */
   tsPluginCodeCache: string[];
   /** Before the light entry (dae2480): the unbundled plugin importing the @qplugin/quorum root. */
   tsPluginRootImport: string[];
   /** The startup-marks preload (scenario 2 breakdown). */
   marksPreload: string;
-  goVersion: string;
-  /** Versions of the Go modules the reference links (go list -m). */
-  goModules: Record<string, string>;
 }
 
 function go(args: string[], cwd: string): string {
   return execFileSync('go', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 }
 
-export async function prepare(log: (line: string) => void): Promise<Peers> {
+/** Builds the Go references and the TS bundles (independent of the Node that runs them). */
+export async function prepareShared(log: (line: string) => void): Promise<Shared> {
   if (spawnSync('go', ['version']).status !== 0) {
     throw new Error('the benchmark needs Go on PATH to build its reference (interop/go/bench)');
   }
   mkdirSync(CACHE, { recursive: true });
-  log('building the Go reference harness (go-plugin v1.8.0) and plugin');
+  log('building the Go references: harness + plugin (go-plugin v1.8.0), gateway + plugin (v1.2.2)');
   const goHarness = join(CACHE, 'gobench');
   go(['build', '-trimpath', '-buildvcs=false', '-o', goHarness, '.'], join(ROOT, 'interop', 'go', 'bench'));
-  execFileSync('bash', [join(ROOT, 'interop', 'go', 'build.sh'), 'v1.8.0'], { stdio: 'inherit' });
-  const goPlugin = join(ROOT, 'interop', 'go', 'bin', 'v1.8.0', 'plugin');
+  const goGateway = join(CACHE, 'gogateway');
+  go(['build', '-trimpath', '-buildvcs=false', '-o', goGateway, '.'], join(ROOT, 'interop', 'go', 'gateway'));
+  for (const v of ['v1.8.0', 'v1.2.2']) {
+    execFileSync('bash', [join(ROOT, 'interop', 'go', 'build.sh'), v], { stdio: 'inherit' });
+  }
 
   const entry = join(ROOT, 'examples', 'helloworld', 'dist', 'src', 'main.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npx tsc -b\` first`);
@@ -56,18 +114,6 @@ export async function prepare(log: (line: string) => void): Promise<Peers> {
   const bundled = join(CACHE, 'helloworld.mjs');
   writeFileSync(bundled, await bundlePlugin(entry), { mode: 0o755 });
 
-  log('packing the TS hello world with a V8 code cache (packPlugin codeCache) and the root-import variant');
-  const codeCacheDir = join(CACHE, 'code-cache');
-  rmSync(codeCacheDir, { recursive: true, force: true });
-  const packed = await packPlugin({
-    name: 'helloworld',
-    version: '1.0.0',
-    entry,
-    outDir: codeCacheDir,
-    codeCache: true,
-  });
-  execFileSync('unzip', ['-q', '-o', packed.zipPath, '-d', codeCacheDir]);
-  const codeCache = join(codeCacheDir, packed.entrypoint);
   const rootImport = join(CACHE, 'root-import', 'main.mjs');
   mkdirSync(dirname(rootImport), { recursive: true });
   const main = readFileSync(entry, 'utf8');
@@ -82,13 +128,12 @@ export async function prepare(log: (line: string) => void): Promise<Peers> {
 
   return {
     goHarness,
-    tsHarness: [NODE, join(BENCH, 'dist', 'ts-host.js')],
-    goPlugin: [goPlugin],
-    tsPlugin: [NODE, entry],
-    tsPluginBundled: [NODE, bundled],
-    tsPluginCodeCache: [NODE, codeCache],
-    tsPluginRootImport: [NODE, rootImport],
-    marksPreload: join(BENCH, 'dist', 'startup-marks.js'),
+    goPlugin: [join(ROOT, 'interop', 'go', 'bin', 'v1.8.0', 'plugin')],
+    gethPlugin: join(ROOT, 'interop', 'go', 'bin', 'v1.2.2', 'plugin'),
+    goGateway,
+    entry,
+    bundled,
+    rootImport,
     goVersion: go(['version'], ROOT),
     goModules: Object.fromEntries(
       go(
@@ -98,5 +143,51 @@ export async function prepare(log: (line: string) => void): Promise<Peers> {
         .split('\n')
         .map((l) => l.split(' ') as [string, string]),
     ),
+  };
+}
+
+/**
+ * The TS side for one runtime. The code-cache plugin is packed by the shipped
+ * CLI (`qplugin pack --code-cache`) running on that runtime, since V8 rejects
+ * a cache made by another Node version.
+ */
+export function prepareRuntime(shared: Shared, runtime: Runtime, log: (line: string) => void): Peers {
+  const { node } = runtime;
+  const qplugin = join(ROOT, 'packages', 'quorum', 'bin', 'qplugin.mjs');
+  log(`${runtime.version}: packing the TS hello world with qplugin pack --code-cache`);
+  const codeCacheDir = join(CACHE, `code-cache-${runtime.version}`);
+  rmSync(codeCacheDir, { recursive: true, force: true });
+  const packed = JSON.parse(
+    execFileSync(
+      node,
+      [
+        qplugin,
+        'pack',
+        '--name',
+        'helloworld',
+        '--version',
+        '1.0.0',
+        '--entry',
+        shared.entry,
+        '--out',
+        codeCacheDir,
+        '--code-cache',
+        '--json',
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+    ),
+  ) as { zip: string; entrypoint: string };
+  execFileSync('unzip', ['-q', '-o', packed.zip, '-d', codeCacheDir]);
+  const { entry, bundled, rootImport, ...rest } = shared;
+  return {
+    ...rest,
+    runtime,
+    qplugin,
+    tsHarness: [node, join(BENCH, 'dist', 'ts-host.js')],
+    tsPlugin: [node, entry],
+    tsPluginBundled: [node, bundled],
+    tsPluginCodeCache: [node, join(codeCacheDir, packed.entrypoint)],
+    tsPluginRootImport: [node, rootImport],
+    marksPreload: join(BENCH, 'dist', 'startup-marks.js'),
   };
 }

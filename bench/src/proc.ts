@@ -1,5 +1,5 @@
 /** Process facts read from /proc (Linux), and running a harness that prints one JSON object. */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** A `<key>: N kB` line of /proc/<pid>/status; 0 when unknown (process gone, not Linux). */
@@ -11,6 +11,47 @@ export function procStatusKB(pid: number | 'self', key: 'VmHWM' | 'VmRSS'): numb
   } catch {
     return 0;
   }
+}
+
+/** The fields of /proc/<pid>/stat after the command name (which may hold spaces); [0] is the state. */
+function statFields(pid: number): string[] | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** User + system CPU time of a process (all its threads) in clock ticks; undefined when it is gone. */
+export function cpuTicks(pid: number): number | undefined {
+  const f = statFields(pid);
+  // Fields 14 and 15 of stat(5), utime and stime: indexes 11 and 12 after the name.
+  return f ? Number(f[11]) + Number(f[12]) : undefined;
+}
+
+let ticks: number | undefined;
+/** Clock ticks per second (getconf CLK_TCK; 100 on Linux x86). */
+export function clockTicksPerSecond(): number {
+  if (ticks === undefined) {
+    try {
+      ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticks = 100;
+    }
+  }
+  return ticks;
+}
+
+/** Direct children of a process (scans /proc). */
+export function childPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const f = statFields(Number(name));
+    if (f && Number(f[1]) === pid) out.push(Number(name));
+  }
+  return out;
 }
 
 export function openFds(): number {

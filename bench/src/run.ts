@@ -1,10 +1,15 @@
 /**
  * `npm run bench`: every scenario, TS vs reference, interleaved in one run on
- * this machine. Writes bench/results/<date>.json (+ .svg chart) and renders
+ * this machine, once per Node.js runtime (Node 24 LTS and the machine's
+ * Node). Writes bench/results/<date>.json (+ .svg chart) and renders
  * docs/benchmarks.md.
  *
- *   node bench/dist/run.js [--quick] [--rounds N] [--only s1,s3] [--out DIR] [--docs FILE|--no-docs]
+ *   node bench/dist/run.js [--quick] [--rounds N] [--only s1,s3] [--node lts,current]
+ *                          [--out DIR] [--docs FILE|--no-docs]
  *
+ * --node: `lts` is the pinned Node 24 (scripts/node-lts.mjs, installed into
+ * .tools/ when missing), `current` the Node running this script. Default:
+ * both for a full run, `current` for --quick.
  * --quick is the CI smoke run: small sizes, one round, results in a temp
  * directory unless --out is given, no docs; it checks that every scenario
  * completes, never how fast.
@@ -16,13 +21,25 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import type { ScenarioResult, Settings } from './common.js';
-import { prepare, ROOT } from './prepare.js';
-import type { Peers } from './prepare.js';
+import { prepareRuntime, prepareShared, resolveRuntimes, ROOT } from './prepare.js';
+import type { Peers, Runtime, Shared } from './prepare.js';
 import { renderMarkdown, renderSvg } from './report.js';
 import { scenarioLatency, scenarioThroughput } from './scenario-calls.js';
 import { scenarioDistribution } from './scenario-dist.js';
+import { scenarioClientStacks } from './scenario-clients.js';
+import { scenarioGateway } from './scenario-gateway.js';
 import { scenarioScale } from './scenario-scale.js';
 import { scenarioPluginStart, scenarioStartToReady } from './scenario-start.js';
+
+/** Every scenario on one Node.js runtime. */
+export interface RuntimeRun {
+  /** `process.version` of the runtime, e.g. `v24.22.3`. */
+  node: string;
+  /** `lts` (the pinned Node 24) or `current` (the Node that ran the bench). */
+  source: Runtime['source'];
+  execPath: string;
+  scenarios: ScenarioResult[];
+}
 
 export interface BenchResults {
   date: string;
@@ -31,25 +48,29 @@ export interface BenchResults {
   machine: Record<string, string | number>;
   versions: Record<string, string>;
   method: string[];
-  scenarios: ScenarioResult[];
+  runs: RuntimeRun[];
 }
 
 const SCENARIOS: Record<string, (p: Peers, s: Settings) => Promise<ScenarioResult>> = {
   s1: scenarioStartToReady,
   s2: scenarioPluginStart,
   s3: scenarioLatency,
+  s3c: scenarioClientStacks,
   s4: scenarioThroughput,
   s5: scenarioScale,
   s6: scenarioDistribution,
+  s7: scenarioGateway,
 };
 
 const TITLES: Record<string, string> = {
   s1: 'Plugin start to ready',
   s2: 'TS plugin start to handshake',
   s3: 'Unary call latency',
+  s3c: 'gRPC client stacks',
   s4: 'Throughput and 1 MiB',
   s5: 'Scale',
   s6: 'Verify + unpack a distribution',
+  s7: 'JSON-RPC gateway under HTTP load',
 };
 
 export const METHOD = [
@@ -61,6 +82,8 @@ export const METHOD = [
   "Memory: peak RSS (getrusage maxrss) of each harness (host) process, and the plugin's VmHWM read from /proc just before it is killed.",
   'Scenario 2 runs twice the rounds (they are cheap and start-up times are the noisiest); scenario 5 half, rounded up (100 plugins per round).',
   'Scenario 6: a packPlugin zip (the Go plugin binary plus incompressible and log-like assets) signed with signChecksum. TS: readArchive + sha256Checksum + verifyDistribution (local mode) + unpackArchive in one process, modules loaded before timing; "cold" is its first run, "warm" the later ones. Native: sha256sum, gpg --verify (key imported into a keyring before timing) and unzip -q, each its own process.',
+  "Scenario 7: `qplugin run` (settings with the go-plugin v1.2.2 interop plugin packed as a distribution, verification skipped) vs a Go gateway in one process (interop/go/gateway: net/http + encoding/json + a go-plugin v1.2.2 client, GoQuorum's pins) hosting the same plugin, both answering `plugin@helloworld_greeting`. Load: autocannon in its own process (on the Node that runs the bench, for both sides), keep-alive connections, a warm-up then the measured run, per round and connection count the two gateways back to back in alternating order. CPU per request: utime + stime of the gateway process (all threads) from /proc/<pid>/stat before and after the measured run, divided by the requests answered; clock-tick resolution (10 ms).",
+  "Runtimes: every scenario runs once per Node.js runtime (the pinned Node 24 LTS, then the machine's Node), each with its own Go reference rounds, so every ratio pairs measurements taken back to back. Figures of different runtimes were taken minutes apart: compare their ratios, not their absolute times.",
   'The machine is shared with other work (load averages below). Interleaving protects the ratios from slow phases, not from everything: the range of the round ratios is shown for that reason.',
 ];
 
@@ -99,7 +122,7 @@ async function formatJson(text: string): Promise<string> {
   }
 }
 
-function versions(peers: Peers): BenchResults['versions'] {
+function versions(peers: Shared, runtimes: readonly Runtime[]): BenchResults['versions'] {
   const pkg = (name: string): string =>
     (
       JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as {
@@ -107,7 +130,7 @@ function versions(peers: Peers): BenchResults['versions'] {
       }
     ).version;
   return {
-    node: process.version,
+    node: runtimes.map((r) => r.version).join(', '),
     go: peers.goVersion,
     'go-plugin (reference)': peers.goModules['github.com/hashicorp/go-plugin'] ?? '?',
     'grpc-go (reference)': peers.goModules['google.golang.org/grpc'] ?? '?',
@@ -115,6 +138,7 @@ function versions(peers: Peers): BenchResults['versions'] {
     '@bufbuild/protobuf': pkg('@bufbuild/protobuf'),
     openpgp: pkg('openpgp'),
     esbuild: pkg('esbuild'),
+    autocannon: pkg('autocannon'),
   };
 }
 
@@ -127,36 +151,45 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       docs: { type: 'string' },
       'no-docs': { type: 'boolean', default: false },
+      node: { type: 'string' },
     },
   });
   const quick = values.quick!;
   const rounds = Number(values.rounds ?? (quick ? 1 : 5));
   const only = values.only ? values.only.split(',') : Object.keys(SCENARIOS);
+  for (const id of only) {
+    if (!SCENARIOS[id])
+      throw new Error(`unknown scenario ${id}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+  }
   const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
   const settings: Settings = { quick, rounds, log };
 
   const loadBefore = load();
-  const peers = await prepare(log);
-  const scenarios: ScenarioResult[] = [];
-  for (const id of only) {
-    const run = SCENARIOS[id];
-    if (!run) throw new Error(`unknown scenario ${id}; known: ${Object.keys(SCENARIOS).join(', ')}`);
-    log(`${id}: ${TITLES[id]}`);
-    const t0 = performance.now();
-    try {
-      scenarios.push(await run(peers, settings));
-    } catch (err) {
-      log(`${id} failed: ${(err as Error).stack ?? String(err)}`);
-      scenarios.push({
-        id,
-        title: TITLES[id]!,
-        completed: false,
-        metrics: [],
-        memory: [],
-        details: { error: (err as Error).message },
-      });
+  const runtimes = await resolveRuntimes((values.node ?? (quick ? 'current' : 'lts,current')).split(','));
+  const shared = await prepareShared(log);
+  const runs: RuntimeRun[] = [];
+  for (const runtime of runtimes) {
+    const peers: Peers = prepareRuntime(shared, runtime, log);
+    const scenarios: ScenarioResult[] = [];
+    for (const id of only) {
+      log(`${runtime.version} ${id}: ${TITLES[id]}`);
+      const t0 = performance.now();
+      try {
+        scenarios.push(await SCENARIOS[id]!(peers, settings));
+      } catch (err) {
+        log(`${id} failed: ${(err as Error).stack ?? String(err)}`);
+        scenarios.push({
+          id,
+          title: TITLES[id]!,
+          completed: false,
+          metrics: [],
+          memory: [],
+          details: { error: (err as Error).message },
+        });
+      }
+      log(`${runtime.version} ${id} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
-    log(`${id} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    runs.push({ node: runtime.version, source: runtime.source, execPath: runtime.node, scenarios });
   }
 
   const date = new Date().toISOString().slice(0, 10);
@@ -165,9 +198,9 @@ async function main(): Promise<void> {
     quick,
     rounds,
     machine: { ...machine(), 'load average (1, 5, 15 min) before': loadBefore, 'load average after': load() },
-    versions: { ...versions(peers), 'qplugin commit': commit() },
+    versions: { ...versions(shared, runtimes), 'qplugin commit': commit() },
     method: METHOD,
-    scenarios,
+    runs,
   };
   const outDir = values.out ?? (quick ? undefined : join(ROOT, 'bench', 'results'));
   const name = quick ? `${date}-quick` : date;
@@ -184,7 +217,7 @@ async function main(): Promise<void> {
     log(`rendered ${docs}`);
   }
   // The JSON also goes to stdout, so a caller (the smoke test) needs no file.
-  const ok = scenarios.every((s) => s.completed);
+  const ok = runs.every((r) => r.scenarios.every((s) => s.completed));
   process.stdout.write(JSON.stringify(results) + '\n', () => process.exit(ok ? 0 : 1));
 }
 

@@ -16,7 +16,7 @@ import { generateSigningKey, packPlugin, signChecksum } from '@qplugin/quorum';
 import type { ScenarioResult, Settings } from './common.js';
 import { interleave, metric, num, samplesOf } from './common.js';
 import type { Peers } from './prepare.js';
-import { BENCH, NODE } from './prepare.js';
+import { BENCH } from './prepare.js';
 import { runHarness } from './proc.js';
 import type { Json } from './proc.js';
 import { median, round } from './stats.js';
@@ -119,7 +119,7 @@ export async function scenarioDistribution(peers: Peers, s: Settings): Promise<S
       {
         ts: async () =>
           (
-            await runHarness(NODE, [
+            await runHarness(peers.runtime.node, [
               join(BENCH, 'dist', 'dist-verify.js'),
               f.zip,
               f.dir,
@@ -176,6 +176,7 @@ export async function scenarioDistribution(peers: Peers, s: Settings): Promise<S
           refLabel: ref,
           target,
         }),
+        // TS: the streamed private copy with its SHA-256 (there is no separate read).
         phase('sha256_ms', 'sha256sum'),
         phase('verify_ms', 'gpg --verify'),
         phase('unpack_ms', 'unzip'),

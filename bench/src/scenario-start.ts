@@ -9,7 +9,6 @@
  *    ready (Init answered) beside it; a phase breakdown taken with the
  *    startup-marks preload.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,7 +137,7 @@ export async function scenarioPluginStart(peers: Peers, s: Settings): Promise<Sc
   const flags = ['-n', String(perProcess)];
   const start = (plugin: string[]) => async () => await harness(peers, 'go', 'start', flags, plugin);
   // The Node the TS side runs on, and the compiled hello world entry.
-  const node = peers.tsPluginBundled[0]!;
+  const node = peers.runtime.node;
   const sea = s.quick ? undefined : await seaVariants(node, peers.tsPlugin[1]!, s.log);
   // Start-up times are the noisiest here, and a round is cheap: twice the rounds.
   const runs = await interleave(
@@ -236,7 +235,7 @@ export async function scenarioPluginStart(peers: Peers, s: Settings): Promise<Sc
     ],
     details: {
       perProcess,
-      node: execFileSync(node, ['--version'], { encoding: 'utf8' }).trim(),
+      node: peers.runtime.version,
       handshake_ms: Object.fromEntries(
         names.map((n) => [n, medianOfRuns(n, n === 'node' ? 'exit_ms' : 'handshake_ms')]),
       ),

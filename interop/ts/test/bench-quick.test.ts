@@ -7,6 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
@@ -42,12 +44,13 @@ interface Results {
   quick: boolean;
   machine: Record<string, unknown>;
   versions: Record<string, string>;
-  scenarios: Scenario[];
+  runs: { node: string; source: string; execPath: string; scenarios: Scenario[] }[];
 }
 
-function runQuick(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runQuick(docs: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bench', 'dist', 'run.js'), '--quick'], {
+    const run = join(REPO_ROOT, 'bench', 'dist', 'run.js');
+    const child = spawn(process.execPath, [run, '--quick', '--docs', docs], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -64,7 +67,7 @@ const positive = (x: unknown, what: string): void =>
   assert.ok(typeof x === 'number' && Number.isFinite(x) && x > 0, `${what} = ${String(x)}`);
 
 describe('bench --quick', { skip }, () => {
-  it('runs every scenario to completion with sane fields', { timeout: 600_000 }, async () => {
+  it('runs every scenario to completion with sane fields', { timeout: 600_000 }, async (t) => {
     // bench/ is outside the workspace build (tsc -b): compile it here.
     execFileSync(
       process.execPath,
@@ -74,17 +77,26 @@ describe('bench --quick', { skip }, () => {
         stdio: 'inherit',
       },
     );
-    const run = await runQuick();
+    const docsDir = mkdtempSync(join(tmpdir(), 'qp-bench-docs-'));
+    t.after(() => rmSync(docsDir, { recursive: true, force: true }));
+    const docs = join(docsDir, 'benchmarks.md');
+    const run = await runQuick(docs);
     assert.equal(run.code, 0, `bench --quick failed:\n${run.stderr.slice(-4000)}`);
     const res = JSON.parse(run.stdout) as Results;
     assert.equal(res.quick, true);
-    assert.ok(res.versions.node && res.versions['go-plugin (reference)']?.startsWith('v1.8.0'));
+    assert.ok(res.versions['go-plugin (reference)']?.startsWith('v1.8.0'));
+    // --quick measures the Node running it (this test's: Node 24 under the LTS run of .ci/run).
+    assert.equal(res.runs.length, 1);
+    const [only] = res.runs;
+    assert.equal(only!.node, process.version);
+    assert.equal(res.versions.node, process.version);
+    const scenarios = only!.scenarios;
 
     assert.deepEqual(
-      res.scenarios.map((s) => s.id),
-      ['s1', 's2', 's3', 's4', 's5', 's6'],
+      scenarios.map((s) => s.id),
+      ['s1', 's2', 's3', 's3c', 's4', 's5', 's6', 's7'],
     );
-    for (const s of res.scenarios) {
+    for (const s of scenarios) {
       assert.ok(s.completed, `${s.id} did not complete: ${JSON.stringify(s.details)}`);
       assert.ok(s.metrics.length > 0, `${s.id} has no metrics`);
       for (const m of s.metrics) {
@@ -101,8 +113,8 @@ describe('bench --quick', { skip }, () => {
       }
     }
 
-    const byId = new Map(res.scenarios.map((s) => [s.id, s]));
-    const targeted = res.scenarios.flatMap((s) => s.metrics.filter((m) => m.target).map((m) => m.id));
+    const byId = new Map(scenarios.map((s) => [s.id, s]));
+    const targeted = scenarios.flatMap((s) => s.metrics.filter((m) => m.target).map((m) => m.id));
     for (const id of [
       's1.ready.warm',
       's2.bundled.node',
@@ -131,5 +143,31 @@ describe('bench --quick', { skip }, () => {
       ])
         positive(breakdown[variant]?.[phase], `${variant} ${phase}`);
     }
+
+    // Gateway: both gateways answered every request at 1, 16 and 64 connections, stopped cleanly,
+    // and `qplugin run` ran on this Node.
+    const gateway = byId.get('s7')!;
+    for (const c of [1, 16, 64])
+      for (const what of ['rps', 'p50', 'p99', 'cpu'])
+        assert.ok(
+          gateway.metrics.some((m) => m.id === `s7.${what}.c${c}`),
+          `s7.${what}.c${c} is reported`,
+        );
+    const gd = gateway.details as {
+      failedRequests: { ts: number; go: number };
+      exitCodes: { ts: number; go: number };
+      qpluginRunExecutable: string;
+    };
+    assert.deepEqual(gd.failedRequests, { ts: 0, go: 0 });
+    assert.deepEqual(gd.exitCodes, { ts: 0, go: 0 });
+    assert.equal(gd.qpluginRunExecutable, realpathSync(process.execPath));
+
+    // The docs render from these results, with this Node's column.
+    const md = readFileSync(docs, 'utf8');
+    assert.match(
+      md,
+      new RegExp(`\\| scenario \\| measure \\| target \\| Node ${process.version.replace(/\./g, '\\.')}`),
+    );
+    assert.match(md, /### S7\. JSON-RPC gateway under HTTP load/);
   });
 });

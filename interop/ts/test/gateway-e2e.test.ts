@@ -6,7 +6,15 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -177,6 +185,17 @@ describe('JSON-RPC gateway secured by the security plugin', () => {
       id: 1,
       result: 'Hello Quorum!',
     });
+  });
+
+  it('runs the packed TS plugins (#!/usr/bin/env node) on the Node.js that runs the tests', async () => {
+    const info = (await call('admin_nodeInfo', [])).result as {
+      plugins: Record<string, { pid: number | null }>;
+    };
+    for (const name of ['helloworld', 'security', 'account']) {
+      const pid = info.plugins[name]!.pid;
+      assert.ok(pid, `${name} is running`);
+      assert.equal(readlinkSync(`/proc/${pid}/exe`), realpathSync(process.execPath), name);
+    }
   });
 
   it('answers -32001 for a missing, insufficient or expired token', async () => {

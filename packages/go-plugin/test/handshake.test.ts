@@ -171,6 +171,46 @@ describe('parseHandshake rejects with go-plugin v1.8.0 texts', () => {
   it('tcp address without a port', () => {
     fails('1|1|tcp|lolinvalid|grpc|', 'HANDSHAKE_NETWORK', 'address lolinvalid: missing port in address');
   });
+  // Found by comparing parseHandshake with Go's net.ResolveTCPAddr on fuzzed lines (see handshake-fuzz).
+  it('tcp addresses: net.SplitHostPort and LookupPort texts', () => {
+    const cases: [string, string][] = [
+      ['[::1', "address [::1: missing ']' in address"],
+      ['[::1]', 'address [::1]: missing port in address'],
+      ['[::1]x:5', 'address [::1]x:5: missing port in address'],
+      ['[::1]:5:6', 'address [::1]:5:6: too many colons in address'],
+      ['::1:80', 'address ::1:80: too many colons in address'],
+      ['a[b:5', "address a[b:5: unexpected '[' in address"],
+      ['ab]:5', "address ab]:5: unexpected ']' in address"],
+      ['127.0.0.1:65536', 'address 65536: invalid port'],
+      ['127.0.0.1:-1', 'address -1: invalid port'],
+      ['127.0.0.1:99999999999999999999', 'address 99999999999999999999: invalid port'],
+      ['127.0.0.1:http', 'lookup tcp/http: unknown port'],
+    ];
+    for (const [address, message] of cases) fails(`1|1|tcp|${address}|grpc|`, 'HANDSHAKE_NETWORK', message);
+  });
+  it('tcp addresses Go resolves without complaint: empty, empty port, signed port', () => {
+    for (const address of ['', '[::1]:', '127.0.0.1:', '127.0.0.1:+80', '127.0.0.1:-0', '[fe80::1%eth0]:1']) {
+      assert.equal(parseHandshake(`1|1|tcp|${address}|grpc|`, expect1).address, address);
+    }
+  });
+  it('trims as strings.TrimSpace: U+0085 is a space, a byte order mark is not', () => {
+    assert.equal(
+      parseHandshake('\u0085\u3000 1|1|unix|/x|grpc|\u00a0\u2028', expect1).line,
+      '1|1|unix|/x|grpc|',
+    );
+    assert.throws(
+      () => parseHandshake('\ufeff1|1|unix|/x|grpc|', expect1),
+      (err: unknown) =>
+        err instanceof GoPluginError &&
+        err.code === 'HANDSHAKE_CORE_VERSION' &&
+        err.details['value'] === '\ufeff1' &&
+        err.message.startsWith('error parsing core protocol version: strconv.Atoi: parsing "'),
+    );
+  });
+  it('a certificate followed by more bytes: x509: trailing data, as Go', () => {
+    const trailing = encodeRawStd(Buffer.concat([cert.der, Buffer.from('extra bytes')]));
+    fails(`1|1|unix|/x|grpc|${trailing}`, 'HANDSHAKE_CERT', 'error parsing server cert: x509: trailing data');
+  });
   it('netrpc, explicit or by omission', () => {
     fails(
       '1|1|tcp|:1234|netrpc',

@@ -67,6 +67,14 @@ export const QuorumErrorCodes = {
   PLUGIN_NOT_FOUND: 'No such plugin provider.',
   /** Stopping one or more plugins failed. */
   PLUGIN_STOP: 'Stopping plugins failed.',
+
+  // --- CLI fallbacks (packages/quorum/src/cli): what an error without a catalog code is reported as ---
+  /** A bad command line: unknown command or option, missing or malformed argument (exit code 2). */
+  CLI_USAGE: 'The command line is invalid.',
+  /** An operating-system call failed (`details.errno`, `details.syscall`, `details.path`). */
+  CLI_SYSTEM: 'An operating-system call failed.',
+  /** An error no layer anticipated: a qplugin bug (`details.name`, `details.stack`). */
+  CLI_INTERNAL: 'Unexpected internal error.',
 } as const;
 
 export type QuorumErrorCode = keyof typeof QuorumErrorCodes;

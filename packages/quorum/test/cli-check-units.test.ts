@@ -10,6 +10,7 @@ import { generateCertificate } from '@qplugin/go-plugin/protocol';
 
 import { checkCertificate } from '../src/cli/check/certificate.js';
 import { hostKind } from '../src/cli/check/listen-address.js';
+import { shortCommand } from '../src/cli/check/orphans.js';
 import { Point } from '../src/cli/check/points.js';
 import { formatReport } from '../src/cli/check/report.js';
 import { checkStderrLog } from '../src/cli/check/stderr-log.js';
@@ -43,6 +44,15 @@ describe('qplugin check: building blocks', () => {
     assert.match(warn.detail, /@timestamp "2024-05-01T10:00:00\.123Z" not in hclog's format/);
     assert.match(warn.fix, /six fractional digits/);
     assert.equal(checkStderrLog([]).result().detail, 'nothing on stderr');
+  });
+
+  it('orphans: a leftover is shown by program name and arguments, without the directory', () => {
+    assert.equal(
+      shortCommand('/opt/tools/node-v24.22.3/bin/node -e /* marker */ setTimeout(() => {}, 60000)'),
+      'node -e /* marker */ setTimeout(() => {}, 60000)',
+    );
+    assert.equal(shortCommand('/usr/local/bin/plugin'), 'plugin');
+    assert.equal(shortCommand('sleep 100'), 'sleep 100');
   });
 
   it('loopback, wildcard and other hosts', () => {

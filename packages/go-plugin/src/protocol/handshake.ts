@@ -103,7 +103,7 @@ function goIntSlice(values: readonly number[]): string {
  * that fails.
  */
 export function parseHandshake(rawLine: string, expect: HandshakeExpectations): ParsedHandshake {
-  const line = rawLine.trim();
+  const line = goTrimSpace(rawLine);
   const parts = line.split('|');
   if (parts.length < 4) {
     let text = `Unrecognized remote plugin message: ${line}`;
@@ -243,20 +243,83 @@ export function parseHandshake(rawLine: string, expect: HandshakeExpectations): 
   return { coreVersion, appVersion, network, address, protocol, certificate, multiplex, line };
 }
 
-/** The subset of net.ResolveTCPAddr's checks that need no DNS. */
+/**
+ * Go's unicode.IsSpace: Latin-1 spaces (with U+0085 and U+00A0) and the
+ * White_Space property. Differs from JS's trim: U+FEFF is not a space in Go,
+ * U+0085 is.
+ */
+function isGoSpace(code: number): boolean {
+  return (
+    (code >= 0x09 && code <= 0x0d) ||
+    code === 0x20 ||
+    code === 0x85 ||
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000
+  );
+}
+
+/** strings.TrimSpace (every Go space is a single UTF-16 unit, so units are enough). */
+function goTrimSpace(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && isGoSpace(s.charCodeAt(start))) start++;
+  while (end > start && isGoSpace(s.charCodeAt(end - 1))) end--;
+  return s.slice(start, end);
+}
+
+/**
+ * net.ResolveTCPAddr's checks that need no DNS: net.SplitHostPort, then the
+ * port as LookupPort parses it (optional sign, decimal, "" is port 0, 0 to
+ * 65535), with Go's texts. A host name is not looked up; a port name (Go
+ * would consult /etc/services) is refused as an unknown port.
+ */
 function checkTcpAddress(address: string): void {
-  const fail = (why: string): never => {
-    throw new GoPluginError('HANDSHAKE_NETWORK', `address ${address}: ${why}`, {
+  // Go resolves "" to the unspecified address without checking anything.
+  if (address === '') return;
+  const fail = (addr: string, why: string): never => {
+    throw new GoPluginError('HANDSHAKE_NETWORK', `address ${addr}: ${why}`, {
       fix: 'A tcp address must be host:port, e.g. 127.0.0.1:10000.',
       details: { field: 4, value: address },
     });
   };
   const colon = address.lastIndexOf(':');
-  if (colon < 0) fail('missing port in address');
-  const host = address.slice(0, colon);
+  if (colon < 0) fail(address, 'missing port in address');
+  let from = 0;
+  let after = 0;
+  if (address.startsWith('[')) {
+    const close = address.indexOf(']');
+    if (close < 0) fail(address, "missing ']' in address");
+    if (close + 1 === address.length) fail(address, 'missing port in address');
+    if (close + 1 !== colon) {
+      fail(
+        address,
+        address.charAt(close + 1) === ':' ? 'too many colons in address' : 'missing port in address',
+      );
+    }
+    from = 1;
+    after = close + 1;
+  } else if (address.slice(0, colon).includes(':')) {
+    fail(address, 'too many colons in address');
+  }
+  if (address.slice(from).includes('[')) fail(address, "unexpected '[' in address");
+  if (address.slice(after).includes(']')) fail(address, "unexpected ']' in address");
   const port = address.slice(colon + 1);
-  if (host.includes(':') && !(host.startsWith('[') && host.endsWith(']'))) fail('too many colons in address');
-  if (!/^[0-9]+$/.test(port) || Number(port) > 65535) fail('invalid port');
+  const digits = port.replace(/^[+-]/, '');
+  if (port !== '' && !/^[0-9]+$/.test(digits)) {
+    throw new GoPluginError('HANDSHAKE_NETWORK', `lookup tcp/${port}: unknown port`, {
+      fix: 'Give the port of a tcp address as a number, e.g. 127.0.0.1:10000.',
+      details: { field: 4, value: address },
+    });
+  }
+  // Go saturates long numbers; any of them is out of range here.
+  const value = digits.length > 6 ? Infinity : Number(digits || '0');
+  if (value > 65535 || (port.startsWith('-') && value > 0)) fail(port, 'invalid port');
 }
 
 /** Splits a tcp handshake address into a host to dial and a port. */
@@ -268,7 +331,9 @@ export function splitTcpAddress(address: string): { host: string; port: number }
   return { host: host === '' ? '127.0.0.1' : host, port: Number(address.slice(colon + 1)) };
 }
 
-/** Throws if the bytes are not a parsable X.509 certificate. */
+/** Throws if the bytes are not exactly one parsable X.509 certificate (Go's x509.ParseCertificate). */
 function checkDerCertificate(der: Buffer): void {
-  new X509Certificate(der);
+  const certificate = new X509Certificate(der);
+  // OpenSSL stops reading at the end of the certificate; Go refuses bytes after it.
+  if (certificate.raw.length !== der.length) throw new Error('x509: trailing data');
 }

@@ -6,6 +6,8 @@
 import { createHclogLogger, createLogger } from '@qplugin/go-plugin/protocol';
 import type { Logger, LogLevel, LogFields } from '@qplugin/go-plugin/protocol';
 
+import { stringifyJson } from '../json-text.js';
+
 export interface Io {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
@@ -64,9 +66,10 @@ export function cliLogger(io: Io, level: LogLevel | 'off'): Logger {
 
 /** Prints a command's result: JSON document with --json, else the human text. */
 export function printResult(io: Io, result: unknown, human: string): void {
+  // A plugin's config may nest deeper than JSON.stringify goes (see json-text.ts).
   if (io.json)
     io.stdout.write(
-      JSON.stringify(result, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n',
+      stringifyJson(result, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n',
     );
   else if (human) io.stdout.write(human.endsWith('\n') ? human : human + '\n');
 }

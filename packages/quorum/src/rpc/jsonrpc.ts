@@ -8,6 +8,7 @@ export const ErrorCode = {
   invalidRequest: -32600,
   methodNotFound: -32601,
   invalidParams: -32602,
+  internal: -32603,
   /** geth's catch-all for errors returned by a method (plugin errors land here). */
   server: -32000,
   /** Quorum's security errors (missing/expired token, access denied). */
@@ -51,6 +52,31 @@ export const errorResponse = (
   id,
   error: data === undefined ? { code, message } : { code, message, data },
 });
+
+/**
+ * geth reads request bodies with encoding/json, which refuses more than
+ * 10,000 nested arrays and objects; geth answers that with its parse error.
+ */
+export const MAX_REQUEST_DEPTH = 10000;
+
+/**
+ * Whether valid JSON text nests deeper than `max`. A bracket count outside
+ * strings is exact for text JSON.parse accepted; shorter text cannot nest deeper.
+ */
+export function nestsDeeperThan(text: string, max = MAX_REQUEST_DEPTH): boolean {
+  if (text.length <= max) return false;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // Skip the string, escapes included.
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
 
 /** What one element of a request body is: a call, or why it is not one. */
 export type Parsed =

@@ -13,12 +13,27 @@ import { RpcError } from '@qplugin/go-plugin/protocol';
 import { silentLogger } from '@qplugin/go-plugin/protocol';
 import type { Logger } from '@qplugin/go-plugin/protocol';
 
-import { errorResponse, ErrorCode, parseMessage, RpcMethodError, splitMethod } from './jsonrpc.js';
+import { stringifyJson } from '../json-text.js';
+import { CallDeadlines, CallTimeoutError } from './deadlines.js';
+import type { CallScope, Clock } from './deadlines.js';
+import {
+  errorResponse,
+  ErrorCode,
+  nestsDeeperThan,
+  parseMessage,
+  RpcMethodError,
+  splitMethod,
+} from './jsonrpc.js';
 import type { JsonRpcRequest, JsonRpcResponse } from './jsonrpc.js';
 
 export interface CallContext {
-  /** Aborted when the call times out or the server stops. */
-  signal: AbortSignal;
+  /**
+   * Aborted when the call times out or the server stops. Made when first read:
+   * handlers that do not need it cost nothing for it. A call that runs past
+   * its time limit is answered `request timed out` whether or not its handler
+   * reads the signal.
+   */
+  readonly signal: AbortSignal;
 }
 
 export type RpcHandler = (params: unknown, ctx: CallContext) => Promise<unknown>;
@@ -57,34 +72,70 @@ export interface JsonRpcGatewayOptions {
   /** How long stop() waits for in-flight requests. Default 5 s. */
   drainTimeoutMs?: number;
   logger?: Logger;
+  /** Time source and timer of the call time limits (tests inject one). */
+  clock?: Clock;
+}
+
+/** A method with its name split once, at construction, not per call. */
+interface Method {
+  handler: RpcHandler;
+  namespace: string;
+  method: string;
+}
+
+type Access = () => Promise<AccessCheck | undefined>;
+const NO_AUTH: Access = () => Promise.resolve(undefined);
+
+const JSON_TYPE = 'application/json';
+
+function reply(res: ServerResponse, status: number, body: string, type = 'text/plain'): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) }).end(body);
+}
+
+/** The media type of a Content-Type header, lower case, without parameters. */
+function mediaType(header: string | undefined): string {
+  if (header === undefined) return '';
+  if (header === JSON_TYPE) return header;
+  return header.split(';')[0]!.trim().toLowerCase();
 }
 
 export class JsonRpcGateway {
   private server: Server | undefined;
-  private readonly methods = new Map<string, RpcHandler>();
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly methods = new Map<string, Method>();
+  /** HTTP requests being handled, and who waits for them to reach 0 (stop). */
+  private active = 0;
+  private drained: (() => void) | undefined;
   private readonly stopping = new AbortController();
+  private readonly deadlines: CallDeadlines;
   private readonly logger: Logger;
 
   constructor(private readonly options: JsonRpcGatewayOptions) {
     this.logger = options.logger ?? silentLogger;
+    this.deadlines = new CallDeadlines(options.callTimeoutMs ?? 30_000, options.clock);
     const enabled = new Set(options.enabled);
     for (const api of options.apis) {
       if (!enabled.has(api.namespace)) continue;
-      for (const [name, handler] of Object.entries(api.methods))
-        this.methods.set(`${api.namespace}_${name}`, handler);
+      for (const [name, handler] of Object.entries(api.methods)) {
+        const full = `${api.namespace}_${name}`;
+        const parts = splitMethod(full);
+        // A name geth could not route (e.g. an empty method) stays unreachable, as before.
+        if (parts) this.methods.set(full, { handler, ...parts });
+      }
     }
   }
 
   /** Starts listening; resolves with the URL. */
   async start(): Promise<string> {
+    const done = (): void => {
+      if (--this.active === 0) this.drained?.();
+    };
     const handler = (req: IncomingMessage, res: ServerResponse): void => {
-      const work = this.handle(req, res).catch((err: unknown) => {
+      this.active++;
+      this.handle(req, res).then(done, (err: unknown) => {
         this.logger.error('JSON-RPC request failed', { error: err });
         if (!res.headersSent) res.writeHead(500).end();
+        done();
       });
-      this.inFlight.add(work);
-      void work.finally(() => this.inFlight.delete(work));
     };
     const server = this.options.tls
       ? createHttpsServer(this.options.tls, handler)
@@ -108,35 +159,38 @@ export class JsonRpcGateway {
     this.server = undefined;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    const drained = Promise.allSettled([...this.inFlight]);
-    const timeout = new Promise<void>((resolve) =>
-      setTimeout(resolve, this.options.drainTimeoutMs ?? 5000).unref(),
-    );
+    const drained =
+      this.active === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.drained = resolve));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.options.drainTimeoutMs ?? 5000);
+    });
     await Promise.race([drained, timeout]);
+    clearTimeout(timer);
+    this.drained = undefined;
     this.stopping.abort();
+    this.deadlines.abortAll(this.stopping.signal.reason);
     server.closeAllConnections();
     await closed;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const reply = (status: number, body: string, type = 'text/plain'): void => {
-      res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) }).end(body);
-    };
-    if (req.method !== 'POST') return reply(405, 'method not allowed\n');
-    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type !== 'application/json')
-      return reply(415, 'invalid content type, only application/json is supported\n');
+    if (req.method !== 'POST') return reply(res, 405, 'method not allowed\n');
+    if (mediaType(req.headers['content-type']) !== JSON_TYPE)
+      return reply(res, 415, 'invalid content type, only application/json is supported\n');
     const limit = this.options.bodyLimit ?? 5 * 1024 * 1024;
-    if (Number(req.headers['content-length'] ?? 0) > limit) return reply(413, 'content length too large\n');
+    if (Number(req.headers['content-length'] ?? 0) > limit)
+      return reply(res, 413, 'content length too large\n');
     const body = await readBody(req, limit);
     if (body === undefined) {
       res.setHeader('connection', 'close');
-      return reply(413, 'content length too large\n');
+      return reply(res, 413, 'content length too large\n');
     }
 
     const answer = await this.answer(body, req.headers.authorization);
-    if (answer === undefined) return reply(200, '', 'application/json');
-    reply(200, JSON.stringify(answer) + '\n', 'application/json');
+    if (answer === undefined) return reply(res, 200, '', JSON_TYPE);
+    const text = Array.isArray(answer) ? `[${answer.map(encodeResponse).join(',')}]` : encodeResponse(answer);
+    reply(res, 200, text + '\n', JSON_TYPE);
   }
 
   /** The response body for a request body: one response, an array, or nothing (only notifications). */
@@ -150,6 +204,7 @@ export class JsonRpcGateway {
     } catch {
       return errorResponse(null, ErrorCode.parse, 'parse error');
     }
+    if (nestsDeeperThan(body)) return errorResponse(null, ErrorCode.parse, 'parse error');
     const access = this.access(authorization);
     if (!Array.isArray(value)) return this.one(value, access);
     if (value.length === 0) return errorResponse(null, ErrorCode.invalidRequest, 'empty batch');
@@ -162,16 +217,14 @@ export class JsonRpcGateway {
   }
 
   /** Authenticates lazily: only requests that reach a method need a token. */
-  private access(authorization: string | undefined): () => Promise<AccessCheck | undefined> {
+  private access(authorization: string | undefined): Access {
     const auth = this.options.auth;
+    if (!auth) return NO_AUTH;
     let check: Promise<AccessCheck> | undefined;
-    return () => (auth ? (check ??= auth.authenticate(authorization)) : Promise.resolve(undefined));
+    return () => (check ??= auth.authenticate(authorization));
   }
 
-  private async one(
-    value: unknown,
-    access: () => Promise<AccessCheck | undefined>,
-  ): Promise<JsonRpcResponse | undefined> {
+  private async one(value: unknown, access: Access): Promise<JsonRpcResponse | undefined> {
     const parsed = parseMessage(value);
     if (parsed.kind === 'invalid') return parsed.response;
     const { request, notification } = parsed;
@@ -179,41 +232,59 @@ export class JsonRpcGateway {
     return notification ? undefined : response;
   }
 
-  private async call(
-    request: JsonRpcRequest,
-    access: () => Promise<AccessCheck | undefined>,
-  ): Promise<JsonRpcResponse> {
+  private async call(request: JsonRpcRequest, access: Access): Promise<JsonRpcResponse> {
     const id = request.id ?? null;
-    const handler = this.methods.get(request.method);
-    const parts = splitMethod(request.method);
-    if (!handler || !parts) {
+    const method = this.methods.get(request.method);
+    if (!method) {
       return errorResponse(
         id,
         ErrorCode.methodNotFound,
         `the method ${request.method} does not exist/is not available`,
       );
     }
-    const timeout = AbortSignal.timeout(this.options.callTimeoutMs ?? 30_000);
-    const signal = AbortSignal.any([timeout, this.stopping.signal]);
+    // The time limit covers authentication too.
+    const scope: CallScope = this.deadlines.start(this.stopping.signal);
     try {
       const check = await access();
-      check?.(parts.namespace, parts.method);
-      const result = await handler(request.params, { signal });
+      check?.(method.namespace, method.method);
+      const result = await scope.settle(method.handler(request.params, scope));
       return { jsonrpc: '2.0', id, result: result === undefined ? null : result };
     } catch (err) {
       if (err instanceof RpcMethodError) return errorResponse(id, err.code, err.message, err.data);
-      if (timeout.aborted) return errorResponse(id, ErrorCode.server, 'request timed out');
+      if (err instanceof CallTimeoutError || scope.timedOut)
+        return errorResponse(id, ErrorCode.server, 'request timed out');
       // Plugin errors (gRPC statuses) and everything else: geth's generic -32000 with the error text.
       const message = err instanceof RpcError || err instanceof Error ? err.message : String(err);
       return errorResponse(id, ErrorCode.server, message);
+    } finally {
+      this.deadlines.finish(scope);
     }
+  }
+}
+
+/**
+ * One response as JSON text. Results and error data can nest as deep as a
+ * request may (10,000 levels, past JSON.stringify's reach), hence
+ * stringifyJson; what JSON cannot hold (a BigInt, a cycle from a handler)
+ * becomes that call's internal error instead of failing the whole reply.
+ */
+function encodeResponse(response: JsonRpcResponse): string {
+  try {
+    return stringifyJson(response) ?? 'null';
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return JSON.stringify(
+      errorResponse(response.id, ErrorCode.internal, `response could not be encoded: ${why}`),
+    );
   }
 }
 
 /** Reads the body up to `limit` bytes; undefined when it is larger. */
 function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    // Small JSON-RPC bodies arrive in one chunk: keep it as it is, no array, no copy.
+    let first: Buffer | undefined;
+    let more: Buffer[] | undefined;
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
@@ -224,9 +295,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | undefin
         resolve(undefined);
         return;
       }
-      chunks.push(chunk);
+      if (first === undefined) first = chunk;
+      else (more ??= [first]).push(chunk);
     });
-    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('end', () => {
+      const body = more ? Buffer.concat(more, size) : first;
+      resolve(body === undefined ? '' : body.toString('utf8'));
+    });
     req.once('error', reject);
   });
 }

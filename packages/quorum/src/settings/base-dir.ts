@@ -11,6 +11,7 @@ import type { DecodedValue } from './decode.js';
 import { fail } from './fail.js';
 import { goErrnoText, isErrno } from './fs-errors.js';
 import { parseGoUrl } from './go-url.js';
+import { shortText } from './value-tree.js';
 
 export interface BaseDirOptions {
   datadir?: string | undefined;
@@ -71,7 +72,7 @@ async function ensureDirectory(dir: string, file: string, path: string): Promise
     const culprit =
       isErrno(err, 'ENOTDIR') || isErrno(err, 'EEXIST') ? await firstNonDirectory(dir) : undefined;
     const reason = culprit === undefined ? goErrnoText(err) : 'not a directory';
-    const failedPath = culprit ?? dir;
+    const failedPath = shortText(culprit ?? dir);
     throw fail('SETTINGS_BASE_DIR', `${TEXT} mkdir ${failedPath}: ${reason}`, {
       where: { file, path },
       found: `${failedPath} (${reason})`,

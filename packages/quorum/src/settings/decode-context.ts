@@ -6,24 +6,27 @@
 import type { QuorumError } from '../errors.js';
 import { fail } from './fail.js';
 import type { Where } from './fail.js';
-import { describeNode, goValueKind, joinPath, lineColumn } from './value-tree.js';
+import { describeNode, goValueKind, joinPath, LineIndex, shortText } from './value-tree.js';
 import type { Entry, ObjectNode, TreeNode } from './value-tree.js';
 
 export type SettingsFormat = 'json' | 'toml';
 
 export class DecodeContext {
   readonly warnings: string[] = [];
+  /** Source text, to turn JSON offsets into line:column. */
+  private readonly lines: LineIndex;
 
   constructor(
     readonly format: SettingsFormat,
     readonly file: string,
-    /** Source text, to turn JSON offsets into line:column. */
-    private readonly text: string,
-  ) {}
+    text: string,
+  ) {
+    this.lines = new LineIndex(text);
+  }
 
   where(at: number | undefined, path: string): Where {
     if (at === undefined || this.format !== 'json') return { file: this.file, path };
-    return { file: this.file, path, ...lineColumn(this.text, at) };
+    return { file: this.file, path, ...this.lines.locate(at) };
   }
 
   /** Records a warning prefixed with `file[:line:column]:` like a compiler diagnostic. */
@@ -68,19 +71,42 @@ export class DecodeContext {
     });
   }
 
-  /** Go decodes JSON numbers in `config` as float64 and rejects those out of its range (e.g. 1e400). */
-  checkFiniteNumbers(node: TreeNode, goField: string, path: string): void {
+  /**
+   * Go decodes JSON numbers in `config` as float64 and rejects those out of
+   * its range (e.g. 1e400). Walks the tree with its own stack (a config nests
+   * up to 10,000 levels) and builds the JSON path only for the culprit.
+   */
+  checkFiniteNumbers(root: TreeNode, goField: string, path: string): void {
     if (this.format !== 'json') return;
-    if (node.kind === 'number' && !Number.isFinite(node.value)) {
-      throw this.typeError(node, goField, 'float64', path, 'a number within float64 range', {
-        kind: `number ${node.raw}`,
-      });
+    interface Visit {
+      node: TreeNode;
+      parent?: Visit;
+      segment?: string | number;
     }
-    if (node.kind === 'array')
-      node.items.forEach((item, i) => this.checkFiniteNumbers(item, goField, joinPath(path, i)));
-    if (node.kind === 'object') {
-      for (const entry of node.entries)
-        this.checkFiniteNumbers(entry.value, goField, joinPath(path, entry.key));
+    const pathOf = (visit: Visit): string => {
+      const segments: (string | number)[] = [];
+      for (let v: Visit | undefined = visit; v?.segment !== undefined; v = v.parent) segments.push(v.segment);
+      return segments.reduceRight<string>((p, segment) => joinPath(p, segment), path);
+    };
+    const stack: Visit[] = [{ node: root }];
+    for (let visit = stack.pop(); visit !== undefined; visit = stack.pop()) {
+      const node = visit.node;
+      if (node.kind === 'number' && !Number.isFinite(node.value)) {
+        throw this.typeError(node, goField, 'float64', pathOf(visit), 'a number within float64 range', {
+          kind: `number ${shortText(node.raw)}`,
+        });
+      }
+      // Pushed in reverse so the first bad number in document order is reported, as Go does.
+      if (node.kind === 'array') {
+        for (let i = node.items.length - 1; i >= 0; i--)
+          stack.push({ node: node.items[i]!, parent: visit, segment: i });
+      }
+      if (node.kind === 'object') {
+        for (let i = node.entries.length - 1; i >= 0; i--) {
+          const entry = node.entries[i]!;
+          stack.push({ node: entry.value, parent: visit, segment: entry.key });
+        }
+      }
     }
   }
 
@@ -103,7 +129,7 @@ export class DecodeContext {
         const hint = suggest(entry.key, fields);
         this.warn(
           entry.keyAt,
-          `unknown key ${JSON.stringify(entry.key)}${path === '' ? '' : ` in ${path}`} is ignored` +
+          `unknown key ${JSON.stringify(shortText(entry.key))}${path === '' ? '' : ` in ${path}`} is ignored` +
             (hint === undefined ? '' : ` (did you mean ${JSON.stringify(hint)}?)`),
         );
         continue;
@@ -112,7 +138,7 @@ export class DecodeContext {
       if (earlier !== undefined) {
         this.warn(
           entry.keyAt,
-          `key ${JSON.stringify(entry.key)} at ${entryPath} sets ${field} again (after ${JSON.stringify(earlier)}); ` +
+          `key ${JSON.stringify(shortText(entry.key))} at ${shortText(entryPath)} sets ${field} again (after ${JSON.stringify(shortText(earlier))}); ` +
             'both are applied in order, as Go does',
         );
       }
@@ -135,6 +161,8 @@ function suggest(key: string, fields: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = 3;
   for (const field of fields) {
+    // The length difference bounds the distance from below: a long key costs nothing.
+    if (Math.abs(key.length - field.length) >= bestDistance) continue;
     const distance = editDistance(key.toLowerCase(), field.toLowerCase());
     if (distance < bestDistance) {
       best = field;

@@ -5,6 +5,7 @@
  */
 import { QuorumError } from '../errors.js';
 import type { QuorumErrorCode } from '../errors.js';
+import { shortText } from './value-tree.js';
 
 export interface Where {
   /** Settings file (absolute path) or another source such as an env var. */
@@ -27,11 +28,11 @@ export interface FailOptions {
 /** `file:line:column` and the JSON path, as one readable location. */
 export function formatWhere(where: Where | undefined): string {
   if (where === undefined) return '';
-  let file = where.file ?? '';
+  let file = shortText(where.file ?? '');
   if (file !== '' && where.line !== undefined) {
     file += `:${where.line}${where.column === undefined ? '' : `:${where.column}`}`;
   }
-  const path = where.path ? `at ${where.path}` : '';
+  const path = where.path ? `at ${shortText(where.path)}` : '';
   return [file, path].filter((part) => part !== '').join(' ');
 }
 
@@ -41,7 +42,7 @@ export function fail(code: QuorumErrorCode, text: string, options: FailOptions =
   const location = formatWhere(where);
   if (location !== '') parts.push(location);
   const problem = [
-    found === undefined ? '' : `found ${found}`,
+    found === undefined ? '' : `found ${shortText(found)}`,
     expected === undefined ? '' : `expected ${expected}`,
   ]
     .filter((part) => part !== '')

@@ -3,6 +3,8 @@
  * directory`) for Node's errno errors, because geth's messages embed them.
  */
 
+import { shortText } from './value-tree.js';
+
 const GO_ERRNO_TEXT: Readonly<Record<string, string>> = {
   ENOENT: 'no such file or directory',
   EACCES: 'permission denied',
@@ -22,18 +24,18 @@ function errnoCode(err: unknown): string | undefined {
   return typeof err.code === 'string' ? err.code : undefined;
 }
 
-/** The reason part, e.g. `no such file or directory`; falls back to Node's message. */
+/** The reason part, e.g. `no such file or directory`; falls back to Node's message (which names the path). */
 export function goErrnoText(err: unknown): string {
   const code = errnoCode(err);
   const text = code === undefined ? undefined : GO_ERRNO_TEXT[code];
   if (text !== undefined) return text;
-  return err instanceof Error ? err.message : String(err);
+  return shortText(err instanceof Error ? err.message : String(err), 400);
 }
 
-/** `<op> <path>: <reason>`; reading a directory fails in Go at `read`, not `open`. */
+/** `<op> <path>: <reason>`, a long path shortened; reading a directory fails in Go at `read`, not `open`. */
 export function goPathError(op: 'open' | 'mkdir' | 'stat', path: string, err: unknown): string {
   const actualOp = op === 'open' && errnoCode(err) === 'EISDIR' ? 'read' : op;
-  return `${actualOp} ${path}: ${goErrnoText(err)}`;
+  return `${actualOp} ${shortText(path)}: ${goErrnoText(err)}`;
 }
 
 export function isErrno(err: unknown, code: string): boolean {

@@ -14,10 +14,66 @@ const encoder = new TextEncoder();
 
 /** Go's json.Marshal output for a decoded JSON value, as bytes. */
 export function goMarshal(value: unknown): Uint8Array {
-  return encoder.encode(marshalText(value, new Set()));
+  return encoder.encode(marshalText(value));
 }
 
-function marshalText(value: unknown, seen: Set<object>): string {
+/** An array or object being written: its keys (objects, sorted) and the index of the next member. */
+interface Open {
+  container: object;
+  keys: readonly string[] | undefined;
+  length: number;
+  next: number;
+}
+
+/**
+ * Writes with its own stack rather than recursion: a config may nest as deep
+ * as the settings decoder allows (10,000 levels), deeper than V8's JSON.stringify goes.
+ */
+function marshalText(root: unknown): string {
+  const out: string[] = [];
+  const stack: Open[] = [];
+  // The containers on the stack: meeting one again is a cycle, as Go's ptrLevel check finds.
+  const ancestors = new Set<object>();
+  const write = (value: unknown): void => {
+    const text = scalarText(value);
+    if (text !== undefined) {
+      out.push(text);
+      return;
+    }
+    const container = value as object;
+    if (ancestors.has(container)) throw new GoMarshalError('json: unsupported value: encountered a cycle');
+    ancestors.add(container);
+    if (Array.isArray(container)) {
+      out.push('[');
+      stack.push({ container, keys: undefined, length: container.length, next: 0 });
+    } else {
+      const keys = Object.keys(container).sort(compareUtf8);
+      out.push('{');
+      stack.push({ container, keys, length: keys.length, next: 0 });
+    }
+  };
+  write(root);
+  for (let top = stack.at(-1); top !== undefined; top = stack.at(-1)) {
+    if (top.next < top.length) {
+      const i = top.next++;
+      if (i > 0) out.push(',');
+      if (top.keys === undefined) write((top.container as unknown[])[i]);
+      else {
+        const key = top.keys[i]!;
+        out.push(goJsonString(key), ':');
+        write((top.container as Record<string, unknown>)[key]);
+      }
+      continue;
+    }
+    out.push(top.keys === undefined ? ']' : '}');
+    ancestors.delete(top.container);
+    stack.pop();
+  }
+  return out.join('');
+}
+
+/** The text of a non-container value; undefined for arrays and objects. */
+function scalarText(value: unknown): string | undefined {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
@@ -29,19 +85,9 @@ function marshalText(value: unknown, seen: Set<object>): string {
     case 'bigint':
       return value.toString();
     case 'object':
-      break;
+      return undefined;
     default:
       throw new GoMarshalError(`json: unsupported type: ${typeof value}`);
-  }
-  if (seen.has(value)) throw new GoMarshalError('json: unsupported value: encountered a cycle');
-  seen.add(value);
-  try {
-    if (Array.isArray(value)) return `[${value.map((item: unknown) => marshalText(item, seen)).join(',')}]`;
-    const keys = Object.keys(value).sort(compareUtf8);
-    const record = value as Record<string, unknown>;
-    return `{${keys.map((key) => `${goJsonString(key)}:${marshalText(record[key], seen)}`).join(',')}}`;
-  } finally {
-    seen.delete(value);
   }
 }
 
@@ -78,24 +124,39 @@ const SHORT_ESCAPES: Readonly<Record<string, string>> = {
   '\f': '\\f',
 };
 
-/** A Go JSON string literal with HTML escaping (json.Marshal's default). */
+/** A Go JSON string literal with HTML escaping (json.Marshal's default); runs needing no escape are copied whole. */
 export function goJsonString(s: string): string {
-  let out = '"';
+  const out: string[] = ['"'];
+  let start = 0;
   for (let i = 0; i < s.length; i++) {
-    const ch = s.charAt(i);
     const code = s.charCodeAt(i);
-    const short = SHORT_ESCAPES[ch];
-    if (short !== undefined) out += short;
-    else if (code < 0x20 || ch === '<' || ch === '>' || ch === '&' || code === 0x2028 || code === 0x2029) {
-      out += `\\u${code.toString(16).padStart(4, '0')}`;
-    } else if (code >= 0xd800 && code <= 0xdfff) {
-      // A lone surrogate is invalid UTF-8 in Go, which writes \ufffd for it.
+    if (code >= 0xd800 && code <= 0xdfff) {
       const next = s.charCodeAt(i + 1);
       if (code < 0xdc00 && next >= 0xdc00 && next <= 0xdfff) {
-        out += s.slice(i, i + 2);
-        i++;
-      } else out += '\\ufffd';
-    } else out += ch;
+        i++; // a valid pair is copied as is
+        continue;
+      }
+    } else if (
+      code >= 0x20 &&
+      code !== 0x22 &&
+      code !== 0x5c &&
+      code !== 0x3c &&
+      code !== 0x3e &&
+      code !== 0x26 &&
+      code !== 0x2028 &&
+      code !== 0x2029
+    ) {
+      continue;
+    }
+    if (i > start) out.push(s.slice(start, i));
+    const short = SHORT_ESCAPES[s.charAt(i)];
+    if (short !== undefined) out.push(short);
+    // A lone surrogate is invalid UTF-8 in Go, which writes \ufffd for it.
+    else if (code >= 0xd800 && code <= 0xdfff) out.push('\\ufffd');
+    else out.push(`\\u${code.toString(16).padStart(4, '0')}`);
+    start = i + 1;
   }
-  return `${out}"`;
+  if (start < s.length) out.push(s.slice(start));
+  out.push('"');
+  return out.join('');
 }

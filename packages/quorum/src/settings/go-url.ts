@@ -7,6 +7,7 @@
 import { posix } from 'node:path';
 
 import { goQuote } from './go-quote.js';
+import { shortText } from './value-tree.js';
 
 export interface GoUrl {
   /** Lower-cased, as Go stores it. */
@@ -21,14 +22,14 @@ export interface GoUrl {
   fragment: string;
 }
 
-/** A parse failure; `message` is Go's `*url.Error` text: `parse "<url>": <reason>`. */
+/** A parse failure; `message` is Go's `*url.Error` text: `parse "<url>": <reason>` (a long URL shortened). */
 export class GoUrlError extends Error {
   override readonly name = 'GoUrlError';
   constructor(
     readonly url: string,
     readonly reason: string,
   ) {
-    super(`parse ${goQuote(url)}: ${reason}`);
+    super(`parse ${goQuote(shortText(url))}: ${reason}`);
   }
 }
 
@@ -190,11 +191,18 @@ function parseHost(host: string): string {
   return unescape(host, 'host');
 }
 
-/** Go's `unescape`: validates %-escapes (and host characters) and decodes to UTF-8 text. */
+/**
+ * Go's `unescape`: validates %-escapes (and host characters) and decodes to
+ * UTF-8 text. Runs between escapes are encoded whole, so the cost stays
+ * linear in the length of the value.
+ */
 function unescape(s: string, mode: Mode): string {
-  const bytes: number[] = [];
-  const encoder = new TextEncoder();
-  for (let i = 0; i < s.length;) {
+  const parts: Uint8Array[] = [];
+  let start = 0;
+  const literalUpTo = (end: number): void => {
+    if (end > start) parts.push(encoder.encode(s.slice(start, end)));
+  };
+  for (let i = 0; i < s.length; i++) {
     const c = s.charAt(i);
     if (c === '%') {
       if (!isHex(s[i + 1]) || !isHex(s[i + 2])) {
@@ -205,22 +213,26 @@ function unescape(s: string, mode: Mode): string {
       if (mode === 'host' && parseInt(s.charAt(i + 1), 16) < 8 && escape !== '%25') {
         throw new ReasonError(`invalid URL escape ${goQuote(escape)}`);
       }
-      bytes.push(parseInt(escape.slice(1), 16));
-      i += 3;
+      literalUpTo(i);
+      parts.push(Uint8Array.of(parseInt(escape.slice(1), 16)));
+      i += 2;
+      start = i + 1;
       continue;
     }
     if (mode === 'host' && c.charCodeAt(0) < 0x80 && !isAlpha(c) && !isDigit(c) && !HOST_OK.has(c)) {
       throw new ReasonError(`invalid character ${goQuote(c)} in host name`);
     }
     if (mode === 'query' && c === '+') {
-      bytes.push(0x20);
-      i += 1;
-      continue;
+      literalUpTo(i);
+      parts.push(SPACE);
+      start = i + 1;
     }
-    const cp = s.codePointAt(i) ?? 0;
-    const ch = String.fromCodePoint(cp);
-    bytes.push(...encoder.encode(ch));
-    i += ch.length;
   }
-  return new TextDecoder().decode(new Uint8Array(bytes));
+  literalUpTo(s.length);
+  // Lone surrogates were encoded as U+FFFD; %-bytes that are not UTF-8 decode to U+FFFD too.
+  return decoder.decode(parts.length === 1 ? parts[0] : Buffer.concat(parts));
 }
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const SPACE = Uint8Array.of(0x20);

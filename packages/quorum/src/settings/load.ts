@@ -83,7 +83,8 @@ function parseDocument(text: string, ctx: DecodeContext): TreeNode {
       throw fail('SETTINGS_PARSE', `${PARSE_TEXT} ${err.message}`, {
         where: { file: ctx.file, line: err.line, column: err.column },
         expected: 'a valid TOML document',
-        details: { format: 'toml' },
+        fix: err.fix,
+        details: { format: 'toml', ...err.details },
       });
     }
   }
@@ -100,10 +101,8 @@ function parseDocument(text: string, ctx: DecodeContext): TreeNode {
     throw fail('SETTINGS_PARSE', `${PARSE_TEXT} ${err.message}`, {
       where: { file: ctx.file, path: err.path === '' ? undefined : err.path, ...lineColumn(text, err.at) },
       expected: 'a valid JSON document',
-      fix: text.startsWith('\ufeff')
-        ? 'remove the UTF-8 byte order mark; geth does not accept it'
-        : undefined,
-      details: { format: 'json', goError: err.message, offset: err.at },
+      fix: text.startsWith('\ufeff') ? 'remove the UTF-8 byte order mark; geth does not accept it' : err.fix,
+      details: { format: 'json', goError: err.message, offset: err.at, ...err.details },
     });
   }
 }

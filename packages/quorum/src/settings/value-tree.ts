@@ -68,7 +68,7 @@ export function describeNode(node: TreeNode): string {
     case 'string':
       return `string ${JSON.stringify(node.value.length > 60 ? `${node.value.slice(0, 57)}...` : node.value)}`;
     case 'number':
-      return `number ${node.raw}`;
+      return `number ${shortText(node.raw)}`;
     case 'bool':
       return `boolean ${String(node.value)}`;
     case 'datetime':
@@ -80,39 +80,98 @@ export function describeNode(node: TreeNode): string {
  * The value geth keeps in `PluginDefinition.Config` (an `interface{}`):
  * objects become maps where a repeated key keeps its last value, like Go's
  * map decoding. Keys are stored as own data properties so `__proto__` is data.
+ * Iterative: a config may nest as deep as Go's decoder allows (10,000 levels).
  */
-export function toRawConfig(node: TreeNode): RawConfig {
-  switch (node.kind) {
-    case 'object': {
-      const map = new Map<string, unknown>();
-      for (const entry of node.entries) map.set(entry.key, toRawConfig(entry.value));
-      return Object.fromEntries(map) as { [key: string]: unknown };
+export function toRawConfig(root: TreeNode): RawConfig {
+  const scalar = (node: TreeNode): RawConfig | undefined => {
+    switch (node.kind) {
+      case 'string':
+      case 'datetime':
+      case 'number':
+      case 'bool':
+        return node.value;
+      case 'null':
+        return null;
+      default:
+        return undefined;
     }
-    case 'array':
-      return node.items.map(toRawConfig);
-    case 'string':
-    case 'datetime':
-      return node.value;
-    case 'number':
-      return node.value;
-    case 'bool':
-      return node.value;
-    case 'null':
-      return null;
+  };
+  const rootValue = scalar(root);
+  if (rootValue !== undefined) return rootValue;
+  // Containers are filled after their children: each pending container keeps
+  // its node, the converted children so far and the index of the next one.
+  interface Pending {
+    node: ObjectNode | ArrayNode;
+    children: readonly TreeNode[];
+    values: RawConfig[];
+  }
+  const pending = (node: TreeNode): Pending => {
+    const container = node as ObjectNode | ArrayNode;
+    const children = container.kind === 'array' ? container.items : container.entries.map((e) => e.value);
+    return { node: container, children, values: [] };
+  };
+  const stack: Pending[] = [pending(root)];
+  for (;;) {
+    const top = stack.at(-1)!;
+    if (top.values.length < top.children.length) {
+      const child = top.children[top.values.length]!;
+      const value = scalar(child);
+      if (value !== undefined) top.values.push(value);
+      else stack.push(pending(child));
+      continue;
+    }
+    stack.pop();
+    let done: RawConfig;
+    if (top.node.kind === 'array') done = top.values;
+    else {
+      const map = new Map<string, RawConfig>();
+      top.node.entries.forEach((entry, i) => map.set(entry.key, top.values[i]!));
+      done = Object.fromEntries(map) as { [key: string]: unknown };
+    }
+    const parent = stack.at(-1);
+    if (parent === undefined) return done;
+    parent.values.push(done);
   }
 }
 
-/** 1-based line and column of an offset, for messages. */
-export function lineColumn(text: string, at: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < at && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
+/**
+ * Offsets to 1-based line:column, with the line starts found once, so that
+ * any number of warnings costs a binary search each rather than a rescan.
+ */
+export class LineIndex {
+  private starts: number[] | undefined;
+
+  constructor(private readonly text: string) {}
+
+  locate(at: number): { line: number; column: number } {
+    if (this.starts === undefined) {
+      const starts = [0];
+      for (let i = this.text.indexOf('\n'); i >= 0; i = this.text.indexOf('\n', i + 1)) starts.push(i + 1);
+      this.starts = starts;
     }
+    const starts = this.starts;
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (starts[mid]! <= at) low = mid;
+      else high = mid - 1;
+    }
+    return { line: low + 1, column: at - starts[low]! + 1 };
   }
-  return { line, column: at - lineStart + 1 };
+}
+
+/** 1-based line and column of an offset, for one message (use a LineIndex for many). */
+export function lineColumn(text: string, at: number): { line: number; column: number } {
+  return new LineIndex(text).locate(at);
+}
+
+/**
+ * A value as shown in a message: whole up to `max` characters, else its start
+ * and its length, so a hostile 20 MB value does not become a 20 MB message.
+ */
+export function shortText(text: string, max = 200): string {
+  return text.length <= max ? text : `${text.slice(0, max)}... (${text.length} characters)`;
 }
 
 /** Appends a key or index to a JSON path: `providers.helloworld`, `a["x.y"]`, `list[0]`. */

@@ -7,6 +7,7 @@
  * file should be gone too.
  */
 import { lstatSync } from 'node:fs';
+import { basename } from 'node:path';
 import { removeStaleSocket } from '@qplugin/go-plugin/protocol';
 
 import { Point, quote } from './points.js';
@@ -26,6 +27,16 @@ export interface OrphanInput {
 }
 
 const SETTLE_MS = 1000;
+
+/**
+ * A command line as the report shows it: the program's file name without its
+ * directory, so that a long install path (e.g. a Node.js under a tools
+ * folder) does not push the arguments out of the quoted text.
+ */
+export function shortCommand(cmdline: string): string {
+  const space = cmdline.indexOf(' ');
+  return space < 0 ? basename(cmdline) : basename(cmdline.slice(0, space)) + cmdline.slice(space);
+}
 
 function leftovers(input: OrphanInput): ProcInfo[] {
   const found = new Map<number, ProcInfo>();
@@ -47,7 +58,7 @@ export async function checkOrphans(input: OrphanInput): Promise<Point> {
     }
     if (left.length > 0) {
       point.fail(
-        `${left.length} process(es) left behind: ${left.map((p) => `${p.pid} ${quote(p.cmdline, 60)}`).join(', ')}`,
+        `${left.length} process(es) left behind: ${left.map((p) => `${p.pid} ${quote(shortCommand(p.cmdline), 60)}`).join(', ')}`,
         "Stop every child process on shutdown (or exec the real plugin from a wrapper script, so geth's kill reaches it): geth kills only the process it started.",
       );
       for (const p of left) killPid(p.pid);

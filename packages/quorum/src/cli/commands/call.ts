@@ -11,6 +11,7 @@ import { RpcError, toRpcError } from '@qplugin/go-plugin/protocol';
 import type { CallOptions, LogLevel, Logger } from '@qplugin/go-plugin/protocol';
 
 import { QuorumError } from '../../errors.js';
+import { stringifyJson } from '../../json-text.js';
 import { QUORUM_HANDSHAKE } from '../../interfaces/index.js';
 import { decodeParams } from '../../rpc/index.js';
 import { INTERFACE_NAMES } from '../../settings/index.js';
@@ -20,6 +21,7 @@ import type { Parsed } from '../args.js';
 import { describeMethods, findMethod, METHODS } from '../call-methods.js';
 import type { Dispense } from '../call-methods.js';
 import { ExitCode } from '../command.js';
+import { errorReport } from '../error-report.js';
 import type { Command } from '../command.js';
 import { cliLogger, printResult } from '../output.js';
 import type { Io } from '../output.js';
@@ -109,36 +111,43 @@ async function withPlugin<T>(
   }
 }
 
-/** gRPC failures keep Go's `rpc error: code = … desc = …` text; wrapped ones (qlight) keep their prefix. */
-function callError(io: Io, iface: string, method: string, err: unknown): number {
+/**
+ * What a failed call reports: gRPC failures keep Go's `rpc error: code = …
+ * desc = …` text and code name (wrapped ones, qlight's, keep their prefix);
+ * anything else carries its catalog or fallback code (errorReport).
+ */
+export function callFailure(err: unknown): {
+  code: string;
+  grpcCode: number | null;
+  message: string;
+  fix?: string | undefined;
+  details?: Readonly<Record<string, unknown>> | undefined;
+} {
   const status =
     err instanceof RpcError
       ? err
-      : typeof (err as { code?: unknown }).code === 'number'
+      : typeof (err as { code?: unknown } | null)?.code === 'number'
         ? toRpcError(err)
         : undefined;
-  const message = status?.message ?? (err as Error).message ?? String(err);
-  const cause = (err as { cause?: unknown }).cause;
+  const cause = (err as { cause?: unknown } | null)?.cause;
   const inner = status ?? (cause instanceof RpcError ? cause : undefined);
-  if (io.json)
-    printResult(
-      io,
-      {
-        ok: false,
-        interface: iface,
-        method,
-        error: { code: inner?.codeName ?? null, grpcCode: inner?.code ?? null, message },
-      },
-      '',
-    );
-  else io.stderr.write(`qplugin call: ${iface}.${method}: ${message}\n`);
+  const report = errorReport(status ?? err);
+  const message = status?.message ?? report.message;
+  if (inner !== undefined) return { code: inner.codeName, grpcCode: inner.code, message };
+  return { code: report.code, grpcCode: null, message, fix: report.fix, details: report.details };
+}
+
+function callError(io: Io, iface: string, method: string, err: unknown): number {
+  const error = callFailure(err);
+  if (io.json) printResult(io, { ok: false, interface: iface, method, error }, '');
+  else io.stderr.write(`qplugin call: ${iface}.${method}: ${error.message}\n`);
   return ExitCode.failed;
 }
 
 function show(result: unknown): string {
   if (typeof result === 'string') return result;
   if (result === undefined || result === null) return 'ok (no result)';
-  return JSON.stringify(result, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
+  return stringifyJson(result, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) ?? '';
 }
 
 export const call: Command = {

@@ -79,20 +79,22 @@ export const run: Command = {
             : configured;
         endpoint = await startRpcEndpoint(manager, { host: str(values['http.addr']), port, enabled, logger });
       }
+      printResult(
+        io,
+        {
+          ok: true,
+          url: endpoint?.url ?? null,
+          secured: endpoint?.secured ?? null,
+          plugins: manager.pluginsInfo(),
+        },
+        endpoint ? `serving ${endpoint.url}` : 'plugins started',
+      );
     } catch (err) {
+      // Whatever fails before we serve (the endpoint, printing) stops what started: nothing keeps running.
+      await endpoint?.gateway.stop();
       await manager.stop();
       throw err;
     }
-    printResult(
-      io,
-      {
-        ok: true,
-        url: endpoint?.url ?? null,
-        secured: endpoint?.secured ?? null,
-        plugins: manager.pluginsInfo(),
-      },
-      endpoint ? `serving ${endpoint.url}` : 'plugins started',
-    );
 
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGINT', () => resolve('SIGINT'));

@@ -24,7 +24,7 @@ function packageJson(o: ScaffoldInput): string {
     engines: { node: '>=20' },
     scripts: {
       build: 'tsc -p .',
-      test: 'tsc -p . && node --test dist/test/',
+      test: 'tsc -p . && node --test dist/test/*.test.js',
       // Name and version come from this file, so bumping "version" renames the zip.
       pack: 'tsc -p . && qplugin pack --name "$npm_package_name" --version "$npm_package_version" --entry dist/src/main.js --out dist/plugin',
     },

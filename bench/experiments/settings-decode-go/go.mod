@@ -1,0 +1,3 @@
+module settingsdecode
+
+go 1.21

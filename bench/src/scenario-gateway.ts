@@ -1,0 +1,150 @@
+/**
+ * Scenario 7: the JSON-RPC gateway under HTTP load. `qplugin run` vs the Go
+ * reference gateway (net/http + encoding/json + go-plugin v1.2.2, one
+ * process), both hosting the same Go hello world plugin, both answering
+ * `plugin@helloworld_greeting`. A separate load process (autocannon, on the
+ * Node running the bench, the same for both) keeps 1, 16 and 64 connections
+ * busy; per round and connection count the two gateways run back to back, in
+ * alternating order. Measured: req/s, p50 and p99 latency, and the gateway
+ * process's CPU time per request (/proc/<pid>/stat before and after the
+ * measured run; the plugin's, the same Go program on both sides, in details).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import type { Metric, ScenarioResult, Settings } from './common.js';
+import { metric, num } from './common.js';
+import type { GatewayServer } from './gateways.js';
+import { probe, runsOn, startGoGateway, startQpluginRun } from './gateways.js';
+import { BENCH } from './prepare.js';
+import type { Peers } from './prepare.js';
+import { runHarness } from './proc.js';
+import type { Json } from './proc.js';
+import { median, round } from './stats.js';
+
+const REF = 'Go gateway (net/http, go-plugin v1.2.2)';
+const CONNECTIONS = [1, 16, 64];
+type Side = 'ts' | 'go';
+
+async function loadRun(s: GatewayServer, connections: number, warmupMs: number, durationMs: number) {
+  const { json } = await runHarness(process.execPath, [
+    join(BENCH, 'dist', 'load.js'),
+    '--url',
+    s.url,
+    '--connections',
+    String(connections),
+    '--warmup-ms',
+    String(warmupMs),
+    '--duration-ms',
+    String(durationMs),
+    '--pids',
+    `${s.pid},${s.pluginPid}`,
+  ]);
+  const cpu = json.cpu_us as Record<string, number | null>;
+  const requests = num(json, 'requests');
+  const perRequest = (pid: number): number => {
+    const us = cpu[String(pid)];
+    if (typeof us !== 'number' || requests === 0) throw new Error(`no CPU time for pid ${pid}`);
+    return us / requests;
+  };
+  return {
+    ...json,
+    gateway_cpu_us_per_req: perRequest(s.pid),
+    plugin_cpu_us_per_req: perRequest(s.pluginPid),
+  } as Json;
+}
+
+export async function scenarioGateway(peers: Peers, s: Settings): Promise<ScenarioResult> {
+  const warmupMs = s.quick ? 150 : 1000;
+  const durationMs = s.quick ? 300 : 3000;
+  const dir = mkdtempSync(join(tmpdir(), 'qplugin-bench-gw-'));
+  const servers: Partial<Record<Side, GatewayServer>> = {};
+  try {
+    servers.ts = await startQpluginRun(peers, dir);
+    servers.go = await startGoGateway(peers);
+    await probe(servers.ts.url);
+    await probe(servers.go.url);
+    if (!runsOn(servers.ts, peers.runtime.node)) {
+      throw new Error(`qplugin run runs ${servers.ts.exe}, not ${peers.runtime.node}`);
+    }
+
+    const runs: Record<Side, Record<number, Json[]>> = { ts: {}, go: {} };
+    for (let r = 0; r < s.rounds; r++) {
+      for (const c of CONNECTIONS) {
+        const order: Side[] = (r + CONNECTIONS.indexOf(c)) % 2 === 0 ? ['ts', 'go'] : ['go', 'ts'];
+        for (const side of order) {
+          s.log(`  round ${r + 1}/${s.rounds}: ${side === 'ts' ? 'qplugin run' : 'Go gateway'}, ${c} conn.`);
+          (runs[side][c] ??= []).push(await loadRun(servers[side]!, c, warmupMs, durationMs));
+        }
+      }
+    }
+    const peak = { ts: servers.ts.peakKB(), go: servers.go.peakKB() };
+    const exits = { ts: await servers.ts.stop(), go: await servers.go.stop() };
+
+    const series = (side: Side, c: number, key: string): number[] => runs[side][c]!.map((j) => num(j, key));
+    const metrics: Metric[] = [];
+    for (const c of CONNECTIONS) {
+      const pair = (id: string, label: string, unit: string, key: string): Metric =>
+        metric({
+          id: `s7.${id}.c${c}`,
+          label: `${label}, ${c} connection${c === 1 ? '' : 's'}: qplugin run vs Go gateway`,
+          unit,
+          ts: series('ts', c, key),
+          ref: series('go', c, key),
+          refLabel: REF,
+        });
+      metrics.push(
+        pair('rps', 'requests/s', 'req/s', 'rps'),
+        pair('p50', 'latency p50', 'µs', 'p50_us'),
+        pair('p99', 'latency p99', 'µs', 'p99_us'),
+        pair('cpu', 'gateway CPU per request', 'µs', 'gateway_cpu_us_per_req'),
+      );
+    }
+    const failures = (side: Side): number =>
+      CONNECTIONS.flatMap((c) => runs[side][c]!).reduce(
+        (n, j) => n + num(j, 'non2xx') + num(j, 'errors') + num(j, 'timeouts'),
+        0,
+      );
+    const perConnections = (side: Side, key: string): Json =>
+      Object.fromEntries(CONNECTIONS.map((c) => [`c${c}`, series(side, c, key).map((x) => round(x, 1))]));
+    return {
+      id: 's7',
+      title: 'JSON-RPC gateway under HTTP load (autocannon → gateway → Go plugin)',
+      completed: true,
+      metrics,
+      memory: [
+        { label: 'qplugin run (gateway / its Go plugin)', hostKB: peak.ts.gateway, pluginKB: peak.ts.plugin },
+        { label: `${REF} (gateway / its Go plugin)`, hostKB: peak.go.gateway, pluginKB: peak.go.plugin },
+      ],
+      details: {
+        warmupMs,
+        durationMs,
+        qpluginRunExecutable: servers.ts.exe,
+        failedRequests: { ts: failures('ts'), go: failures('go') },
+        exitCodes: exits,
+        pluginCpuUsPerRequest: {
+          ts: Object.fromEntries(
+            CONNECTIONS.map((c) => [`c${c}`, round(median(series('ts', c, 'plugin_cpu_us_per_req')), 1)]),
+          ),
+          go: Object.fromEntries(
+            CONNECTIONS.map((c) => [`c${c}`, round(median(series('go', c, 'plugin_cpu_us_per_req')), 1)]),
+          ),
+        },
+        perRound: {
+          'qplugin run': {
+            rps: perConnections('ts', 'rps'),
+            cpu_us_per_req: perConnections('ts', 'gateway_cpu_us_per_req'),
+          },
+          'Go gateway': {
+            rps: perConnections('go', 'rps'),
+            cpu_us_per_req: perConnections('go', 'gateway_cpu_us_per_req'),
+          },
+        },
+      },
+    };
+  } finally {
+    await Promise.allSettled([servers.ts?.stop(), servers.go?.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
