@@ -2,11 +2,12 @@
  * Packed TS plugins under real Go hosts (go-plugin v1.0.1, v1.2.2 — geth's
  * pin — and v1.8.0): the hello world example as `qplugin pack` makes it (a
  * bundle run by node), with --code-cache, and as a single executable
- * (`--sea`: Node.js inside, the host needs none; code cache, and with
- * --snapshot), which also passes `qplugin check`. The interop fixture as a
- * snapshot single executable under v1.8.0, multiplexed and not: yamux loads
- * after the snapshot, broker and stdio work. Single executables are built
- * once per file (~130 MB each) in a temp directory removed at the end.
+ * (`--sea`: Node.js inside, the host needs none), which also passes
+ * `qplugin check` and builds byte-identically twice. The --snapshot variant
+ * is the interop fixture (the hello world's services, plus broker and stdio
+ * services): under all three hosts, and under v1.8.0 multiplexed and not
+ * (yamux loads after the snapshot). Single executables are built once per
+ * file (~130 MB each) in a temp directory removed at the end.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -27,7 +28,7 @@ import { HELLOWORLD_PLUGIN, INTEROP_PLUGIN } from '../src/support/paths.js';
 import { seaNode } from '../src/support/sea.js';
 
 const goSkip = interopSkip();
-const sea = goSkip ? { node: '', skip: false as const } : await seaNode();
+const sea = await seaNode();
 const skip = goSkip || sea.skip;
 const QPLUGIN = join(REPO_ROOT, 'packages', 'quorum', 'bin', 'qplugin.mjs');
 const scratch = mkdtempSync(join(tmpdir(), 'qp-it-packed-'));
@@ -116,49 +117,52 @@ function assertHello(r: HostRun): void {
   assert.equal(step(r, 'greet', 1).value, 'Hola again!');
 }
 
-describe('packed TS hello world under go-plugin Go hosts', { skip }, () => {
-  /** Plugin argv per variant. */
-  const variants: Record<string, string[]> = {};
-  let seaZip = '';
-  let seaSha = '';
+/** Plugin argv per variant, and the code-cache SEA's zip: built once for the whole file. */
+const variants: Record<string, string[]> = {};
+let seaZip = '';
+let seaSha = '';
 
-  before(async () => {
-    const bundled = await packPlugin({
-      name: 'hello',
-      version: '1.0.0',
-      entry: HELLOWORLD_PLUGIN,
-      outDir: join(scratch, 'out-bundled'),
-    });
-    variants.bundled = [process.execPath, join(unzip(bundled.zipPath, 'bundled'), bundled.entrypoint)];
-    const cached = await packPlugin({
-      name: 'hello',
-      version: '1.0.0',
-      entry: HELLOWORLD_PLUGIN,
-      outDir: join(scratch, 'out-code-cache'),
-      codeCache: true,
-    });
-    variants['code cache'] = [process.execPath, join(unzip(cached.zipPath, 'code-cache'), cached.entrypoint)];
-    const packed = await packSeaWithCli(join(scratch, 'out-sea'));
-    seaZip = packed.zip;
-    seaSha = packed.sha256;
-    assert.match(packed.zip, /quorum-plugin-hello-world-1\.0\.0-linux-(amd64|arm64)\.zip$/);
-    assert.equal(packed.entrypoint, 'quorum-plugin-hello-world');
-    assert.equal(packed.meta.os, 'linux');
-    assert.equal(packed.sea.snapshot, false, 'a code cache by default');
-    const dir = unzip(packed.zip, 'sea');
-    assert.deepEqual(readdirSync(dir).sort(), ['plugin-meta.json', 'quorum-plugin-hello-world']);
-    assert.ok(statSync(join(dir, packed.entrypoint)).mode & 0o100, 'the executable is executable');
-    variants.sea = [join(dir, packed.entrypoint)];
-    const snap = await packPlugin({
-      name: 'hello',
-      version: '1.0.0',
-      entry: HELLOWORLD_PLUGIN,
-      outDir: join(scratch, 'out-sea-snapshot'),
-      sea: { node: sea.node, snapshot: true },
-    });
-    variants['sea snapshot'] = [join(unzip(snap.zipPath, 'sea-snapshot'), snap.entrypoint)];
+before(async () => {
+  if (skip) return;
+  const bundled = await packPlugin({
+    name: 'hello',
+    version: '1.0.0',
+    entry: HELLOWORLD_PLUGIN,
+    outDir: join(scratch, 'out-bundled'),
   });
+  variants.bundled = [process.execPath, join(unzip(bundled.zipPath, 'bundled'), bundled.entrypoint)];
+  const cached = await packPlugin({
+    name: 'hello',
+    version: '1.0.0',
+    entry: HELLOWORLD_PLUGIN,
+    outDir: join(scratch, 'out-code-cache'),
+    codeCache: true,
+  });
+  variants['code cache'] = [process.execPath, join(unzip(cached.zipPath, 'code-cache'), cached.entrypoint)];
+  const packed = await packSeaWithCli(join(scratch, 'out-sea'));
+  seaZip = packed.zip;
+  seaSha = packed.sha256;
+  assert.match(packed.zip, /quorum-plugin-hello-world-1\.0\.0-linux-(amd64|arm64)\.zip$/);
+  assert.equal(packed.entrypoint, 'quorum-plugin-hello-world');
+  assert.equal(packed.meta.os, 'linux');
+  assert.equal(packed.sea.snapshot, false, 'a code cache by default');
+  const dir = unzip(packed.zip, 'sea');
+  assert.deepEqual(readdirSync(dir).sort(), ['plugin-meta.json', 'quorum-plugin-hello-world']);
+  assert.ok(statSync(join(dir, packed.entrypoint)).mode & 0o100, 'the executable is executable');
+  variants.sea = [join(dir, packed.entrypoint)];
+  // The snapshot variant is the interop fixture (the hello world's services and Greeter, plus
+  // broker/stdio services for the v1.8.0 tests below): one ~130 MB build less per run.
+  const snap = await packPlugin({
+    name: 'interop',
+    version: '1.0.0',
+    entry: INTEROP_PLUGIN,
+    outDir: join(scratch, 'out-interop'),
+    sea: { node: sea.node, snapshot: true },
+  });
+  variants['sea snapshot'] = [join(unzip(snap.zipPath, 'interop'), snap.entrypoint)];
+});
 
+describe('packed TS hello world under go-plugin Go hosts', { skip }, () => {
   for (const version of GO_PLUGIN_VERSIONS) {
     for (const variant of ['bundled', 'code cache', 'sea', 'sea snapshot']) {
       it(`${variant}: Init, Greeting and InvalidArgument under ${version}, AutoMTLS on`, async () => {
@@ -194,42 +198,38 @@ describe('packed TS hello world under go-plugin Go hosts', { skip }, () => {
   });
 });
 
-describe('the interop fixture as a single executable under a go-plugin v1.8.0 host', { skip }, () => {
-  let plugin: string[] = [];
-  before(async () => {
-    const packed = await packPlugin({
-      name: 'interop',
-      version: '1.0.0',
-      entry: INTEROP_PLUGIN,
-      outDir: join(scratch, 'out-interop'),
-      sea: { node: sea.node, snapshot: true },
-    });
-    plugin = [join(unzip(packed.zipPath, 'interop'), packed.entrypoint)];
-  });
-
-  for (const mux of [false, true]) {
-    it(`health ping, stdout via GRPCStdio, broker round trips (${mux ? 'multiplexed' : 'one socket per brokered server'})`, async () => {
-      const r = await run('v1.8.0', {
-        mux,
-        sync: true,
-        plugin,
-        steps: [
-          'init:{"language":"en"}',
-          'greet:Quorum',
-          'ping',
-          'print:hello from the plugin\n',
-          'callback:ping-pong',
-          'dialplugin:knock',
-        ],
+describe(
+  'the interop fixture as a snapshot single executable under a go-plugin v1.8.0 host',
+  { skip },
+  () => {
+    for (const mux of [false, true]) {
+      it(`health ping, stdout via GRPCStdio, broker round trips (${mux ? 'multiplexed' : 'one socket per brokered server'})`, async () => {
+        const r = await run('v1.8.0', {
+          mux,
+          sync: true,
+          plugin: variants['sea snapshot']!,
+          steps: [
+            'init:{"language":"en"}',
+            'greet:Quorum',
+            'ping',
+            'print:hello from the plugin\n',
+            'callback:ping-pong',
+            'dialplugin:knock',
+          ],
+        });
+        assert.equal(step(r, 'greet').value, 'Hello Quorum!');
+        assert.equal(step(r, 'ping').ok, true, JSON.stringify(step(r, 'ping')));
+        assert.equal(step(r, 'callback').value, 'host echo: ping-pong', JSON.stringify(step(r, 'callback')));
+        assert.equal(
+          step(r, 'dialplugin').value,
+          'plugin echo: knock',
+          JSON.stringify(step(r, 'dialplugin')),
+        );
+        assert.equal(step(r, 'kill').stdout, 'hello from the plugin\n');
       });
-      assert.equal(step(r, 'greet').value, 'Hello Quorum!');
-      assert.equal(step(r, 'ping').ok, true, JSON.stringify(step(r, 'ping')));
-      assert.equal(step(r, 'callback').value, 'host echo: ping-pong', JSON.stringify(step(r, 'callback')));
-      assert.equal(step(r, 'dialplugin').value, 'plugin echo: knock', JSON.stringify(step(r, 'dialplugin')));
-      assert.equal(step(r, 'kill').stdout, 'hello from the plugin\n');
-    });
-  }
-});
+    }
+  },
+);
 
 describe('qplugin pack --sea: failures that need a real Node.js >= 22', { skip: sea.skip }, () => {
   it("--os/--arch other than the Node binary's platform: PACK_INPUT before anything is built", async () => {
