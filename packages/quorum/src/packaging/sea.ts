@@ -26,19 +26,16 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
-import type { Plugin } from 'esbuild';
-
 import { COOKIE_MISMATCH_TEXT } from '@qplugin/go-plugin/plugin';
 
 import { QuorumError } from '../errors.js';
 import { goPlatform } from '../settings/index.js';
+import { lazyBuiltinsPlugin } from './lazy-builtins.js';
 
 /** The fuse Node.js checks for an injected blob (Node's documented value). */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 /** Oldest Node.js line we build SEAs with (snapshot API in SEAs, process.getBuiltinModule). */
 export const SEA_MIN_NODE_MAJOR = 22;
-/** Built-ins a V8 startup snapshot cannot hold (Node aborts the build): loaded on first use. */
-const SNAPSHOT_UNSAFE = ['tls', 'http2', 'http', 'https'];
 
 export interface SeaOptions {
   /** Node.js binary the executable is made from (and that builds the blob). Default: the running one. */
@@ -159,40 +156,6 @@ async function checkNode(node: string): Promise<NodeFacts> {
     );
   }
   return facts;
-}
-
-/** node:tls and friends as modules whose members load the real module on first use. */
-function lazyBuiltinsPlugin(): Plugin {
-  const require = createRequire(import.meta.url);
-  const filter = new RegExp(`^(node:)?(${SNAPSHOT_UNSAFE.join('|')})$`);
-  return {
-    name: 'qplugin-lazy-builtins',
-    setup(build) {
-      build.onResolve({ filter }, (a) => ({
-        path: a.path.replace(/^(node:)?/, 'node:'),
-        namespace: 'lazy-builtin',
-      }));
-      build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (a) => {
-        const names = Object.keys(require(a.path) as object).filter(
-          (k) => k !== 'default' && /^[A-Za-z_$][\w$]*$/.test(k),
-        );
-        // Each member is a proxy of a function: calls, `new`, property reads and
-        // `instanceof` reach the real member, loading the module the first time.
-        const contents = `let real;
-const load = () => (real ??= process.getBuiltinModule(${JSON.stringify(a.path)}));
-const member = (k) => new Proxy(function () {}, {
-  apply: (_, self, args) => Reflect.apply(load()[k], self, args),
-  construct: (_, args, target) => Reflect.construct(load()[k], args, target),
-  get: (_, p) => load()[k][p],
-  has: (_, p) => p in load()[k],
-});
-${names.map((k) => `export const ${k} = member(${JSON.stringify(k)});`).join('\n')}
-export default new Proxy({}, { get: (_, p) => load()[p], has: (_, p) => p in load() });
-`;
-        return { contents, loader: 'js' };
-      });
-    },
-  };
 }
 
 async function bundleForSea(entry: string, snapshot: boolean, minify: boolean): Promise<string> {
