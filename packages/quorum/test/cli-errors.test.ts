@@ -190,7 +190,7 @@ describe('qplugin --json failures', () => {
     assert.deepEqual(json(command).error, {
       code: 'CLI_USAGE',
       message: 'unknown command "nosuch"',
-      fix: 'commands: run, call, demo, check, new, pack, keygen, sign, verify, inspect',
+      fix: 'commands: run, call, demo, check, check-host, new, pack, keygen, sign, verify, inspect',
     });
   });
 
