@@ -299,7 +299,8 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
    * (`plugin is not running (...)`).
    */
   client<S extends DescService>(svc: S): Client<S> {
-    return createClient(svc, this.requireConnection().channel, this.guard());
+    const observer = this.options.callObserver;
+    return createClient(svc, this.requireConnection().channel, this.guard(), observer && { observer });
   }
 
   /** The host side of the plugin's broker (serve callbacks, dial brokered servers). */
