@@ -2,6 +2,7 @@
 export { PluginClient } from './client.js';
 export type { PluginClientEvents } from './client.js';
 export type { PluginClientOptions, ReattachConfig } from './options.js';
+export type { CallEvent, CallObserver } from '../protocol/call-observer.js';
 export type { ExitInfo } from './process.js';
 export type { SecureConfig } from './secure-config.js';
 export type { Sink } from './stderr.js';

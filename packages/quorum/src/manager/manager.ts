@@ -102,6 +102,11 @@ export class PluginManager {
     return true;
   }
 
+  /** start() succeeded and stop() has not been called since. */
+  get isStarted(): boolean {
+    return this.started;
+  }
+
   isEnabled(name: string): boolean {
     return this.providers.has(name.toLowerCase() as InterfaceName);
   }
