@@ -58,7 +58,12 @@ describe('log lines of other libraries', () => {
       'info',
       'started',
     ],
-    ['GCP severity', '{"severity":"ERROR","message":"denied","time":"2026-12-02T10:00:00Z"}', 'error', 'denied'],
+    [
+      'GCP severity',
+      '{"severity":"ERROR","message":"denied","time":"2026-12-02T10:00:00Z"}',
+      'error',
+      'denied',
+    ],
   ];
   for (const [lib, line, level, message] of samples) {
     it(`${lib}: level ${level}, message kept`, () => {
