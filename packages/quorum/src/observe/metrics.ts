@@ -86,6 +86,11 @@ const signalNumbers: Partial<Record<string, number>> = {
   SIGTERM: 15,
 };
 
+/** How a start is labelled: the first `start`, an automatic restart after a `crash`, or a requested `reload`. */
+function startLabel(reason: StartReason | undefined): 'start' | 'crash' | 'reload' {
+  return reason === 'recover' ? 'crash' : reason === 'restart' ? 'reload' : 'start';
+}
+
 function splitPath(path: string): { grpc_service: string; grpc_method: string } {
   const slash = path.lastIndexOf('/');
   return { grpc_service: path.slice(1, slash), grpc_method: path.slice(slash + 1) };
@@ -289,13 +294,12 @@ export class HostMetrics implements ManagerObserver {
     supervisor.on('starting', ({ reason }) => {
       t.startingAt = performance.now();
       t.startReason = reason;
-      if (reason !== 'start')
-        this.restarts.inc({ ...labels, reason: reason === 'recover' ? 'crash' : 'reload' });
+      if (reason !== 'start') this.restarts.inc({ ...labels, reason: startLabel(reason) });
     });
     supervisor.on('ready', () => {
       if (t.startingAt !== undefined) {
         this.startDuration.observe(
-          { ...labels, reason: t.startReason === 'recover' ? 'crash' : (t.startReason ?? 'start') },
+          { ...labels, reason: startLabel(t.startReason) },
           (performance.now() - t.startingAt) / 1000,
         );
       }
