@@ -50,3 +50,15 @@ gen_go packages/quorum/proto security.proto securitypb
 gen_go packages/quorum/proto account.proto accountpb
 gen_go packages/quorum/proto qlight_token_manager.proto qlightpb
 gen_go interop/proto interop.proto interoppb
+
+# The kv peers (interop/go/kv) keep their messages in their own module.
+kvpb=interop/go/kv/kvpb
+rm -rf "${out:?}/$kvpb"
+cat >"$tmp/buf.gen.kv.yaml" <<YAML
+version: v2
+plugins:
+  - local: $tmp/protoc-gen-go
+    out: $out/$kvpb
+    opt: [paths=source_relative, "Mkv.proto=qplugin.dev/interop/kv/kvpb;kvpb"]
+YAML
+"$bin/buf" generate interop/go/kv/proto --template "$tmp/buf.gen.kv.yaml"

@@ -176,6 +176,7 @@ export async function scenarioDistribution(peers: Peers, s: Settings): Promise<S
           refLabel: ref,
           target,
         }),
+        // TS: the streamed private copy with its SHA-256 (there is no separate read).
         phase('sha256_ms', 'sha256sum'),
         phase('verify_ms', 'gpg --verify'),
         phase('unpack_ms', 'unzip'),

@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
-# Builds the Go interop peers (host + plugin) for one or all go-plugin versions
-# into interop/go/bin/<version>/{host,plugin}.
-#   usage: interop/go/build.sh [all|v1.0.1|v1.2.2|v1.8.0]
+# Builds the Go interop peers (host + plugin) for one or all go-plugin versions,
+# and the kv example peers, into interop/go/bin/<version|kv>/{host,plugin}.
+#   usage: interop/go/build.sh [all|v1.0.1|v1.2.2|v1.8.0|kv]
 # Needs Go and access to the module proxy; go.mod/go.sum are complete, so no
 # `go mod tidy` is ever needed here. Silent on success.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-versions=(v1.0.1 v1.2.2 v1.8.0)
+versions=(v1.0.1 v1.2.2 v1.8.0 kv)
 
 case "${1:-all}" in
   all) selected=("${versions[@]}") ;;
-  v1.0.1 | v1.2.2 | v1.8.0) selected=("$1") ;;
+  v1.0.1 | v1.2.2 | v1.8.0 | kv) selected=("$1") ;;
   *)
-    echo "usage: $0 [all|v1.0.1|v1.2.2|v1.8.0]" >&2
+    echo "usage: $0 [all|v1.0.1|v1.2.2|v1.8.0|kv]" >&2
     exit 2
     ;;
 esac

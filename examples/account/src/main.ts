@@ -2,7 +2,8 @@
 /**
  * A Quorum account plugin in TypeScript: an in-memory secp256k1 keystore
  * (keys live only as long as the process). Started by geth or any host with
- * Quorum's handshake.
+ * Quorum's handshake. `void serve()` (no top-level await) keeps it packable
+ * as CommonJS: `qplugin pack --code-cache` or `--sea`.
  */
 import { serve, service } from '@qplugin/go-plugin/plugin';
 import { PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum/plugin';
@@ -13,7 +14,7 @@ import { accountService } from './service.js';
 
 const store = new Keystore();
 
-await serve({
+void serve({
   handshake: QUORUM_HANDSHAKE,
   services: ({ logger }) => [
     service(PluginInitializer, {

@@ -2,7 +2,8 @@
 /**
  * A Quorum qlight token manager plugin in TypeScript: issues short-lived JWTs
  * for a qlight client node to present to its server node. Started by geth or
- * any host with Quorum's handshake.
+ * any host with Quorum's handshake. `void serve()` (no top-level await)
+ * keeps it packable as CommonJS: `qplugin pack --code-cache` or `--sea`.
  */
 import { serve, service } from '@qplugin/go-plugin/plugin';
 import { PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum/plugin';
@@ -11,7 +12,7 @@ import { TokenManager } from './token-manager.js';
 
 const manager = new TokenManager();
 
-await serve({
+void serve({
   handshake: QUORUM_HANDSHAKE,
   services: ({ logger }) => [
     service(PluginInitializer, {

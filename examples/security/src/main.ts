@@ -3,6 +3,8 @@
  * A Quorum security plugin in TypeScript: serves geth's RPC TLS material and
  * authenticates access tokens from a static table, both from the Init config
  * (see config.ts). Started by geth or any host with Quorum's handshake.
+ * `void serve()` (no top-level await) keeps it packable as CommonJS:
+ * `qplugin pack --code-cache` or `--sea`.
  */
 import { serve, service } from '@qplugin/go-plugin/plugin';
 import { PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum/plugin';
@@ -11,7 +13,7 @@ import { SecurityPlugin } from './security.js';
 
 const plugin = new SecurityPlugin();
 
-await serve({
+void serve({
   handshake: QUORUM_HANDSHAKE,
   services: ({ logger }) => [
     service(PluginInitializer, {

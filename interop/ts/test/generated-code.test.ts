@@ -16,6 +16,7 @@ const GENERATED = [
   'packages/quorum/src/generated',
   'interop/ts/src/generated',
   'interop/go/shared/pb',
+  'interop/go/kv/kvpb',
 ];
 
 function files(dir: string, base = dir): string[] {

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 
 import { Health, ServingStatus } from '../src/protocol/builtins.js';
 import { dialChannel } from '../src/protocol/dial.js';
+import type { DialTarget } from '../src/protocol/dial.js';
 import type { Channel } from '../src/protocol/grpc/channel.js';
 import { GrpcServer } from '../src/protocol/grpc/server.js';
 import { createClient } from '../src/protocol/rpc-client.js';
@@ -15,6 +16,7 @@ import { service } from '../src/protocol/rpc-types.js';
 
 const server = new GrpcServer();
 let channel: Channel;
+let target: DialTarget;
 let watchSignal: AbortSignal | undefined;
 let watchCancelled: Promise<void>;
 
@@ -26,6 +28,7 @@ before(async () => {
       check(req) {
         if (req.service === 'boom') throw new RpcError(Status.FAILED_PRECONDITION, 'not ready');
         if (req.service === 'crash') throw new Error('plain error');
+        if (req.service === 'busy') throw new RpcError(Status.UNAVAILABLE, 'busy, try later');
         return { status: ServingStatus.SERVING };
       },
       list: () => ({ statuses: {} }),
@@ -40,7 +43,8 @@ before(async () => {
   server.http2.listen(0, '127.0.0.1');
   await once(server.http2, 'listening');
   const { port } = server.http2.address() as AddressInfo;
-  channel = dialChannel({ network: 'tcp', address: `127.0.0.1:${port}` }, undefined);
+  target = { network: 'tcp', address: `127.0.0.1:${port}` };
+  channel = dialChannel(target, undefined);
 });
 after(async () => {
   channel.close();
@@ -78,5 +82,38 @@ describe('rpc bridge', () => {
     await assert.rejects(it.next(), (e: unknown) => e instanceof RpcError && e.code === Status.CANCELLED);
     await watchCancelled;
     assert.equal(watchSignal?.aborted, true, 'the handler saw the cancellation');
+  });
+
+  it('answers an Unavailable the server sent at once, without waiting to see if the plugin is gone', async (t) => {
+    // With timers mocked and never advanced, any wait for the guard would hang this test.
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const lifetime = new AbortController();
+    const guard = {
+      signal: lifetime.signal,
+      error: () => new RpcError(Status.UNAVAILABLE, 'plugin is not running'),
+    };
+    await assert.rejects(
+      createClient(Health, channel, guard).check({ service: 'busy' }),
+      (e: unknown) => e instanceof RpcError && e.details === 'busy, try later',
+    );
+  });
+
+  it('reports a lost connection in the guard’s words once its lifetime ends', async () => {
+    const own = dialChannel(target, undefined);
+    const lifetime = new AbortController();
+    const guard = {
+      signal: lifetime.signal,
+      error: () => new RpcError(Status.UNAVAILABLE, 'plugin is not running (test)'),
+    };
+    await own.ready();
+    const health = createClient(Health, own, guard);
+    const watch = health.watch({ service: '' })[Symbol.asyncIterator]();
+    await watch.next();
+    own.close(); // the connection goes; the "process" ends a moment later
+    setTimeout(() => lifetime.abort(), 20);
+    await assert.rejects(
+      watch.next(),
+      (e: unknown) => e instanceof RpcError && e.details === 'plugin is not running (test)',
+    );
   });
 });

@@ -53,6 +53,10 @@ export const QuorumErrorCodes = {
   PACK_BUNDLE: 'The plugin could not be bundled.',
   /** Pack inputs are missing or invalid (name, version, entrypoint, files). */
   PACK_INPUT: 'Invalid packing input.',
+  /** `--sea` has no usable Node.js to build the executable from (missing, too old, not an official build). */
+  PACK_SEA_NODE: 'No Node.js to build the single executable from.',
+  /** Building, injecting or smoke-testing the single executable failed. */
+  PACK_SEA_BUILD: 'The single executable could not be built.',
 
   // --- manager and interfaces ---
   /** A plugin failed to start, load or initialise. */

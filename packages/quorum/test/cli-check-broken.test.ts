@@ -5,12 +5,13 @@
  * All run as real processes.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 import { processesMatching } from '@qplugin/go-plugin/testing';
 
-import { BROKEN, LEFTOVER_MARKER, checkJson, failedIds, point } from './fixtures/check/run-cli.js';
+import { BROKEN, LEFTOVER_MARKER, REPO_ROOT, checkJson, failedIds, point } from './fixtures/check/run-cli.js';
 import type { CheckJson } from './fixtures/check/run-cli.js';
 
 interface Case {
@@ -19,9 +20,18 @@ interface Case {
   reason: RegExp;
   fix: RegExp;
   skip?: string | false;
+  /** Points the failure makes impossible to evaluate. */
+  skips?: string[];
   /** More assertions on the document. */
   also?: (doc: CheckJson) => void;
 }
+
+/** Without Go the Go case skips, visibly; with REQUIRE_INTEROP=1 it fails instead. */
+const goMissing = spawnSync('go', ['version']).status !== 0;
+const goSkip =
+  goMissing && process.env.REQUIRE_INTEROP !== '1'
+    ? 'skipped: the Go toolchain (`go`) is not on PATH (set REQUIRE_INTEROP=1 to make this a failure)'
+    : false;
 
 const noOpenssl = spawnSync('openssl', ['version']).status === 0 ? false : 'skipped: openssl is not on PATH';
 
@@ -72,6 +82,18 @@ const CASES: Case[] = [
     fix: /Require and verify client certificates/,
   },
   {
+    mode: 'no-p521',
+    id: 'mtls',
+    reason:
+      /a TLS connection with the host's P-521 certificate fails \([^)]+\): the plugin's CertificateRequest \(TLSv1\.3\) does not offer ecdsa_secp521r1_sha512/,
+    fix: /Accept ecdsa_secp521r1_sha512 signatures from clients: .*\(offered: ecdsa_secp256r1_sha256, rsa_pss_rsae_sha256, .*BoringSSL/,
+    skips: ['health', 'init', 'stdio', 'shutdown'],
+    also: (doc) => {
+      const mtls = point(doc, 'mtls');
+      assert.deepEqual(mtls.rules, ['TLS-6']);
+    },
+  },
+  {
     mode: 'ignore-shutdown',
     id: 'shutdown',
     reason:
@@ -102,12 +124,36 @@ describe('qplugin check: broken plugins fail the right point', { concurrency: 4 
       assert.match(failed.detail, c.reason);
       assert.match(failed.fix, c.fix);
       assert.deepEqual(failedIds(doc), [c.id], JSON.stringify(doc.points, null, 2));
-      assert.equal(doc.points.filter((p) => p.status === 'skip').length, 0);
+      assert.deepEqual(
+        doc.points.filter((p) => p.status === 'skip').map((p) => p.id),
+        c.skips ?? [],
+      );
       assert.equal(code, 3);
       assert.equal(doc.ok, false);
       c.also?.(doc);
     });
   }
+
+  it(
+    'no-p521: geth\'s go-plugin host really fails the same way, saying only "certificate required"',
+    { skip: goSkip },
+    () => {
+      assert.ok(!goMissing, 'REQUIRE_INTEROP=1 but the Go toolchain (`go`) is not on PATH');
+      execFileSync('bash', [join(REPO_ROOT, 'interop', 'go', 'build.sh'), 'v1.2.2'], { stdio: 'inherit' });
+      const out = execFileSync(
+        join(REPO_ROOT, 'interop', 'go', 'bin', 'v1.2.2', 'host'),
+        ['-steps', 'init:{}', '--', process.execPath, BROKEN, 'no-p521'],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+      );
+      const init = JSON.parse(out.split('\n').find((l) => l.includes('"step":"init"'))!) as Record<
+        string,
+        unknown
+      >;
+      assert.equal(init.ok, false);
+      assert.equal(init.code, 'Unavailable');
+      assert.match(String(init.message), /remote error: tls: certificate required/);
+    },
+  );
 
   it('the raw fixture done right passes (the breakage is all there is)', async () => {
     const { code, doc } = await checkJson(['--', process.execPath, BROKEN, 'ok']);

@@ -38,6 +38,13 @@ const POINT_IDS = [
 ];
 
 const scratch = mkdtempSync(join(tmpdir(), 'qp-cli-check-'));
+
+/** Builds the Go interop peer and returns its plugin. */
+function goPeer(version: string): string {
+  assert.ok(!goMissing, 'REQUIRE_INTEROP=1 but the Go toolchain (`go`) is not on PATH');
+  execFileSync('bash', [join(REPO_ROOT, 'interop', 'go', 'build.sh'), version], { stdio: 'inherit' });
+  return join(REPO_ROOT, 'interop', 'go', 'bin', version, 'plugin');
+}
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** Without Go the Go case skips, visibly; with REQUIRE_INTEROP=1 it fails instead. */
@@ -113,15 +120,90 @@ describe('qplugin check: conforming plugins pass', { concurrency: 3 }, () => {
     assert.equal((verified.doc.target.verification as { mode: string }).mode, 'local');
   });
 
-  it("Go plugin built with go-plugin v1.2.2 (geth's version)", { skip: goSkip }, async () => {
-    assert.ok(!goMissing, 'REQUIRE_INTEROP=1 but the Go toolchain (`go`) is not on PATH');
-    execFileSync('bash', [join(REPO_ROOT, 'interop', 'go', 'build.sh'), 'v1.2.2'], { stdio: 'inherit' });
-    const plugin = join(REPO_ROOT, 'interop', 'go', 'bin', 'v1.2.2', 'plugin');
-    const { code, doc } = await checkJson(['--', plugin]);
-    for (const p of doc.points) assert.equal(p.status, 'pass', `${p.id}: ${p.detail}`);
-    assert.equal(code, 0);
-    assert.match(point(doc, 'cookie').detail, /go-plugin's explanation/);
-    assert.match(point(doc, 'shutdown').detail, /exit status 0/);
+  it(
+    "Go plugins built with go-plugin v1.2.2 (geth's version) and v1.8.0 pass every point",
+    { skip: goSkip },
+    async () => {
+      for (const version of ['v1.2.2', 'v1.8.0']) {
+        const { code, doc } = await checkJson(['--', goPeer(version)]);
+        for (const p of doc.points) assert.equal(p.status, 'pass', `${version} ${p.id}: ${p.detail}`);
+        assert.equal(code, 0);
+        assert.equal(doc.target.goPlugin, version);
+        assert.match(point(doc, 'cookie').detail, /go-plugin's explanation/);
+        assert.match(point(doc, 'shutdown').detail, /exit status 0/);
+        assert.match(
+          point(doc, 'mtls').detail,
+          /the host's P-521 one works \(TLSv1\.3, ALPN h2, ecdsa_secp521r1_sha512 accepted\)/,
+        );
+      }
+    },
+  );
+
+  it(
+    "a Go plugin built with go-plugin v1.0.1 (as Quorum's Go hello world) is told to upgrade for GRPCStdio",
+    { skip: goSkip },
+    async () => {
+      const { code, doc } = await checkJson(['--', goPeer('v1.0.1')]);
+      assert.equal(code, 0);
+      assert.deepEqual(doc.summary, { pass: 9, warn: 1, fail: 0, skip: 0 });
+      const stdio = point(doc, 'stdio');
+      assert.equal(stdio.status, 'warn');
+      assert.deepEqual(stdio.rules, ['SVC-3']);
+      assert.match(
+        stdio.detail,
+        /the plugin is built with go-plugin v1\.0\.1, which predates it \(added in 1\.1\.0\)/,
+      );
+      assert.equal(stdio.fix, 'Upgrade go-plugin to >= 1.1 for GRPCStdio and rebuild the plugin.');
+    },
+  );
+
+  it(
+    '--preset kv: the Go kv plugin, played as the KV example host (no AutoMTLS, no Init)',
+    { skip: goSkip },
+    async () => {
+      execFileSync('bash', [join(REPO_ROOT, 'interop', 'go', 'build.sh'), 'kv'], { stdio: 'inherit' });
+      const { code, doc } = await checkJson([
+        '--preset',
+        'kv',
+        '--',
+        join(REPO_ROOT, 'interop', 'go', 'bin', 'kv', 'plugin'),
+      ]);
+      assert.equal(code, 0, JSON.stringify(doc.points, null, 2));
+      assert.equal(doc.preset, 'kv');
+      assert.deepEqual(doc.profile, {
+        host: 'the go-plugin KV example host',
+        cookie: { key: 'BASIC_PLUGIN', value: 'hello' },
+        protocolVersions: [1],
+        autoMTLS: false,
+      });
+      assert.deepEqual(
+        doc.points.map((p) => p.id),
+        POINT_IDS.filter((id) => id !== 'init'),
+      );
+      assert.equal(point(doc, 'certificate').status, 'skip');
+    },
+  );
+
+  it('--cookie, --protocol-versions and --no-init make any handshake; the text report cites rules', async () => {
+    const run = await qplugin([
+      'check',
+      '--cookie',
+      'QUORUM_PLUGIN_MAGIC_COOKIE=wrong',
+      '--protocol-versions',
+      '1',
+      '--no-init',
+      '--',
+      process.execPath,
+      HELLOWORLD,
+    ]);
+    assert.equal(run.code, 3);
+    assert.match(run.stdout, /as the host: QUORUM_PLUGIN_MAGIC_COOKIE, versions 1, AutoMTLS/);
+    assert.match(
+      run.stdout,
+      /✖ FAIL {2}2 handshake {4}handshake line: stdout closed without a handshake \(exit status 1\)/,
+    );
+    assert.match(run.stdout, /\[HS-1\]/);
+    assert.doesNotMatch(run.stdout, / init /);
   });
 });
 
@@ -143,10 +225,22 @@ describe('qplugin check: exit statuses and output', { concurrency: 3 }, () => {
     assert.match(doc.error.message, /ENOENT/);
   });
 
-  it('2 for a usage error', async () => {
-    assert.equal((await qplugin(['check'])).code, 2);
-    assert.equal((await qplugin(['check', '--timeout', 'soon', '--', 'x'])).code, 2);
-    assert.equal((await qplugin(['check', '--config', '{nope', '--', 'x'])).code, 2);
+  it('2 for a usage error, saying which', async () => {
+    const usage = async (args: string[], said: RegExp): Promise<void> => {
+      const run = await qplugin(['check', ...args]);
+      assert.equal(run.code, 2, args.join(' '));
+      assert.match(run.stderr, said);
+    };
+    await usage([], /give a plugin zip, or -- and the command/);
+    await usage(['--timeout', 'soon', '--', 'x'], /--timeout must be a positive number/);
+    await usage(['--config', '{nope', '--', 'x'], /--config must be JSON/);
+    await usage(['--preset', 'nomad', '--', 'x'], /unknown --preset "nomad"; one of quorum, kv, terraform/);
+    await usage(['--cookie', 'novalue', '--', 'x'], /--cookie must be KEY=VALUE/);
+    await usage(['--protocol-versions', '5,x', '--', 'x'], /--protocol-versions must be positive integers/);
+    await usage(
+      ['--preset', 'kv', '--config', '{}', '--', 'x'],
+      /--config is sent in Init, which runs with the quorum preset only/,
+    );
   });
 
   it('a plugin that never prints a handshake: timeout, later points skipped, exit 3', async () => {

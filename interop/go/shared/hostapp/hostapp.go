@@ -64,6 +64,7 @@ type Ext struct {
 // Run is the state the steps work on.
 type Run struct {
 	Client   *plugin.Client
+	Cmd      *exec.Cmd
 	Protocol plugin.ClientProtocol
 	Remote   *Remote
 	Services services.Client
@@ -104,6 +105,7 @@ func Main(ext Ext) {
 		"dialplugin": stepDialPlugin,
 		"crash":      stepCrash,
 		"sleep":      stepSleep,
+		"probe":      stepProbe,
 	}
 	for name, s := range quorumSteps {
 		steps[name] = s
@@ -113,6 +115,7 @@ func Main(ext Ext) {
 	}
 
 	cmd := exec.Command(flag.Arg(0), flag.Args()[1:]...)
+	r.Cmd = cmd
 	cfg := &plugin.ClientConfig{
 		HandshakeConfig:  services.Handshake,
 		Plugins:          plugin.PluginSet{services.PluginKey: hostPlugin{}},

@@ -1,7 +1,8 @@
 // Package pluginapp is the interop test plugin: Quorum's hello-world services
-// (PluginInitializer + PluginGreeting) plus the qplugin.interop.Interop test
-// service, served with go-plugin's plugin.Serve. It only uses go-plugin APIs
-// that exist in v1.0.1, so every version module can build it unchanged.
+// (PluginInitializer + PluginGreeting) plus the qplugin.interop.Interop and
+// qplugin.interop.Probe test services, served with go-plugin's plugin.Serve.
+// It only uses go-plugin APIs that exist in v1.0.1, so every version module
+// can build it unchanged.
 package pluginapp
 
 import (
@@ -57,6 +58,7 @@ func (p *Plugin) GRPCServer(broker *plugin.GRPCBroker, s *grpc.Server) error {
 	services.RegisterInitializer(s, impl)
 	services.RegisterGreeter(s, impl)
 	services.RegisterInterop(s, impl)
+	services.RegisterProbe(s, newProbeServer())
 	return nil
 }
 

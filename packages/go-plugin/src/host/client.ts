@@ -5,7 +5,6 @@
  * does: Shutdown, a grace period, then SIGKILL (of the whole process group).
  */
 import { EventEmitter, setMaxListeners } from 'node:events';
-import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { Duplex } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
@@ -43,6 +42,7 @@ import { resolveOptions } from './options.js';
 import type { PluginClientOptions, ReattachConfig, ResolvedOptions } from './options.js';
 import type { ExitInfo, PluginProcess } from './process.js';
 import { coOwn, probeReattach, waitGone, watchPid } from './reattach.js';
+import { removeTree } from '../protocol/remove-tree.js';
 
 type State = 'new' | 'starting' | 'running' | 'exited';
 
@@ -80,6 +80,7 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
   private exitInfo: ExitInfo | undefined;
   private resolveExited: (e: ExitInfo) => void = () => {};
   private stopWatchingPid: (() => void) | undefined;
+  private readonly clients = new WeakMap<DescService, Client<DescService>>();
   /** Resolves when the plugin process has exited (or, for a reattached plugin, is gone). */
   readonly exited: Promise<ExitInfo>;
 
@@ -240,7 +241,7 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
 
   /** Removes the socket directory (and a socket the plugin left outside it); drops a co-ownership mark. */
   private removeFiles(): void {
-    if (this.socketDir) rmSync(this.socketDir, { recursive: true, force: true });
+    if (this.socketDir) removeTree(this.socketDir);
     // A plugin killed before it could clean up leaves its socket behind.
     if (this.launched && this.address?.network === 'unix') removeStaleSocket(this.address.address);
     if (this.coOwnerMark) unmarkOwner(this.coOwnerMark);
@@ -299,8 +300,15 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
    * (`plugin is not running (...)`).
    */
   client<S extends DescService>(svc: S): Client<S> {
-    const observer = this.options.callObserver;
-    return createClient(svc, this.requireConnection().channel, this.guard(), observer && { observer });
+    const channel = this.requireConnection().channel;
+    // One typed client per service: callers often ask for it on every call.
+    let made = this.clients.get(svc);
+    if (!made) {
+      const observer = this.options.callObserver;
+      made = createClient(svc, channel, this.guard(), observer && { observer });
+      this.clients.set(svc, made);
+    }
+    return made as Client<S>;
   }
 
   /** The host side of the plugin's broker (serve callbacks, dial brokered servers). */

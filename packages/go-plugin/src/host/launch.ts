@@ -9,7 +9,7 @@
  * (reap.ts). Before making its first socket directory in a parent, a host
  * reaps that parent.
  */
-import { chmodSync, chownSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename } from 'node:path';
 
@@ -38,6 +38,7 @@ import {
 } from './ownership.js';
 import type { PluginRecord } from './ownership.js';
 import { reapLeftoversOnce } from './reap.js';
+import { removeTree } from '../protocol/remove-tree.js';
 
 export interface Launched {
   proc: PluginProcess;
@@ -67,7 +68,7 @@ function makeSocketDir(options: ResolvedOptions, logger: Logger): string | undef
       chownSync(dir, -1, lookupGid(group));
       chmodSync(dir, 0o770);
     } catch (err) {
-      rmSync(dir, { recursive: true, force: true });
+      removeTree(dir);
       throw err;
     }
   }
@@ -119,7 +120,7 @@ export async function launch(options: ResolvedOptions, logger: Logger, onSpawn?:
     bufferSize: options.logBufferSize,
   });
   const removeSocketDir = (): void => {
-    if (socketDir) rmSync(socketDir, { recursive: true, force: true });
+    if (socketDir) removeTree(socketDir);
   };
 
   let proc: PluginProcess;

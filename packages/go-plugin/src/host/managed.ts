@@ -15,7 +15,7 @@
  * Listeners are installed (first in line) only while something is managed. Directories
  * registered with removeAtExit() go in the same places, after the plugins.
  */
-import { rmSync } from 'node:fs';
+import { removeTree } from '../protocol/remove-tree.js';
 
 export interface ManagedClient {
   kill(): Promise<unknown>;
@@ -44,7 +44,7 @@ function cleanUpNow(): void {
       // keep going: the others still need it
     }
   }
-  for (const dir of exitDirs) rmSync(dir, { recursive: true, force: true });
+  for (const dir of exitDirs) removeTree(dir);
   exitDirs.clear();
 }
 

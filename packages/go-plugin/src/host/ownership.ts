@@ -25,6 +25,7 @@ import {
 import { join } from 'node:path';
 
 import { bootId, environValue, pidExists, pidNamespace, processStartTime } from './proc.js';
+import { removeTree } from '../protocol/remove-tree.js';
 
 /** Name prefixes of the directories hosts mark (reap.ts looks only at these). */
 export const MARKED_DIR_PREFIXES = {
@@ -99,7 +100,7 @@ export function makeOwnedDir(parent: string, prefix: string = MARKED_DIR_PREFIXE
   try {
     markOwner(dir);
   } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
+    removeTree(dir);
     throw err;
   }
   return dir;

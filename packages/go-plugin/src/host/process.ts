@@ -2,13 +2,13 @@
  * The plugin process: spawned in its own process group with stdin inherited
  * and stdout/stderr piped (as go-plugin does, plus the group so that a kill
  * reaches the plugin's children too). Only the first stdout line is read;
- * the rest is drained and dropped.
+ * the rest is drained and dropped, unless a caller that wants to look at it
+ * (the conformance kit) passes a stdout sink.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 
 import { GoPluginError } from '../protocol/errors.js';
-import type { StderrPump } from './stderr.js';
 
 export interface ExitInfo {
   code: number | null;
@@ -34,12 +34,20 @@ export interface PluginProcess {
   signalGroup(signal: NodeJS.Signals): boolean;
 }
 
+/** Where a plugin's output goes, chunk by chunk; `end()` when the pipe closes. */
+export interface OutputSink {
+  write(chunk: Buffer): void;
+  end(): void;
+}
+
 export interface SpawnInput {
   command: string;
   args: readonly string[];
   cwd?: string;
   env: Record<string, string>;
-  stderr: StderrPump;
+  stderr: OutputSink;
+  /** Every stdout chunk, the handshake line included (default: drained and dropped). */
+  stdout?: OutputSink;
 }
 
 export function spawnPlugin(input: SpawnInput): Promise<PluginProcess> {
@@ -88,6 +96,11 @@ export function spawnPlugin(input: SpawnInput): Promise<PluginProcess> {
       });
     });
     // Keep draining after the handshake so the plugin never blocks on a full pipe.
+    const stdoutSink = input.stdout;
+    if (stdoutSink) {
+      child.stdout!.on('data', (chunk: Buffer) => stdoutSink.write(chunk));
+      child.stdout!.once('end', () => stdoutSink.end());
+    }
     child.stdout!.resume();
     child.stderr!.on('data', (chunk: Buffer) => input.stderr.write(chunk));
     child.stderr!.once('end', () => input.stderr.end());

@@ -14,7 +14,7 @@
  * links). Cost: one readdir of the parent plus a small read per candidate;
  * a /proc scan only when a dead host's plugin has to be looked for.
  */
-import { lstatSync, readdirSync, rmSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import type { Dirent } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
@@ -32,6 +32,7 @@ import {
 } from './ownership.js';
 import type { PluginRecord } from './ownership.js';
 import { listPids, processStartTime } from './proc.js';
+import { removeTree } from '../protocol/remove-tree.js';
 
 export interface ReapResult {
   /** Directories removed (their owners are gone). */
@@ -127,7 +128,7 @@ export function reapLeftovers(parent: string): ReapResult {
     try {
       if (record?.network === 'unix' && record.address && dirname(record.address) !== dir)
         removeOutsideSocket(record.address);
-      rmSync(dir, { recursive: true, force: true });
+      removeTree(dir);
       result.removed.push(dir);
     } catch {
       // a directory we could not remove is left for the next host

@@ -7,6 +7,7 @@
 import { createServer } from 'node:net';
 import type { Server as NetServer } from 'node:net';
 import type { ConnectionOptions, TlsOptions } from 'node:tls';
+import type { startupSnapshot } from 'node:v8';
 
 import { GRPCBroker } from '../protocol/broker.js';
 import type { BrokerMux, BrokerTransport } from '../protocol/broker.js';
@@ -20,8 +21,7 @@ import type { Network } from '../protocol/handshake.js';
 import type { LogLevel } from '../protocol/hclog.js';
 import { bindNetServer, listenerConfigFromEnv } from '../protocol/listener.js';
 import { goParseBool } from '../protocol/gostrconv.js';
-import { GrpcMux } from '../protocol/mux.js';
-import { YamuxSession } from '../protocol/yamux/index.js';
+import type { GrpcMux } from '../protocol/mux.js';
 import type { BoundListener } from '../protocol/listener.js';
 import { createHclogLogger } from '../protocol/logger.js';
 import type { Logger } from '../protocol/logger.js';
@@ -175,7 +175,27 @@ class MuxLink implements BrokerMux {
   }
 }
 
+/** The V8 startup-snapshot API when this process is building one (`qplugin pack --sea --snapshot`). */
+function snapshotBuilder(): typeof startupSnapshot | undefined {
+  // Only a process started to build a snapshot can be building one; checking that
+  // first spares every plugin start loading node:v8 (2-6 ms).
+  const building = process.execArgv.some(
+    (a) => a === '--build-snapshot' || a.startsWith('--experimental-sea-config'),
+  );
+  if (!building || typeof process.getBuiltinModule !== 'function') return undefined;
+  const v8 = process.getBuiltinModule('node:v8');
+  return v8.startupSnapshot?.isBuildingSnapshot() ? v8.startupSnapshot : undefined;
+}
+
 export async function serve(options: ServeOptions): Promise<PluginServer> {
+  const snapshot = snapshotBuilder();
+  if (snapshot) {
+    // The module code (descriptors, services) is in the snapshot; serving starts
+    // when the snapshot runs, with that run's environment, argv and clock.
+    return new Promise((resolve, reject) => {
+      snapshot.setDeserializeMainFunction(() => serve(options).then(resolve, reject));
+    });
+  }
   const env = options.env ?? process.env;
   const exitOnStop = options.exitOnStop ?? true;
   const cookie = checkCookie(options.handshake, env);
@@ -217,7 +237,12 @@ async function start(
   }
 
   const listenerConfig = listenerConfigFromEnv(env, options.network);
-  const security = await setUpSecurity(env, options.certificateCurve);
+  // The key pair and certificate are made on libuv's thread pool; meanwhile this
+  // thread loads the HTTP/2 stack if it is not loaded yet (a startup snapshot
+  // cannot hold it), instead of waiting idle.
+  const securityReady = setUpSecurity(env, options.certificateCurve);
+  if (typeof process.getBuiltinModule === 'function') process.getBuiltinModule('node:http2');
+  const security = await securityReady;
   const multiplex = muxRequested(env[Env.multiplexGRPC]);
   const muxLink = new MuxLink();
 
@@ -257,6 +282,11 @@ async function start(
   let netServer: NetServer | undefined;
   if (multiplex) {
     // One raw connection from the host carries a yamux session; gRPC runs per stream.
+    // Loaded only here: most hosts never ask for multiplexing (start-up time).
+    const [{ GrpcMux }, { YamuxSession }] = await Promise.all([
+      import('../protocol/mux.js'),
+      import('../protocol/yamux/index.js'),
+    ]);
     netServer = createServer((socket) => {
       netServer?.close();
       if (muxLink.current) {

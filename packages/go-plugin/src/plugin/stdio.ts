@@ -10,20 +10,28 @@ import type { ServiceRegistration } from '../protocol/rpc-types.js';
 
 type WriteFn = typeof process.stdout.write;
 
-/** The real writers, captured before anything patches them. */
-const realStdoutWrite: WriteFn = process.stdout.write.bind(process.stdout);
-const realStderrWrite: WriteFn = process.stderr.write.bind(process.stderr);
+/**
+ * The real writers, captured on first use (at the latest when the capture is
+ * installed), not at import: process.stdout is then the one of the running
+ * process even when the module code ran while a startup snapshot was built.
+ */
+let real: { stdout: WriteFn; stderr: WriteFn } | undefined;
+const realWriters = (): { stdout: WriteFn; stderr: WriteFn } =>
+  (real ??= {
+    stdout: process.stdout.write.bind(process.stdout),
+    stderr: process.stderr.write.bind(process.stderr),
+  });
 
 /** Writes to fd 1, bypassing the capture; resolves once handed to the OS. */
 export function writeRealStdout(text: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    realStdoutWrite(text, (err) => (err ? reject(err) : resolve()));
+    realWriters().stdout(text, (err) => (err ? reject(err) : resolve()));
   });
 }
 
 /** Writes to fd 2, bypassing the capture. */
 export function writeRealStderr(text: string): void {
-  realStderrWrite(text);
+  realWriters().stderr(text);
 }
 
 interface Chunk {
@@ -58,6 +66,7 @@ export class StdioCapture {
   install(): void {
     if (this.installed) return;
     this.installed = true;
+    realWriters();
     process.stdout.write = this.patched(StdioChannel.STDOUT, process.stdout);
     process.stderr.write = this.patched(StdioChannel.STDERR, process.stderr);
   }
@@ -66,8 +75,8 @@ export class StdioCapture {
   uninstall(): void {
     if (!this.installed) return;
     this.installed = false;
-    process.stdout.write = realStdoutWrite;
-    process.stderr.write = realStderrWrite;
+    process.stdout.write = realWriters().stdout;
+    process.stderr.write = realWriters().stderr;
   }
 
   private patched(channel: StdioChannel, stream: NodeJS.WriteStream): WriteFn {

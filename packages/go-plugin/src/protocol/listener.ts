@@ -14,6 +14,7 @@ import { Env } from './env.js';
 import { GoPluginError } from './errors.js';
 import { goParseInt, goQuote } from './gostrconv.js';
 import type { Network } from './handshake.js';
+import { removeTree } from './remove-tree.js';
 
 /** sockaddr_un holds 108 bytes on Linux, 104 on macOS, both including the NUL. */
 const MAX_SOCKET_PATH = process.platform === 'darwin' ? 103 : 107;
@@ -173,7 +174,7 @@ async function bindUnix(bind: Binder, config: ListenerConfig): Promise<BoundList
     dir = privateDir;
   }
   const cleanupDir = (): void => {
-    if (privateDir) rmSync(privateDir, { recursive: true, force: true });
+    if (privateDir) removeTree(privateDir);
   };
   for (let attempt = 0; ; attempt++) {
     // Same naming as go-plugin: "plugin" and random digits.

@@ -80,7 +80,7 @@ function probe(
 /** The status of an error a call rejects with before it reaches the wire. */
 const codeOf = (err: unknown): Status => (err instanceof RpcError ? err.code : Status.UNKNOWN);
 
-/** An UNAVAILABLE often arrives a moment before the process exit is noticed: wait this long for it. */
+/** A lost connection is often noticed a moment before the process exit: wait this long for the exit. */
 const SETTLE_MS = 250;
 /** Response messages queued for a streaming consumer before the call stops reading. */
 const QUEUE_MARK = 32;
@@ -111,7 +111,8 @@ function callError(status: CallStatus): RpcError {
 function failure(status: CallStatus, guard: ClientGuard | undefined): Promise<Error> | Error {
   if (guard?.signal.aborted) return guard.error();
   const err = callError(status);
-  if (guard && status.code === Status.UNAVAILABLE)
+  // Only for connection failures: an Unavailable the plugin sent itself is its answer, at once.
+  if (guard && status.connectionLost)
     return abortedWithin(guard.signal, SETTLE_MS).then((gone) => (gone ? guard.error() : err));
   return err;
 }

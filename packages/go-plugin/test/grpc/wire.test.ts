@@ -4,7 +4,7 @@
  * after headers, details, metadata both ways, deadlines and cancellation as
  * the other side sees them, size limits both ways, the four call kinds with
  * back-pressure, a server gone mid-call, session rotation, and 1,000
- * concurrent calls. Go peers are in interop/ts/test/grpc-wire-go.test.ts.
+ * concurrent calls. Go peers are in interop/ts/test/grpc-wire-*.test.ts.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -29,7 +29,10 @@ let server: GrpcServer;
 let channel: Channel;
 let tls: ReturnType<typeof mtlsClientOptions>;
 /** What the server saw of calls, by the request's first byte-string (a tag). */
-const seen = new Map<string, { deadline?: number; signalReason?: string; metadata?: Metadata }>();
+const seen = new Map<
+  string,
+  { deadline?: number; signalReason?: string; metadata?: Metadata; requestStream?: 'ended' | 'broken' }
+>();
 
 interface Outcome {
   messages: Buffer[];
@@ -58,7 +61,7 @@ function call(
 
 /** Remembers what the server saw when the call ends. */
 function record(tag: string, c: ServerCall): void {
-  const entry: { deadline?: number; signalReason?: string; metadata?: Metadata } = {
+  const entry: NonNullable<ReturnType<typeof seen.get>> = {
     deadline: c.deadline,
     metadata: c.metadata,
   };
@@ -90,6 +93,17 @@ before(async () => {
       else c.sendStatus(status);
     }),
   );
+  // Meta: answers with the values of x-multi as JSON and sends them back as trailers.
+  server.register('/t.Test/Meta', 'unary', (c) =>
+    c.readAll(() => {
+      const values = c.metadata.get('x-multi');
+      const trailers = new Metadata();
+      for (const v of values) trailers.add('x-multi', v);
+      void c
+        .send(Buffer.from(JSON.stringify(values)))
+        .then(() => c.sendStatus({ code: Status.OK, message: '', trailers }));
+    }),
+  );
   // Hold: never answers; records what it saw.
   server.register('/t.Test/Hold', 'unary', (c) => c.readAll(([m]) => record(m!.toString(), c)));
   // Big: answers with a message of the requested size.
@@ -114,6 +128,18 @@ before(async () => {
       }
       c.sendUnary(Buffer.from(`${n}/${bytes}`));
     })().catch(() => {});
+  });
+  // Upload: client streaming; records whether the request stream ended (the
+  // client half-closed) or broke off (the call was cancelled), by first message.
+  server.register('/t.Test/Upload', 'client_streaming', (c) => {
+    let tag = '';
+    void (async () => {
+      for await (const m of c.readStream()) {
+        if (!tag) record((tag = m.toString()), c);
+      }
+      seen.get(tag)!.requestStream = 'ended';
+      c.sendUnary(Buffer.from('stored'));
+    })().catch(() => (seen.get(tag)!.requestStream = 'broken'));
   });
   // Upper: bidi, echoes each message upper-cased.
   server.register('/t.Test/Upper', 'bidi_streaming', (c) => {
@@ -180,6 +206,45 @@ describe('gRPC wire: our client against our server', () => {
     assert.equal((await pending).status.code, Status.CANCELLED);
   });
 
+  it('keeps several values of one metadata key apart, in requests and in trailers', async () => {
+    const md = new Metadata();
+    md.add('x-multi', 'a');
+    md.add('x-multi', 'b, c');
+    const r = await call('/t.Test/Meta', [Buffer.alloc(0)], { metadata: md, singleResponse: true });
+    assert.deepEqual(JSON.parse(r.messages[0]!.toString()), ['a', 'b, c'], 'the server saw');
+    assert.deepEqual(r.status.trailers.get('x-multi'), ['a', 'b, c'], 'the client saw');
+  });
+
+  it('takes hundreds of metadata entries both ways, as grpc-go does (Node allows 128 by default)', async () => {
+    const md = new Metadata();
+    const values = Array.from({ length: 300 }, (_, i) => `v${i}`);
+    for (const v of values) md.add('x-multi', v);
+    const r = await call('/t.Test/Meta', [Buffer.alloc(0)], { metadata: md, singleResponse: true });
+    assert.equal(r.status.code, Status.OK, r.status.message);
+    assert.deepEqual(JSON.parse(r.messages[0]!.toString()), values, 'the server saw');
+    assert.deepEqual(r.status.trailers.get('x-multi'), values, 'the client saw');
+  });
+
+  it('fails a call whose metadata Node will not send with INTERNAL, keeping the connection', async () => {
+    await call('/t.Test/Echo', [Buffer.from('warm')], { singleResponse: true });
+    const changes: number[] = [];
+    const unwatch = server.watchConnections((n) => changes.push(n));
+    const twice = new Metadata();
+    twice.add('authorization', 'a');
+    twice.add('authorization', 'b');
+    const connection = new Metadata();
+    connection.set('connection', 'close');
+    for (const md of [twice, connection]) {
+      const r = await call('/t.Test/Echo', [Buffer.from('x')], { metadata: md, singleResponse: true });
+      assert.equal(r.status.code, Status.INTERNAL, r.status.message);
+      assert.match(r.status.message, /^invalid request metadata: /);
+    }
+    const after = await call('/t.Test/Echo', [Buffer.from('still')], { singleResponse: true });
+    assert.deepEqual(after.messages.map(String), ['still']);
+    unwatch();
+    assert.deepEqual(changes, [], 'no connection closed or opened');
+  });
+
   it('ends a call at its deadline with DEADLINE_EXCEEDED, and the server sees it end', async () => {
     const r = await call('/t.Test/Hold', [Buffer.from('deadline')], { deadline: Date.now() + 150 });
     assert.deepEqual(
@@ -202,6 +267,30 @@ describe('gRPC wire: our client against our server', () => {
     );
     await waitFor(() => seen.get('cancel')?.signalReason !== undefined);
     assert.equal(seen.get('cancel')!.signalReason, 'call cancelled by the client');
+  });
+
+  it('cancels a streaming request without half-closing it first: the server never sees it complete', async () => {
+    for (const how of ['cancel', 'deadline'] as const) {
+      const tag = `upload-${how}`;
+      const pending = new Promise<CallStatus>((resolve) => {
+        const c = new ClientCall(
+          channel,
+          {
+            path: '/t.Test/Upload',
+            singleResponse: true,
+            deadline: how === 'deadline' ? Date.now() + 300 : undefined,
+          },
+          { onMessage: () => {}, onStatus: resolve },
+        );
+        c.start();
+        c.write(Buffer.from(tag));
+        if (how === 'cancel') void waitFor(() => seen.has(tag)).then(() => c.cancel());
+      });
+      const status = await pending;
+      assert.equal(status.code, how === 'cancel' ? Status.CANCELLED : Status.DEADLINE_EXCEEDED);
+      await waitFor(() => seen.get(tag)?.requestStream !== undefined);
+      assert.equal(seen.get(tag)!.requestStream, 'broken', `${how}: an incomplete upload looked complete`);
+    }
   });
 
   it('fails at once for an aborted signal or a past deadline, sending nothing', async () => {
@@ -232,7 +321,7 @@ describe('gRPC wire: our client against our server', () => {
     const local = await call('/t.Test/Echo', [Buffer.alloc(11)], {}, small);
     assert.deepEqual(
       [local.status.code, local.status.message],
-      [Status.RESOURCE_EXHAUSTED, 'grpc: trying to send message larger than max (11 vs. 10)'],
+      [Status.RESOURCE_EXHAUSTED, 'trying to send message larger than max (11 vs. 10)'],
     );
     small.close();
   });

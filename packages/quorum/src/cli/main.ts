@@ -28,7 +28,7 @@ async function overview(): Promise<string> {
     'commands:',
     ...loaded.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     '',
-    `exit codes: ${ExitCode.ok} ok, ${ExitCode.failed} failed, ${ExitCode.usage} usage error, ${ExitCode.rejected} verdict negative (verify, check)`,
+    `exit codes: ${ExitCode.ok} ok, ${ExitCode.failed} failed, ${ExitCode.usage} usage error, ${ExitCode.rejected} verdict negative (verify, check, check-host)`,
   ].join('\n');
 }
 

@@ -7,13 +7,14 @@
  * for itself, and openpgp.js's policy (no SHA-1/MD5 message signatures, no
  * RSA under 2047 bits, expiry and revocation honoured).
  */
-import * as openpgp from 'openpgp';
+import type * as OpenPGP from 'openpgp';
 import type { Key } from 'openpgp';
 
 import type { Logger } from '@qplugin/go-plugin/protocol';
 import { silentLogger } from '@qplugin/go-plugin/protocol';
 
 import { QuorumError } from '../errors.js';
+import { loadOpenpgp } from './openpgp.js';
 
 export type SignedOver = 'checksum' | 'checksum+newline';
 
@@ -74,7 +75,7 @@ export async function readPublicKeys(armored: string, source = 'public key'): Pr
   const keys: Key[] = [];
   for (const block of blocks) {
     try {
-      keys.push(...(await openpgp.readKeys({ armoredKeys: block })));
+      keys.push(...(await (await loadOpenpgp()).readKeys({ armoredKeys: block })));
     } catch (cause) {
       throw new QuorumError('VERIFY_MATERIAL', `cannot read ${source}: ${(cause as Error).message}`, {
         details: { source },
@@ -85,7 +86,7 @@ export async function readPublicKeys(armored: string, source = 'public key'): Pr
   return keys;
 }
 
-async function readArmoredSignature(armored: string, source: string): Promise<openpgp.Signature> {
+async function readArmoredSignature(armored: string, source: string): Promise<OpenPGP.Signature> {
   const block = SIGNATURE_BLOCK.exec(armored)?.[0];
   if (block === undefined) {
     throw new QuorumError('VERIFY_MATERIAL', `${source} is not an ASCII-armored OpenPGP signature`, {
@@ -94,7 +95,7 @@ async function readArmoredSignature(armored: string, source: string): Promise<op
     });
   }
   try {
-    return await openpgp.readSignature({ armoredSignature: block });
+    return await (await loadOpenpgp()).readSignature({ armoredSignature: block });
   } catch (cause) {
     throw new QuorumError('VERIFY_MATERIAL', `cannot read ${source}: ${(cause as Error).message}`, {
       details: { source },
@@ -125,8 +126,10 @@ export async function verifyChecksumSignature(input: VerifySignatureInput): Prom
     if (signedOver === 'checksum+newline') {
       logger.debug('unable to verify signature with original checksum. Now add \\n to the end and try');
     }
-    const message = await openpgp.createMessage({ binary: new TextEncoder().encode(text) });
-    const result = await openpgp.verify({ message, signature, verificationKeys: keys, format: 'binary' });
+    const message = await (await loadOpenpgp()).createMessage({ binary: new TextEncoder().encode(text) });
+    const result = await (
+      await loadOpenpgp()
+    ).verify({ message, signature, verificationKeys: keys, format: 'binary' });
     for (const sig of result.signatures) {
       try {
         await sig.verified;

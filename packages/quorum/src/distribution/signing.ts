@@ -5,9 +5,9 @@
  * every verifier in the loop supports it, binary signature type so the bytes
  * signed are exactly the checksum string.
  */
-import * as openpgp from 'openpgp';
 
 import { QuorumError } from '../errors.js';
+import { loadOpenpgp } from './openpgp.js';
 
 export interface SigningKeyPair {
   /** Armored private key (unencrypted unless a passphrase was given). */
@@ -27,14 +27,16 @@ export interface GenerateSigningKeyOptions {
 }
 
 export async function generateSigningKey(options: GenerateSigningKeyOptions): Promise<SigningKeyPair> {
-  const { privateKey, publicKey } = await openpgp.generateKey({
+  const { privateKey, publicKey } = await (
+    await loadOpenpgp()
+  ).generateKey({
     type: 'rsa',
     rsaBits: options.rsaBits ?? 3072,
     userIDs: [{ name: options.name, email: options.email }],
     format: 'armored',
     ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}),
   });
-  const key = await openpgp.readKey({ armoredKey: publicKey });
+  const key = await (await loadOpenpgp()).readKey({ armoredKey: publicKey });
   return { privateKey, publicKey, fingerprint: key.getFingerprint() };
 }
 
@@ -50,20 +52,20 @@ export async function signChecksum(
   armoredPrivateKey: string,
   options: SignChecksumOptions = {},
 ): Promise<string> {
-  let key = await openpgp.readPrivateKey({ armoredKey: armoredPrivateKey });
+  let key = await (await loadOpenpgp()).readPrivateKey({ armoredKey: armoredPrivateKey });
   if (!key.isDecrypted()) {
     if (options.passphrase === undefined) {
       throw new QuorumError('VERIFY_MATERIAL', 'the signing key is encrypted and no passphrase was given');
     }
-    key = await openpgp.decryptKey({ privateKey: key, passphrase: options.passphrase });
+    key = await (await loadOpenpgp()).decryptKey({ privateKey: key, passphrase: options.passphrase });
   }
   const text = options.trailingNewline ? `${checksum}\n` : checksum;
-  const message = await openpgp.createMessage({ binary: new TextEncoder().encode(text) });
-  return openpgp.sign({
+  const message = await (await loadOpenpgp()).createMessage({ binary: new TextEncoder().encode(text) });
+  return (await loadOpenpgp()).sign({
     message,
     signingKeys: key,
     detached: true,
     format: 'armored',
-    config: { preferredHashAlgorithm: openpgp.enums.hash.sha256 },
+    config: { preferredHashAlgorithm: (await loadOpenpgp()).enums.hash.sha256 },
   });
 }

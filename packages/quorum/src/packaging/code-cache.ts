@@ -1,34 +1,74 @@
 /**
  * Faster plugin start-up: a CommonJS bundle, a V8 code cache made for it at
  * pack time, and a small loader as the entrypoint that compiles the bundle
- * with the cache. Compiling and evaluating the ~0.5 MB bundle is most of a
- * bundled plugin's start-up after Node's own (bench S2); Node 20 has no
- * module.enableCompileCache. The cache lives in the zip, so it is verified
- * with everything else; V8 rejects it on another Node version or other flags
- * and the loader then compiles normally. V8's cache bytes differ between
- * runs, so packs with a code cache are not byte-reproducible.
+ * with the cache. The shipped cache lives in the zip, so it is verified with
+ * everything else, and it is byte-reproducible (made under V8's
+ * --predictable, which V8 still accepts without the flag). V8 accepts a cache
+ * only from the same Node.js version (and flags): on any other Node the
+ * loader makes its own cache at the first start, outside the zip, in a
+ * private per-user directory, and uses it from the second start on.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { QuorumError } from '../errors.js';
 
-/** Entrypoint: compiles `<base>.bundle.js` with `<base>.bundle.js.cache` when V8 accepts it. */
-export function loaderSource(bundleName: string): string {
+/**
+ * Entrypoint: compiles `<base>.bundle.js` with the shipped cache on the Node
+ * that packed it, else with this Node's own cache from the cache directory
+ * (written after the first start). The directory: $QPLUGIN_CODE_CACHE_DIR
+ * (`off` disables it), else $XDG_CACHE_HOME/qplugin/code-cache or
+ * ~/.cache/qplugin/code-cache; used only if it is ours and not writable by
+ * group or others (V8 checks a cache against the source, but does not
+ * authenticate it). Files are named by the bundle's hash, the Node version
+ * and the architecture, so a new plugin version or Node never reads an old
+ * one.
+ */
+export function loaderSource(bundleName: string, bundleHash: string, packedWith: string): string {
+  const name = JSON.stringify(bundleName);
   return `#!/usr/bin/env node
-// qplugin loader: runs ${bundleName} with its V8 code cache (made by qplugin pack --code-cache).
+// qplugin loader: runs ${bundleName} with a V8 code cache (qplugin pack --code-cache).
 'use strict';
-const fs = require('node:fs'), vm = require('node:vm'), path = require('node:path');
-const file = path.join(__dirname, ${JSON.stringify(bundleName)});
-let cachedData;
-try { cachedData = fs.readFileSync(file + '.cache'); } catch {}
-const script = new vm.Script(fs.readFileSync(file, 'utf8'), { filename: file, cachedData });
+const fs = require('node:fs'), vm = require('node:vm'), path = require('node:path'), os = require('node:os');
+const file = path.join(__dirname, ${name});
+const read = (f) => { try { return fs.readFileSync(f); } catch { return undefined; } };
+function privateCache() {
+  let dir = process.env.QPLUGIN_CODE_CACHE_DIR;
+  if (dir === 'off') return undefined;
+  if (!dir) {
+    const base = process.env.XDG_CACHE_HOME || (os.homedir() && path.join(os.homedir(), '.cache'));
+    if (!base) return undefined;
+    dir = path.join(base, 'qplugin', 'code-cache');
+  }
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const st = fs.statSync(dir);
+    if ((process.getuid && st.uid !== process.getuid()) || (st.mode & 0o022) !== 0) return undefined;
+  } catch { return undefined; }
+  return path.join(dir, ${JSON.stringify(bundleHash)} + '-' + process.version + '-' + process.arch + '.cache');
+}
+const shipped = process.version + '-' + process.arch === ${JSON.stringify(packedWith)};
+const local = shipped ? undefined : privateCache();
+const cachedData = shipped ? read(file + '.cache') : local && read(local);
+// The script's name is in the cache: the same relative name at pack time and at every start.
+const script = new vm.Script(fs.readFileSync(file, 'utf8'), { filename: ${name}, cachedData });
 script.runInThisContext()(exports, require, module, file, __dirname);
 // Pack time: the module code has run (and been compiled); keep that, and stop before serving.
 const out = process.env.QPLUGIN_WRITE_CODE_CACHE;
 if (out) { fs.writeFileSync(out, script.createCachedData()); process.exit(0); }
+if (local && script.cachedDataRejected !== false) {
+  // After start-up, so the functions it ran are in the cache and the handshake is not delayed.
+  setTimeout(() => {
+    try {
+      const tmp = local + '.' + process.pid + '.tmp';
+      fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
+      fs.renameSync(tmp, local);
+    } catch {}
+  }, Number(process.env.QPLUGIN_CODE_CACHE_WRITE_MS ?? 2000)).unref();
+}
 `;
 }
 
@@ -79,7 +119,8 @@ async function makeCache(dir: string, loaderName: string): Promise<Buffer> {
   const out = join(dir, 'cache.bin');
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PLUGIN_')));
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [join(dir, loaderName)], {
+    // --predictable: the same cache bytes on every run (V8 accepts the cache without the flag).
+    const child = spawn(process.execPath, ['--predictable', join(dir, loaderName)], {
       cwd: dir,
       env: { ...env, QPLUGIN_WRITE_CODE_CACHE: out },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -104,7 +145,9 @@ export async function buildCodeCachePlugin(
 ): Promise<CodeCachePlugin> {
   const bundleName = `${baseName}.bundle.js`;
   const bundle = Buffer.from(await bundleCjs(entry, minify));
-  const loader = Buffer.from(loaderSource(bundleName));
+  const hash = createHash('sha256').update(bundle).digest('hex').slice(0, 32);
+  // makeCache runs this Node: the shipped cache is for its version and architecture.
+  const loader = Buffer.from(loaderSource(bundleName, hash, `${process.version}-${process.arch}`));
   const dir = await mkdtemp(join(tmpdir(), 'qplugin-codecache-'));
   try {
     await writeFile(join(dir, bundleName), bundle);

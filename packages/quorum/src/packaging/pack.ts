@@ -12,6 +12,7 @@ import { basename, join } from 'node:path';
 import { QuorumError } from '../errors.js';
 import { bundlePlugin } from './bundle.js';
 import { buildCodeCachePlugin } from './code-cache.js';
+import type { SeaOptions } from './sea.js';
 import { buildZip } from './zip.js';
 import type { ZipEntryInput } from './zip.js';
 
@@ -39,6 +40,12 @@ export interface PackOptions {
    * not use top-level await; the zip is then not byte-reproducible).
    */
   codeCache?: boolean;
+  /**
+   * Build a self-contained executable (Node.js single executable application)
+   * from the entry instead of a bundle run by `node`. The zip is then for the
+   * platform of `sea.node` (os/arch in plugin-meta.json and the file name).
+   */
+  sea?: boolean | SeaOptions;
 }
 
 export interface PackResult {
@@ -48,6 +55,8 @@ export interface PackResult {
   entrypoint: string;
   bytes: number;
   meta: Record<string, unknown>;
+  /** For `sea`: how the executable was made. */
+  sea?: { node: string; nodeVersion: string; snapshot: boolean; executableBytes: number };
 }
 
 const CLEAN = /^[\w\-.]+$/;
@@ -83,7 +92,7 @@ export async function packPlugin(o: PackOptions): Promise<PackResult> {
       'Pass --entry src/main.ts, or --executable ./my-plugin.',
     );
   }
-  if (o.platformSuffix && (!o.os || !o.arch))
+  if (o.platformSuffix && !o.sea && (!o.os || !o.arch))
     throw invalid(
       'a platform file name needs os and arch',
       'Pass --os and --arch (Go names, e.g. linux amd64).',
@@ -91,9 +100,23 @@ export async function packPlugin(o: PackOptions): Promise<PackResult> {
   if (o.codeCache && o.entry === undefined) {
     throw invalid('a code cache needs a TS/JS entry to bundle', 'Drop --code-cache for an executable.');
   }
+  const sea = o.sea === true ? {} : o.sea || undefined;
+  if (sea && o.entry === undefined) {
+    throw invalid('a single executable needs a TS/JS entry', 'Drop --sea for an existing executable.');
+  }
+  if (sea && o.codeCache) {
+    throw invalid(
+      'a single executable carries its own snapshot or code cache',
+      'Give only one of --sea and --code-cache.',
+    );
+  }
   const entrypoint =
     o.entrypoint ??
-    (o.entry !== undefined ? `${o.name}.${o.codeCache ? 'cjs' : 'mjs'}` : basename(o.executable!));
+    (sea
+      ? o.name
+      : o.entry !== undefined
+        ? `${o.name}.${o.codeCache ? 'cjs' : 'mjs'}`
+        : basename(o.executable!));
   if (!CLEAN.test(entrypoint)) {
     throw invalid(
       `entrypoint ${JSON.stringify(entrypoint)} is not a plain file name`,
@@ -102,7 +125,26 @@ export async function packPlugin(o: PackOptions): Promise<PackResult> {
   }
   let program: Buffer;
   const companions: ZipEntryInput[] = [];
-  if (o.entry !== undefined && o.codeCache) {
+  let os = o.os;
+  let arch = o.arch;
+  let seaInfo: PackResult['sea'];
+  if (o.entry !== undefined && sea) {
+    // Loaded only here: the SEA builder needs postject, and a plain pack should not pay for it.
+    const { buildSeaExecutable } = await import('./sea.js');
+    const built = await buildSeaExecutable(o.entry, entrypoint, {
+      minify: o.minify,
+      ...sea,
+      expect: { os: o.os, arch: o.arch },
+    });
+    ({ os, arch } = built);
+    program = built.executable;
+    seaInfo = {
+      node: built.node,
+      nodeVersion: built.nodeVersion,
+      snapshot: built.snapshot,
+      executableBytes: built.executable.length,
+    };
+  } else if (o.entry !== undefined && o.codeCache) {
     const base = entrypoint.replace(/\.c?js$/, '');
     const built = await buildCodeCachePlugin(o.entry, base, o.minify ?? true);
     program = built.loader;
@@ -123,8 +165,8 @@ export async function packPlugin(o: PackOptions): Promise<PackResult> {
   }
   const meta: Record<string, unknown> = { name: o.name, version: o.version, entrypoint };
   if (o.parameters && o.parameters.length > 0) meta.parameters = [...o.parameters];
-  if (o.os) meta.os = o.os;
-  if (o.arch) meta.arch = o.arch;
+  if (os) meta.os = os;
+  if (arch) meta.arch = arch;
 
   const entries: ZipEntryInput[] = [
     { name: 'plugin-meta.json', data: metaJson(meta) },
@@ -137,14 +179,22 @@ export async function packPlugin(o: PackOptions): Promise<PackResult> {
     entries.push({ name, data: await readFile(path), executable: ((await stat(path)).mode & 0o111) !== 0 });
   }
   const zip = await buildZip(entries);
-  const fileName = o.platformSuffix
-    ? `${o.name}-${o.version}-${o.os}-${o.arch}.zip`
-    : `${o.name}-${o.version}.zip`;
+  // A single executable is for one platform: named as geth looks such a zip up.
+  const fileName =
+    o.platformSuffix || sea ? `${o.name}-${o.version}-${os}-${arch}.zip` : `${o.name}-${o.version}.zip`;
   await mkdir(o.outDir, { recursive: true });
   const zipPath = join(o.outDir, fileName);
   await writeFile(zipPath, zip);
   const checksum = createHash('sha256').update(zip).digest('hex');
   const checksumPath = `${zipPath}.sha256sum`;
   await writeFile(checksumPath, `${checksum}\n`);
-  return { zipPath, checksum, checksumPath, entrypoint, bytes: zip.length, meta };
+  return {
+    zipPath,
+    checksum,
+    checksumPath,
+    entrypoint,
+    bytes: zip.length,
+    meta,
+    ...(seaInfo ? { sea: seaInfo } : {}),
+  };
 }

@@ -4,7 +4,6 @@
  * entrypoint's exec bit), no extended-timestamp field (it would vary by
  * time zone).
  */
-import { ZipFile } from 'yazl';
 
 export interface ZipEntryInput {
   /** Path inside the zip, `/`-separated, relative. */
@@ -19,7 +18,9 @@ const FIXED_MTIME = new Date(1980, 0, 1, 0, 0, 0);
 
 const S_IFREG = 0o100000;
 
-export function buildZip(entries: readonly ZipEntryInput[]): Promise<Buffer> {
+export async function buildZip(entries: readonly ZipEntryInput[]): Promise<Buffer> {
+  // Loaded on use: a host that only verifies and runs plugins never needs the zip writer.
+  const { ZipFile } = await import('yazl');
   const zip = new ZipFile();
   for (const e of entries) {
     zip.addBuffer(e.data, e.name, {

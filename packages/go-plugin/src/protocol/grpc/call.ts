@@ -7,7 +7,9 @@
  */
 import { constants } from 'node:http2';
 import type { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders } from 'node:http2';
+import { addAbortSignal } from 'node:stream';
 
+import { InvalidHeadersError } from './channel.js';
 import type { Channel } from './channel.js';
 import { encodeFrame, FrameReader } from './framing.js';
 import { Metadata } from './metadata.js';
@@ -22,6 +24,8 @@ export interface CallStatus {
   details?: Buffer;
   /** Trailing metadata (for trailers-only responses, the response headers). */
   trailers: Metadata;
+  /** Set when the connection failed or was lost (the status is ours, not the server's). */
+  connectionLost?: true;
 }
 
 export interface ClientCallOptions {
@@ -42,6 +46,17 @@ export interface ClientCallListener {
 }
 
 const NO_TRAILERS = new Metadata();
+
+/**
+ * Resets a stream with RST_STREAM CANCEL and nothing before it. Node's
+ * `stream.close(code)` first ends the writable side, so a server would read
+ * END_STREAM (the request is complete) before the reset: a cancelled
+ * client-streaming call would look finished. Destroying the stream with an
+ * AbortError sends the reset alone, with code CANCEL.
+ */
+function resetStream(s: ClientHttp2Stream): void {
+  if (!s.destroyed) addAbortSignal(AbortSignal.abort(), s);
+}
 const RST_NAMES: Record<number, string> = {
   0: 'NO_ERROR',
   1: 'PROTOCOL_ERROR',
@@ -59,7 +74,7 @@ const RST_NAMES: Record<number, string> = {
   13: 'HTTP_1_1_REQUIRED',
 };
 
-function statusFromHeaders(headers: IncomingHttpHeaders): CallStatus {
+function statusFromHeaders(headers: IncomingHttpHeaders, rawHeaders: unknown): CallStatus {
   const raw = headers['grpc-status'];
   const code = typeof raw === 'string' && /^[0-9]+$/.test(raw) ? Number(raw) : NaN;
   const detailsRaw = headers['grpc-status-details-bin'];
@@ -68,7 +83,7 @@ function statusFromHeaders(headers: IncomingHttpHeaders): CallStatus {
     message: Number.isNaN(code)
       ? `malformed grpc-status: ${JSON.stringify(raw)}`
       : decodeGrpcMessage(typeof headers['grpc-message'] === 'string' ? headers['grpc-message'] : ''),
-    trailers: Metadata.fromHeaders(headers),
+    trailers: Metadata.fromRaw(rawHeaders, headers),
   };
   if (typeof detailsRaw === 'string') status.details = Buffer.from(detailsRaw, 'base64');
   return status;
@@ -132,19 +147,26 @@ export class ClientCall {
   }
 
   private attach(s: ClientHttp2Stream | Error): void {
+    if (s instanceof InvalidHeadersError) {
+      // grpc-go's client fails invalid metadata with Internal too, before sending.
+      this.fail(Status.INTERNAL, `invalid request metadata: ${s.message}`);
+      return;
+    }
     if (s instanceof Error) {
-      this.fail(Status.UNAVAILABLE, `connection error: ${s.message}`);
+      this.fail(Status.UNAVAILABLE, `connection error: ${s.message}`, true);
       return;
     }
     if (this.finished) {
-      s.close(constants.NGHTTP2_CANCEL);
+      s.on('error', () => {});
+      resetStream(s);
       return;
     }
     this.stream = s;
     this.session = s.session as ClientHttp2Session | undefined;
-    s.on('response', (headers) => this.onResponse(headers));
-    s.on('trailers', (trailers) => {
-      this.received = statusFromHeaders(trailers);
+    // Node passes the raw header list last, though its types do not say so.
+    s.on('response', (headers: IncomingHttpHeaders, ...rest: unknown[]) => this.onResponse(headers, rest[1]));
+    s.on('trailers', (trailers: IncomingHttpHeaders, ...rest: unknown[]) => {
+      this.received = statusFromHeaders(trailers, rest[1]);
     });
     s.on('data', (chunk: Buffer) => this.onData(chunk));
     s.on('end', () => this.complete(false));
@@ -165,12 +187,12 @@ export class ClientCall {
     if (this.pendingEnd && !queued?.length) s.end();
   }
 
-  private onResponse(headers: IncomingHttpHeaders): void {
+  private onResponse(headers: IncomingHttpHeaders, rawHeaders: unknown): void {
     this.httpStatus = Number(headers[':status']);
     const ct = headers['content-type'];
     this.contentType = typeof ct === 'string' ? ct : undefined;
     // Trailers-only: the status is in the response headers.
-    if (headers['grpc-status'] !== undefined) this.received = statusFromHeaders(headers);
+    if (headers['grpc-status'] !== undefined) this.received = statusFromHeaders(headers, rawHeaders);
     const early = this.early;
     this.early = undefined;
     if (early) for (const chunk of early) this.onData(chunk);
@@ -196,7 +218,8 @@ export class ClientCall {
     if (message.length > this.channel.maxSendMessageBytes) {
       this.fail(
         Status.RESOURCE_EXHAUSTED,
-        `grpc: trying to send message larger than max (${message.length} vs. ${this.channel.maxSendMessageBytes})`,
+        // grpc-go's client words it so (its server says "grpc: trying to send…").
+        `trying to send message larger than max (${message.length} vs. ${this.channel.maxSendMessageBytes})`,
       );
       return true;
     }
@@ -250,11 +273,11 @@ export class ClientCall {
   }
 
   /** Ends the call here, with a status of our own, and tells the server. */
-  private fail(code: Status, message: string): void {
+  private fail(code: Status, message: string, connectionLost = false): void {
     if (this.finished) return;
-    this.finish({ code, message, trailers: NO_TRAILERS });
+    this.finish({ code, message, trailers: NO_TRAILERS, ...(connectionLost ? { connectionLost } : {}) });
     const s = this.stream;
-    if (s && !s.closed) s.close(constants.NGHTTP2_CANCEL);
+    if (s && !s.closed) resetStream(s);
   }
 
   private complete(closed: boolean): void {
@@ -292,6 +315,7 @@ export class ClientCall {
         code: Status.UNAVAILABLE,
         message: `connection closed: ${lost.message}`,
         trailers: NO_TRAILERS,
+        connectionLost: true,
       };
     if (this.httpStatus !== 0 && this.httpStatus !== 200) {
       return {

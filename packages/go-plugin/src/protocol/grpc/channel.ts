@@ -10,6 +10,8 @@ import { connect as http2Connect, constants } from 'node:http2';
 import type { ClientHttp2Session, ClientHttp2Stream, OutgoingHttpHeaders } from 'node:http2';
 import type { Duplex } from 'node:stream';
 
+import { MAX_HEADER_PAIRS } from './metadata.js';
+
 /** Makes the transport for a new session: a connected (or connecting) socket. */
 export type Connector = () => Duplex | Promise<Duplex>;
 
@@ -36,6 +38,11 @@ const WINDOW_BYTES = 8 * 1024 * 1024;
 /** Why a channel cannot carry a call; mapped to UNAVAILABLE by callers. */
 export class ChannelError extends Error {
   override readonly name = 'ChannelError';
+}
+
+/** Request headers Node will not send (it validates them per request): fails that call only. */
+export class InvalidHeadersError extends Error {
+  override readonly name = 'InvalidHeadersError';
 }
 
 interface Live {
@@ -113,6 +120,10 @@ export class Channel {
     try {
       stream = live.session.request(headers);
     } catch (err) {
+      // A TypeError is a header Node refuses (a second value of a header it
+      // sends once, a connection-specific name): the call's fault, not the
+      // connection's, so the session stays.
+      if (err instanceof TypeError) return new InvalidHeadersError(err.message);
       this.retire(live);
       return err instanceof Error ? err : new ChannelError(String(err));
     }
@@ -145,6 +156,7 @@ export class Channel {
       settings: { enablePush: false, initialWindowSize: WINDOW_BYTES },
       // Many concurrent calls with large messages are normal here.
       maxSessionMemory: 64,
+      maxHeaderListPairs: MAX_HEADER_PAIRS,
     });
     const live: Live = { session, socket, requests: 0, active: 0, dead: false, error: undefined };
     this.lives.add(live);

@@ -7,6 +7,14 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2';
 
 export type MetadataValue = string | Buffer;
 
+/**
+ * Header fields accepted per request or response (HTTP/2 maxHeaderListPairs,
+ * both roles). Node refuses more than 128 by default (RST_STREAM
+ * ENHANCE_YOUR_CALM), while grpc-go limits a header list only by its size
+ * (16 MiB) and its hosts and plugins send one field per metadata value.
+ */
+export const MAX_HEADER_PAIRS = 10_000;
+
 /** Headers gRPC uses for itself; never exposed as metadata. */
 const RESERVED = new Set([
   'content-type',
@@ -93,6 +101,34 @@ export class Metadata {
     }
   }
 
+  /**
+   * Metadata of received headers or trailers from Node's raw list (name,
+   * value, name, value…), which keeps repeated header fields apart: the
+   * headers object joins them with ", ", so two values "a" and "b, c" would
+   * read as one, "a, b, c". Falls back to `headers` without a raw list.
+   */
+  static fromRaw(raw: unknown, headers: IncomingHttpHeaders): Metadata {
+    if (!Array.isArray(raw)) return Metadata.fromHeaders(headers);
+    const md = new Metadata();
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const key = String(raw[i]).toLowerCase();
+      if (key.charCodeAt(0) === 0x3a /* ':' */ || RESERVED.has(key)) continue;
+      md.addReceived(key, String(raw[i + 1]));
+    }
+    return md;
+  }
+
+  private addReceived(key: string, value: string): void {
+    let list = this.entries.get(key);
+    if (!list) this.entries.set(key, (list = []));
+    if (key.endsWith('-bin')) {
+      // Several binary values may arrive comma-joined in one header.
+      for (const part of value.split(',')) list.push(Buffer.from(part.trim(), 'base64'));
+    } else {
+      list.push(value);
+    }
+  }
+
   /** Metadata of received headers or trailers, without pseudo-headers and gRPC's own. */
   static fromHeaders(headers: IncomingHttpHeaders): Metadata {
     const md = new Metadata();
@@ -100,17 +136,7 @@ export class Metadata {
       if (key.charCodeAt(0) === 0x3a /* ':' */ || RESERVED.has(key)) continue;
       const raw = headers[key];
       if (raw === undefined) continue;
-      const values = Array.isArray(raw) ? raw : [raw];
-      const list: MetadataValue[] = [];
-      for (const value of values) {
-        if (key.endsWith('-bin')) {
-          // Several binary values may arrive comma-joined in one header.
-          for (const part of value.split(',')) list.push(Buffer.from(part.trim(), 'base64'));
-        } else {
-          list.push(value);
-        }
-      }
-      md.entries.set(key, list);
+      for (const value of Array.isArray(raw) ? raw : [raw]) md.addReceived(key, value);
     }
     return md;
   }

@@ -18,7 +18,7 @@ import type { Duplex } from 'node:stream';
 import type { TlsOptions } from 'node:tls';
 
 import { encodeFrame, FrameReader } from './framing.js';
-import { Metadata } from './metadata.js';
+import { MAX_HEADER_PAIRS, Metadata } from './metadata.js';
 import { MessageQueue } from './queue.js';
 import { encodeGrpcMessage, Status } from './status.js';
 import { parseTimeout } from './timeout.js';
@@ -74,6 +74,7 @@ export class ServerCall {
     readonly method: string,
     private readonly stream: ServerHttp2Stream,
     private readonly headers: IncomingHttpHeaders,
+    private readonly rawHeaders: unknown,
     private readonly server: GrpcServer,
     timeoutMs: number | undefined,
   ) {
@@ -97,7 +98,7 @@ export class ServerCall {
 
   /** Request metadata (parsed on first use). */
   get metadata(): Metadata {
-    return (this.metadataValue ??= Metadata.fromHeaders(this.headers));
+    return (this.metadataValue ??= Metadata.fromRaw(this.rawHeaders, this.headers));
   }
 
   /** Aborted when the client cancels, the deadline passes or the server stops (made on first use). */
@@ -161,7 +162,9 @@ export class ServerCall {
       }
     });
     this.stream.on('end', () => {
-      if (this.finished) return;
+      // A reset stream also ends its readable side: that is a cancel ('close'
+      // follows), not the client half-closing a complete request.
+      if (this.finished || this.stream.aborted) return;
       if (this.reader!.partial) {
         const err = { code: Status.INTERNAL, message: 'grpc: the stream ended inside a message' };
         this.queue?.end(err);
@@ -299,12 +302,19 @@ export class GrpcServer {
   constructor(options: GrpcServerOptions = {}) {
     this.maxReceiveMessageBytes = options.maxReceiveMessageBytes ?? DEFAULT_SERVER_MAX_RECEIVE_BYTES;
     this.maxSendMessageBytes = options.maxSendMessageBytes ?? 2 ** 31 - 1;
-    const settings = { initialWindowSize: WINDOW_BYTES };
+    const http2Options = {
+      settings: { initialWindowSize: WINDOW_BYTES },
+      maxSessionMemory: 64,
+      maxHeaderListPairs: MAX_HEADER_PAIRS,
+    };
     this.http2 = options.tls
-      ? createSecureServer({ ...options.tls, ALPNProtocols: ['h2'], settings, maxSessionMemory: 64 })
-      : createServer({ settings, maxSessionMemory: 64 });
+      ? createSecureServer({ ...options.tls, ALPNProtocols: ['h2'], ...http2Options })
+      : createServer(http2Options);
     this.http2.on('session', (session: ServerHttp2Session) => this.track(session));
-    this.http2.on('stream', (stream, headers) => this.dispatch(stream, headers));
+    // Node passes the raw header list too (flags, rawHeaders), though its types do not say so.
+    this.http2.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, ...rest: unknown[]) =>
+      this.dispatch(stream, headers, rest[1]),
+    );
     // A peer failing TLS or sending garbage costs it its connection, nothing more.
     this.http2.on('sessionError', () => {});
     this.http2.on('tlsClientError', () => {});
@@ -358,7 +368,7 @@ export class GrpcServer {
     if (this.stopped) session.close();
   }
 
-  private dispatch(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+  private dispatch(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: unknown): void {
     if (headers[':method'] !== 'POST') {
       stream.on('error', () => {});
       stream.respond({ ':status': 405 }, { endStream: true });
@@ -397,7 +407,7 @@ export class GrpcServer {
       trailersOnly(stream, { code: Status.UNAVAILABLE, message: 'server is stopping' });
       return;
     }
-    route.handler(new ServerCall(path, stream, headers, this, timeout));
+    route.handler(new ServerCall(path, stream, headers, rawHeaders, this, timeout));
   }
 
   private unknownMethodText(path: string): string {

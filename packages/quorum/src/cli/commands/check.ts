@@ -1,14 +1,31 @@
-/** `qplugin check`: a conformance doctor for a plugin in any language, run as geth would run it. */
-import { formatReport, summarize } from '../check/report.js';
-import { runCheck } from '../check/runner.js';
+/**
+ * `qplugin check`: the conformance kit's plugin check for a plugin in any
+ * language, played as geth (the Quorum preset, with the Init point) or as
+ * any go-plugin host (--preset, --cookie, --protocol-versions).
+ */
+import {
+  KIT_PRESETS,
+  formatReport,
+  parseCookie,
+  parseVersions,
+  runPluginCheck,
+  summarize,
+} from '@qplugin/conformance';
+import type { HostProfile, Preset } from '@qplugin/conformance';
+
+import { initPoint } from '../check/init.js';
+import { QUORUM_PRESET } from '../check/preset.js';
 import { commandTarget, isZipTarget, zipTarget } from '../check/target.js';
 import type { CheckTarget } from '../check/target.js';
 import { resolveConfig } from '../../settings/index.js';
 import type { RawConfig } from '../../settings/index.js';
 import { bool, str, UsageError } from '../args.js';
+import type { Parsed } from '../args.js';
 import { ExitCode } from '../command.js';
 import type { Command } from '../command.js';
 import { printResult } from '../output.js';
+
+export const PRESETS: readonly Preset[] = [QUORUM_PRESET, ...KIT_PRESETS];
 
 /** `--config`: JSON text, or a file:// / env:// reference as in geth's settings. */
 async function initConfig(value: string | undefined): Promise<{ bytes: Uint8Array; given: boolean }> {
@@ -24,15 +41,70 @@ async function initConfig(value: string | undefined): Promise<{ bytes: Uint8Arra
   return { bytes: await resolveConfig(parsed), given: true };
 }
 
+/** The preset named by --preset, with --cookie, --protocol-versions and --no-automtls applied. */
+export function profileFromFlags(values: Parsed['values']): { preset: Preset; profile: HostProfile } {
+  const name = str(values.preset) ?? QUORUM_PRESET.name;
+  const preset = PRESETS.find((p) => p.name === name);
+  if (!preset)
+    throw new UsageError(
+      `unknown --preset ${JSON.stringify(name)}; one of ${PRESETS.map((p) => p.name).join(', ')}`,
+    );
+  const profile: HostProfile = {
+    host: preset.host,
+    cookie: preset.cookie,
+    protocolVersions: preset.protocolVersions,
+    autoMTLS: preset.autoMTLS && !bool(values['no-automtls']),
+  };
+  const cookie = str(values.cookie);
+  if (cookie !== undefined) {
+    const parsed = parseCookie(cookie);
+    if (!parsed) throw new UsageError('--cookie must be KEY=VALUE, e.g. BASIC_PLUGIN=hello');
+    profile.cookie = parsed;
+    profile.host = 'the host';
+  }
+  const versions = str(values['protocol-versions']);
+  if (versions !== undefined) {
+    const parsed = parseVersions(versions);
+    if (!parsed)
+      throw new UsageError('--protocol-versions must be positive integers separated by commas, e.g. 5,6');
+    profile.protocolVersions = parsed;
+  }
+  return { preset, profile };
+}
+
+export const PROFILE_OPTIONS = {
+  preset: {
+    type: 'string',
+    value: 'NAME',
+    description: `the host to play: ${PRESETS.map((p) => p.name).join(', ')} (default quorum: geth)`,
+  },
+  cookie: {
+    type: 'string',
+    value: 'KEY=VALUE',
+    description: 'magic cookie variable and value (overrides the preset)',
+  },
+  'protocol-versions': {
+    type: 'string',
+    value: 'LIST',
+    description: 'app protocol versions offered, e.g. 5,6 (overrides the preset)',
+  },
+  'no-automtls': { type: 'boolean', description: 'play a host without AutoMTLS (no PLUGIN_CLIENT_CERT)' },
+} as const;
+
 export const check: Command = {
   name: 'check',
-  summary: 'run a plugin (any language) as geth would and report what would stop geth from using it',
+  summary: 'run a plugin (any language) as its host would and report what would stop the host from using it',
   usage: 'qplugin check [options] <plugin.zip>   |   qplugin check [options] -- <command> [args...]',
   options: {
+    ...PROFILE_OPTIONS,
+    'no-init': {
+      type: 'boolean',
+      description: 'skip the Quorum Init point (it runs with the quorum preset only)',
+    },
     timeout: {
       type: 'string',
       value: 'SECONDS',
-      description: "how long to wait for the handshake line (geth's start timeout is 60)",
+      description: "how long to wait for the handshake line (go-plugin's start timeout is 60)",
       default: '60',
     },
     config: {
@@ -48,7 +120,11 @@ export const check: Command = {
     verbose: { type: 'boolean', short: 'v', description: "copy the plugin's stderr to stderr" },
   },
   details:
-    'Points: 1 cookie, 2 handshake, 3 certificate, 4 mtls, 5 health, 6 init, 7 stdio, 8 shutdown, 9 orphans, 10 stderr-log.\n' +
+    'Points: cookie, handshake, certificate, mtls, health, init (quorum preset), stdio, shutdown, orphans, stderr-log;\n' +
+    'each finding cites a rule of docs/protocol.md (e.g. [HS-7]).\n' +
+    'Presets: ' +
+    PRESETS.map((p) => `${p.name} (${p.description})`).join('; ') +
+    '.\n' +
     'A zip is unpacked with the safe unpacker and its plugin-meta.json entrypoint run in the unpack directory;\n' +
     'nothing is verified unless --verify or --key is given.\n' +
     `Exit status: ${ExitCode.ok} no point failed (warnings allowed), ${ExitCode.rejected} a point failed, ${ExitCode.failed} the check could not run.`,
@@ -58,6 +134,12 @@ export const check: Command = {
     const seconds = Number(str(values.timeout) ?? '60');
     if (!Number.isFinite(seconds) || seconds <= 0)
       throw new UsageError('--timeout must be a positive number of seconds');
+    const { preset, profile } = profileFromFlags(values);
+    const withInit = preset === QUORUM_PRESET && !bool(values['no-init']);
+    if (!withInit && str(values.config) !== undefined)
+      throw new UsageError(
+        '--config is sent in Init, which runs with the quorum preset only (not with --no-init)',
+      );
     const key = str(values.key);
     const verify = bool(values.verify) || key !== undefined;
     const zip = isZipTarget(positionals);
@@ -69,24 +151,28 @@ export const check: Command = {
       : commandTarget(positionals);
     let report;
     try {
-      report = await runCheck({
+      report = await runPluginCheck({
         command: target.command,
         args: target.args,
         ...(target.cwd !== undefined ? { cwd: target.cwd } : {}),
         timeoutMs: seconds * 1000,
-        config,
+        profile,
+        extraPoints: withInit ? [initPoint(config)] : [],
         ...(bool(values.verbose) ? { echo: io.stderr } : {}),
       });
     } finally {
       await target.cleanup();
     }
     const summary = summarize(report.points);
-    const title = `qplugin check ${zip ? positionals[0] : positionals.join(' ')}`;
+    const built = report.goPlugin ? ` (Go, go-plugin ${report.goPlugin})` : '';
+    const title = `qplugin check ${zip ? positionals[0] : positionals.join(' ')}${built}\nas ${profile.host}: ${profile.cookie.key}, versions ${profile.protocolVersions.join(',')}, ${profile.autoMTLS ? 'AutoMTLS' : 'no TLS'}`;
     printResult(
       io,
       {
         ok: summary.fail === 0,
-        target: target.describe,
+        target: { ...target.describe, ...(report.goPlugin ? { goPlugin: report.goPlugin } : {}) },
+        preset: preset.name,
+        profile,
         summary,
         handshake: report.handshake ?? null,
         points: report.points,

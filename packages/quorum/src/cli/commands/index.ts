@@ -15,6 +15,7 @@ export const commands: readonly CommandEntry[] = [
   { name: 'call', load: async () => (await import('./call.js')).call },
   { name: 'demo', load: async () => (await import('./demo.js')).demo },
   { name: 'check', load: async () => (await import('./check.js')).check },
+  { name: 'check-host', load: async () => (await import('./check-host.js')).checkHost },
   { name: 'new', load: async () => (await import('./new.js')).newProject },
   { name: 'pack', load: async () => (await import('./pack.js')).pack },
   { name: 'keygen', load: async () => (await import('./keygen.js')).keygen },

@@ -55,7 +55,7 @@ export const pack: Command = {
   name: 'pack',
   summary: 'build a plugin distribution zip (+ .sha256sum) from a TS/JS entry or an executable',
   usage:
-    'qplugin pack --name N --version V (--entry FILE | --executable FILE) [--entrypoint NAME] [--param P ...] [--os OS --arch ARCH] [--platform-suffix] [--file name=path ...] [--out DIR] [--no-minify] [--code-cache]',
+    'qplugin pack --name N --version V (--entry FILE | --executable FILE) [--entrypoint NAME] [--param P ...] [--os OS --arch ARCH] [--platform-suffix] [--file name=path ...] [--out DIR] [--no-minify] [--code-cache | --sea [--node PATH] [--snapshot]]',
   options: {
     name: { type: 'string', value: 'N', description: 'plugin name, e.g. quorum-plugin-hello-world' },
     version: { type: 'string', value: 'V', description: 'plugin version, e.g. 1.0.0' },
@@ -98,7 +98,23 @@ export const pack: Command = {
     'code-cache': {
       type: 'boolean',
       description:
-        'ship a CommonJS bundle with a V8 code cache: faster plugin start; no top-level await in the entry; zip not byte-reproducible',
+        'ship a CommonJS bundle with a V8 code cache: faster plugin start; no top-level await in the entry',
+    },
+    sea: {
+      type: 'boolean',
+      description:
+        'build a self-contained executable (Node.js single executable application, ~120 MB) instead of a bundle: the host needs no Node.js; no top-level await in the entry',
+    },
+    node: {
+      type: 'string',
+      value: 'PATH',
+      description:
+        'Node.js >= 22 binary the --sea executable is made from (default: the one running qplugin)',
+    },
+    snapshot: {
+      type: 'boolean',
+      description:
+        '--sea with a V8 startup snapshot instead of a code cache: faster start, not byte-reproducible; module top-level code runs at pack time',
     },
   },
   details:
@@ -119,8 +135,15 @@ export const pack: Command = {
     let arch = str(values.arch);
     if ((os === undefined) !== (arch === undefined)) throw new UsageError('give --os and --arch together');
     const platformSuffix = bool(values['platform-suffix']);
+    const sea = bool(values.sea);
+    const node = str(values.node);
+    const snapshot = bool(values.snapshot);
+    if (!sea && (node !== undefined || snapshot)) throw new UsageError('--node and --snapshot go with --sea');
+    if (sea && entry === undefined) throw new UsageError('--sea needs --entry (a TS/JS plugin)');
+    if (sea && bool(values['code-cache'])) throw new UsageError('give only one of --sea and --code-cache');
     // Only a platform file name needs a platform; otherwise meta gets os/arch only when asked for.
-    if (platformSuffix && os === undefined) ({ os, arch } = goPlatform());
+    // A single executable's platform is its Node binary's.
+    if (platformSuffix && os === undefined && !sea) ({ os, arch } = goPlatform());
     const files = extraFiles(strs(values.file));
 
     const options: PackOptions = {
@@ -135,13 +158,15 @@ export const pack: Command = {
       outDir: str(values.out) ?? '.',
       minify: !bool(values['no-minify']),
       codeCache: bool(values['code-cache']),
+      ...(sea ? { sea: { ...(node !== undefined ? { node } : {}), snapshot } } : {}),
     };
     const size = await inputBytes([
       ...(executable !== undefined ? [executable] : []),
       ...Object.values(files),
     ]);
-    const label =
-      entry !== undefined
+    const label = sea
+      ? `building a single executable from ${entry} (bundle, blob, inject, zip ~45 MB)…`
+      : entry !== undefined
         ? `bundling ${entry} with esbuild and zipping…`
         : `zipping ${executable} (${humanBytes(size)})…`;
     const done = ticker(io, label);
@@ -161,6 +186,7 @@ export const pack: Command = {
         checksumFile: packed.checksumPath,
         entrypoint: packed.entrypoint,
         meta: packed.meta,
+        ...(packed.sea ? { sea: packed.sea } : {}),
       },
       `packed ${packed.zipPath}\n` +
         rows(
@@ -170,6 +196,14 @@ export const pack: Command = {
             ['checksum', packed.checksumPath],
             ['entrypoint', packed.entrypoint],
             ['meta', JSON.stringify(packed.meta)],
+            ...(packed.sea
+              ? [
+                  [
+                    'executable',
+                    `${humanBytes(packed.sea.executableBytes)}, Node.js ${packed.sea.nodeVersion} (${packed.sea.node}), ${packed.sea.snapshot ? 'V8 startup snapshot' : 'V8 code cache'}`,
+                  ] as [string, string],
+                ]
+              : []),
           ],
           '  ',
         ) +

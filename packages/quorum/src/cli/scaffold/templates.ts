@@ -58,15 +58,17 @@ const MAIN = `#!/usr/bin/env node
 /**
  * A Quorum plugin: geth (or \`qplugin run\`) starts this file, calls Init with
  * the provider's config, then Greeting. Run by hand, it explains that it is a
- * plugin and exits 1.
+ * plugin and exits 1. \`void serve()\` (no top-level await) keeps it packable
+ * as CommonJS: \`qplugin pack --code-cache\` or \`--sea\`.
  */
 import { RpcError, Status, serve, service } from '@qplugin/go-plugin/plugin';
-import { PluginGreeting, PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum';
+// The light entry: what a plugin needs (the package root also loads the manager, OpenPGP, zip code).
+import { PluginGreeting, PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum/plugin';
 
 const GREETINGS: Record<string, string> = { en: 'Hello', es: 'Hola' };
 let greeting: string | undefined;
 
-await serve({
+void serve({
   handshake: QUORUM_HANDSHAKE,
   services: ({ logger }) => [
     service(PluginInitializer, {

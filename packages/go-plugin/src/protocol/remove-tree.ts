@@ -1,0 +1,26 @@
+/**
+ * Removes a directory tree for certain. `rmSync(recursive, force)` on Node
+ * >= 23 stops without a word when an entry vanishes under it (another process
+ * removing its own file meanwhile, e.g. a plugin unlinking its socket while
+ * its host removes the socket directory), leaving the rest behind. Retry
+ * until the path is gone.
+ */
+import { lstatSync, rmSync } from 'node:fs';
+
+const ATTEMPTS = 5;
+
+function present(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function removeTree(path: string): void {
+  for (let i = 0; i < ATTEMPTS; i++) {
+    rmSync(path, { recursive: true, force: true });
+    if (!present(path)) return;
+  }
+}
