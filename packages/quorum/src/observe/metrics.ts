@@ -8,6 +8,7 @@
  * Fed by the manager (as its {@link ManagerObserver}) and the gateway (its
  * `observer`); process state is read when scraped.
  */
+import { constants } from 'node:os';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CallEvent, PluginSupervisor, StartReason, SupervisorState } from '@qplugin/go-plugin/host';
 import { goCodeName } from '@qplugin/go-plugin/protocol';
@@ -68,23 +69,12 @@ interface Observing {
   observe(value: number): void;
 }
 
-/** A process exit as one number: its code, or 128 + the signal number as shells say it. */
+/** A process exit as one number: its code, or 128 + the signal number as shells say it; -1 when unknown. */
 export function exitStatus(exit: { code: number | null; signal: NodeJS.Signals | null }): number {
   if (exit.code !== null) return exit.code;
-  if (exit.signal) return 128 + (signalNumbers[exit.signal] ?? 0);
+  if (exit.signal) return 128 + (constants.signals[exit.signal] ?? 0);
   return -1;
 }
-const signalNumbers: Partial<Record<string, number>> = {
-  SIGHUP: 1,
-  SIGINT: 2,
-  SIGQUIT: 3,
-  SIGABRT: 6,
-  SIGKILL: 9,
-  SIGSEGV: 11,
-  SIGPIPE: 13,
-  SIGALRM: 14,
-  SIGTERM: 15,
-};
 
 /** How a start is labelled: the first `start`, an automatic restart after a `crash`, or a requested `reload`. */
 function startLabel(reason: StartReason | undefined): 'start' | 'crash' | 'reload' {
