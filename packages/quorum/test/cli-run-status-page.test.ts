@@ -25,6 +25,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const HOSTILE_NAME = `<img src=x onerror="window.__pwned='name'">"'&amp;`;
 /** Markup in a config value the plugin repeats in its Init error. */
 const HOSTILE_LANGUAGE = `</td><script>window.__pwned='error'</script><b>bold</b>`;
+/** A config value that must not reach the page. */
+const TOKEN_VALUE = 'secret-token-0d9f3c';
 
 function browserSkip(): string | false {
   if (existsSync(CHROMIUM)) return false;
@@ -135,15 +137,26 @@ describe('the /debug/plugins status page in Chromium', () => {
         assert.equal(await cell(page, 'error'), 'restart policy never (last: killed by SIGKILL)');
         assert.equal(await page.locator('#readiness').innerText(), 'not ready');
 
-        // A reload whose Init fails with the hostile config value in its message.
-        writeFileSync(config, JSON.stringify({ language: HOSTILE_LANGUAGE }));
-        const reload = await rpc(false, run.url, 'admin_reloadPlugin', ['helloworld']);
-        assert.ok(reload.error, JSON.stringify(reload));
-        const expected = `a requested restart failed (last: failed to start: rpc error: code = InvalidArgument desc = unsupported language: [${HOSTILE_LANGUAGE}])`;
-        await poll(
-          async () => (await cell(page, 'error')) === expected,
-          30_000,
-          'the page to show the error',
+        // Reloads whose Init fails, quoting the config's language. Short markup (under the redaction
+        // length) is shown as text; a longer value (it might be a secret) is shown redacted.
+        const failReload = async (language: string, shown: string): Promise<void> => {
+          writeFileSync(config, JSON.stringify({ language, token: TOKEN_VALUE }));
+          const reload = await rpc(false, run.url, 'admin_reloadPlugin', ['helloworld']);
+          assert.ok(reload.error, JSON.stringify(reload));
+          const expected = `a requested restart failed (last: failed to start: rpc error: code = InvalidArgument desc = unsupported language: [${shown}])`;
+          await poll(
+            async () => (await cell(page, 'error')) === expected,
+            30_000,
+            `the page to show ${expected}`,
+          );
+        };
+        await failReload('<b>', '<b>');
+        await failReload(HOSTILE_LANGUAGE, '[redacted]');
+        const status = await (await fetch(`${base}/debug/plugins/status`)).text();
+        assert.ok(!status.includes('<'), 'the JSON escapes < (\\u003c)');
+        assert.ok(
+          !status.includes("__pwned='error'") && !status.includes(TOKEN_VALUE),
+          'config values redacted',
         );
         assert.equal(await cell(page, 'state'), 'failed');
         // Run in the page (through the DevTools protocol, which the page's CSP does not govern).

@@ -6,3 +6,4 @@ export type { PluginMaterial, ProviderDeps, ProviderInfo, SupervisionOptions } f
 export { createPluginManager } from './create.js';
 export type { ManagerConfig } from './create.js';
 export type { ManagerObserver, ObtainedDistribution, ProviderRef } from './observer.js';
+export { REDACTED } from './redact.js';

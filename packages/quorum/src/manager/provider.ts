@@ -25,6 +25,7 @@ import { QuorumError } from '../errors.js';
 import { PluginInitializer, QUORUM_HANDSHAKE } from '../interfaces/index.js';
 import type { InterfaceName, PluginDefinition, RawConfig } from '../settings/types.js';
 import type { ManagerObserver, ProviderRef } from './observer.js';
+import { configStrings, resolvedConfigStrings } from './redact.js';
 
 /** What the distribution layer hands over for one start. */
 export interface PluginMaterial {
@@ -165,6 +166,12 @@ export class Provider {
       throw new RpcError(Status.UNAVAILABLE, `plugin ${this.iface} (${this.definition.name}) is not running`);
     }
     return this.supervisor.client(svc);
+  }
+
+  /** The strings of this provider's config (as written and as resolved), for redaction. */
+  configSecrets(out: Set<string>): void {
+    configStrings(this.definition.config, out);
+    resolvedConfigStrings(this.config, out);
   }
 
   info(): ProviderInfo {

@@ -1,7 +1,8 @@
 /**
  * What the health endpoints and the status page say about a host: built
  * from the manager's provider info and the metrics' recent activity. Never
- * a provider's config (it may hold secrets) nor its executable path.
+ * a provider's config (it may hold secrets) nor its executable path; error
+ * texts have every config string replaced by `[redacted]`.
  */
 import type { LastExit, SupervisorState } from '@qplugin/go-plugin/host';
 
@@ -32,7 +33,12 @@ export function readiness(manager: PluginManager | undefined, draining: boolean)
   for (const name of INTERFACE_NAMES) {
     const info = infos[name];
     if (info && info.state !== 'ready')
-      notReady.push({ provider: name, plugin: info.name, state: info.state, error: info.error });
+      notReady.push({
+        provider: name,
+        plugin: info.name,
+        state: info.state,
+        error: info.error === null ? null : manager!.redact(info.error),
+      });
   }
   const started = manager !== undefined && (manager.isStarted || Object.keys(infos).length === 0);
   return { ready: started && !draining && notReady.length === 0, draining, notReady };
@@ -87,8 +93,8 @@ export function hostStatus(
       pid: info.pid,
       uptimeSeconds: info.state === 'ready' && readyAt !== null ? Math.max(0, (now - readyAt) / 1000) : null,
       restarts: info.restarts,
-      lastError: info.error,
-      lastExit: info.lastExit,
+      lastError: info.error === null ? null : manager!.redact(info.error),
+      lastExit: info.lastExit && { ...info.lastExit, reason: manager!.redact(info.lastExit.reason) },
       callsPerSecond: last ? last.callsPerSecond : null,
       p99Ms: last ? last.p99Ms : null,
       history,
