@@ -111,7 +111,7 @@ const SCRIPT = `
     cell('calls', fmtNum(p.callsPerSecond, 1), 'num');
     cell('p99', p.p99Ms === null ? '–' : fmtNum(p.p99Ms, 2) + ' ms', 'num');
     cell('chart').appendChild(chart(p.history || []));
-    var last = p.lastError || (p.lastExit ? p.lastExit.reason + ' at ' + p.lastExit.at : '');
+    var last = p.lastError || (p.lastExit ? 'last exit: ' + p.lastExit.reason + ' at ' + p.lastExit.at : '');
     cell('error', last, 'error');
     return tr;
   }
