@@ -11,7 +11,13 @@ import type { Metadata } from './grpc/metadata.js';
 import { RpcError, Status, toRpcError } from './rpc-error.js';
 import type { HandlerContext, ServiceRegistration } from './rpc-types.js';
 import { methodPath } from './rpc-types.js';
-import { grpcAttributes, isPluginPlumbing, startServerSpan, traceHeadersOf } from './tracing.js';
+import {
+  grpcAttributes,
+  isPluginPlumbing,
+  startServerSpan,
+  traceHeadersOf,
+  tracingActive,
+} from './tracing.js';
 import type { ActiveSpan, SpanAttributes, TraceSpan } from './tracing.js';
 
 type Unary = (req: Message, ctx: HandlerContext) => unknown;
@@ -165,8 +171,9 @@ function handlerFor(m: DescMethod, fn: unknown): (call: ServerCall) => void {
   const name = path.slice(1);
   // go-plugin's own services are plumbing: no spans.
   const attributes = isPluginPlumbing(path) ? undefined : grpcAttributes(path);
+  // The check first: no closure is made per call unless spans are.
   const trace = (call: ServerCall): Traced | undefined =>
-    attributes ? traceCall(call, name, attributes) : undefined;
+    attributes && tracingActive() ? traceCall(call, name, attributes) : undefined;
   switch (m.methodKind) {
     case 'unary':
       return (call) => {

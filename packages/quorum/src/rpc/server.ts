@@ -9,7 +9,7 @@ import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } fro
 import { createServer as createHttpsServer } from 'node:https';
 import type { ServerOptions as HttpsOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { RpcError, startServerSpan } from '@qplugin/go-plugin/protocol';
+import { RpcError, startServerSpan, tracingActive } from '@qplugin/go-plugin/protocol';
 import { silentLogger } from '@qplugin/go-plugin/protocol';
 import type { Logger } from '@qplugin/go-plugin/protocol';
 
@@ -96,6 +96,8 @@ interface Method {
   handler: RpcHandler;
   namespace: string;
   method: string;
+  /** Its span attributes, made once (used only when tracing). */
+  attributes: Record<string, string>;
 }
 
 type Access = () => Promise<AccessCheck | undefined>;
@@ -134,7 +136,7 @@ export class JsonRpcGateway {
         const full = `${api.namespace}_${name}`;
         const parts = splitMethod(full);
         // A name geth could not route (e.g. an empty method) stays unreachable, as before.
-        if (parts) this.methods.set(full, { handler, ...parts });
+        if (parts) this.methods.set(full, { handler, ...parts, attributes: spanAttributes(parts) });
       }
     }
   }
@@ -264,7 +266,9 @@ export class JsonRpcGateway {
     const method = this.methods.get(request.method);
     const observer = this.options.observer;
     const span =
-      method && startServerSpan(request.method, () => traceHeaders(headers), spanAttributes(method));
+      method && tracingActive()
+        ? startServerSpan(request.method, () => traceHeaders(headers), method.attributes)
+        : undefined;
     if (!observer && !span) return this.call(request, method, access);
     const startedAt = performance.now();
     const answered = span
@@ -328,7 +332,7 @@ function traceHeaders(headers: IncomingHttpHeaders): { traceparent?: string; tra
   };
 }
 
-function spanAttributes(method: Method): Record<string, string> {
+function spanAttributes(method: { namespace: string; method: string }): Record<string, string> {
   return {
     'rpc.system': 'jsonrpc',
     'rpc.jsonrpc.version': '2.0',
