@@ -91,13 +91,14 @@ function server(child: ChildProcess, url: string, pluginPid: number, signal: Nod
 /**
  * `qplugin run` with the Go plugin packed as a distribution (verification
  * skipped), workspace under `dir`. `nodeArgs` go before the script (e.g.
- * `--cpu-prof`); `qplugin` overrides the CLI launcher (an A/B experiment's
- * other build).
+ * `--cpu-prof`), `runArgs` after `run`'s own (e.g. `--metrics`); `qplugin`
+ * overrides the CLI launcher (an A/B experiment's other build).
  */
 export async function startQpluginRun(
   peers: Pick<Peers, 'runtime' | 'qplugin' | 'gethPlugin'>,
   dir: string,
   nodeArgs: readonly string[] = [],
+  runArgs: readonly string[] = [],
 ): Promise<GatewayServer> {
   const baseDir = join(dir, 'plugins');
   mkdirSync(baseDir, { recursive: true });
@@ -128,6 +129,7 @@ export async function startQpluginRun(
       '--verbosity',
       'warn',
       '--json',
+      ...runArgs,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: dir } },
   );

@@ -8,6 +8,9 @@
  * alternating order. Measured: req/s, p50 and p99 latency, and the gateway
  * process's CPU time per request (/proc/<pid>/stat before and after the
  * measured run; the plugin's, the same Go program on both sides, in details).
+ * A third side, `qplugin run --metrics` (Prometheus metrics of every JSON-RPC
+ * and gRPC call, the metrics listener up but not scraped), runs in the same
+ * rotation: what the metrics cost, as a ratio to `qplugin run` without them.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,8 +27,15 @@ import type { Json } from './proc.js';
 import { median, round } from './stats.js';
 
 const REF = 'Go gateway (net/http, go-plugin v1.2.2)';
+const NO_METRICS = 'qplugin run without --metrics';
 const CONNECTIONS = [1, 16, 64];
-type Side = 'ts' | 'go';
+type Side = 'ts' | 'go' | 'tsm';
+const SIDES: readonly Side[] = ['ts', 'go', 'tsm'];
+const SIDE_NAMES: Record<Side, string> = {
+  ts: 'qplugin run',
+  go: 'Go gateway',
+  tsm: 'qplugin run --metrics',
+};
 
 async function loadRun(s: GatewayServer, connections: number, warmupMs: number, durationMs: number) {
   const { json } = await runHarness(process.execPath, [
@@ -61,26 +71,35 @@ export async function scenarioGateway(peers: Peers, s: Settings): Promise<Scenar
   const dir = mkdtempSync(join(tmpdir(), 'qplugin-bench-gw-'));
   const servers: Partial<Record<Side, GatewayServer>> = {};
   try {
-    servers.ts = await startQpluginRun(peers, dir);
+    servers.ts = await startQpluginRun(peers, join(dir, 'plain'));
+    servers.tsm = await startQpluginRun(
+      peers,
+      join(dir, 'metrics'),
+      [],
+      ['--metrics', '--metrics.port', '0'],
+    );
     servers.go = await startGoGateway(peers);
-    await probe(servers.ts.url);
-    await probe(servers.go.url);
-    if (!runsOn(servers.ts, peers.runtime.node)) {
-      throw new Error(`qplugin run runs ${servers.ts.exe}, not ${peers.runtime.node}`);
+    for (const side of SIDES) await probe(servers[side]!.url);
+    for (const side of ['ts', 'tsm'] as const) {
+      if (!runsOn(servers[side]!, peers.runtime.node)) {
+        throw new Error(`qplugin run runs ${servers[side]!.exe}, not ${peers.runtime.node}`);
+      }
     }
 
-    const runs: Record<Side, Record<number, Json[]>> = { ts: {}, go: {} };
+    const runs: Record<Side, Record<number, Json[]>> = { ts: {}, go: {}, tsm: {} };
     for (let r = 0; r < s.rounds; r++) {
       for (const c of CONNECTIONS) {
-        const order: Side[] = (r + CONNECTIONS.indexOf(c)) % 2 === 0 ? ['ts', 'go'] : ['go', 'ts'];
+        // Rotate the three sides so that none always runs first on a warming or throttling machine.
+        const shift = (r + CONNECTIONS.indexOf(c)) % SIDES.length;
+        const order = SIDES.map((_, i) => SIDES[(i + shift) % SIDES.length]!);
         for (const side of order) {
-          s.log(`  round ${r + 1}/${s.rounds}: ${side === 'ts' ? 'qplugin run' : 'Go gateway'}, ${c} conn.`);
+          s.log(`  round ${r + 1}/${s.rounds}: ${SIDE_NAMES[side]}, ${c} conn.`);
           (runs[side][c] ??= []).push(await loadRun(servers[side]!, c, warmupMs, durationMs));
         }
       }
     }
-    const peak = { ts: servers.ts.peakKB(), go: servers.go.peakKB() };
-    const exits = { ts: await servers.ts.stop(), go: await servers.go.stop() };
+    const peak = { ts: servers.ts.peakKB(), go: servers.go.peakKB(), tsm: servers.tsm.peakKB() };
+    const exits = { ts: await servers.ts.stop(), go: await servers.go.stop(), tsm: await servers.tsm.stop() };
 
     const series = (side: Side, c: number, key: string): number[] => runs[side][c]!.map((j) => num(j, key));
     const metrics: Metric[] = [];
@@ -101,6 +120,29 @@ export async function scenarioGateway(peers: Peers, s: Settings): Promise<Scenar
         pair('cpu', 'gateway CPU per request', 'µs', 'gateway_cpu_us_per_req'),
       );
     }
+    // What --metrics costs: the same gateway with and without, in the same rounds.
+    for (const c of CONNECTIONS) {
+      const cost = (
+        id: string,
+        label: string,
+        unit: string,
+        key: string,
+        target?: Metric['target'],
+      ): Metric =>
+        metric({
+          id: `s7.metrics.${id}.c${c}`,
+          label: `${label}, ${c} connection${c === 1 ? '' : 's'}: qplugin run --metrics vs without`,
+          unit,
+          ts: series('tsm', c, key),
+          ref: series('ts', c, key),
+          refLabel: NO_METRICS,
+          ...(target ? { target } : {}),
+        });
+      metrics.push(
+        cost('rps', 'requests/s', 'req/s', 'rps', { op: '>=', value: 0.95 }),
+        cost('cpu', 'gateway CPU per request', 'µs', 'gateway_cpu_us_per_req'),
+      );
+    }
     const failures = (side: Side): number =>
       CONNECTIONS.flatMap((c) => runs[side][c]!).reduce(
         (n, j) => n + num(j, 'non2xx') + num(j, 'errors') + num(j, 'timeouts'),
@@ -116,12 +158,17 @@ export async function scenarioGateway(peers: Peers, s: Settings): Promise<Scenar
       memory: [
         { label: 'qplugin run (gateway / its Go plugin)', hostKB: peak.ts.gateway, pluginKB: peak.ts.plugin },
         { label: `${REF} (gateway / its Go plugin)`, hostKB: peak.go.gateway, pluginKB: peak.go.plugin },
+        {
+          label: 'qplugin run --metrics (gateway / its Go plugin)',
+          hostKB: peak.tsm.gateway,
+          pluginKB: peak.tsm.plugin,
+        },
       ],
       details: {
         warmupMs,
         durationMs,
         qpluginRunExecutable: servers.ts.exe,
-        failedRequests: { ts: failures('ts'), go: failures('go') },
+        failedRequests: { ts: failures('ts'), go: failures('go'), tsm: failures('tsm') },
         exitCodes: exits,
         pluginCpuUsPerRequest: {
           ts: Object.fromEntries(
@@ -140,11 +187,15 @@ export async function scenarioGateway(peers: Peers, s: Settings): Promise<Scenar
             rps: perConnections('go', 'rps'),
             cpu_us_per_req: perConnections('go', 'gateway_cpu_us_per_req'),
           },
+          'qplugin run --metrics': {
+            rps: perConnections('tsm', 'rps'),
+            cpu_us_per_req: perConnections('tsm', 'gateway_cpu_us_per_req'),
+          },
         },
       },
     };
   } finally {
-    await Promise.allSettled([servers.ts?.stop(), servers.go?.stop()]);
+    await Promise.allSettled([servers.ts?.stop(), servers.go?.stop(), servers.tsm?.stop()]);
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -40,6 +40,8 @@ export function rpc(agent: Agent | false, url: string, method: string, params: u
 export interface Run {
   child: ChildProcessWithoutNullStreams;
   url: string;
+  /** The document --json printed once serving. */
+  ready: Record<string, unknown>;
   stderr: () => string;
   /** Resolves with the first log line (already written or to come) that `test` accepts. */
   logged: (test: (line: LogLine) => boolean) => Promise<LogLine>;
@@ -82,18 +84,18 @@ export async function startRun(settings: string, dir: string, extra: readonly st
       watchers.add(look);
       look();
     });
-  const ready = await new Promise<{ url: string }>((resolve, reject) => {
+  const ready = await new Promise<{ url: string } & Record<string, unknown>>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       try {
-        resolve(JSON.parse(out) as { url: string });
+        resolve(JSON.parse(out) as { url: string } & Record<string, unknown>);
       } catch {
         // not complete yet
       }
     });
     child.once('exit', (code) => reject(new Error(`run exited ${code}\n${err}`)));
   });
-  return { child, url: ready.url, stderr: () => err, logged };
+  return { child, url: ready.url, ready, stderr: () => err, logged };
 }
 
 export interface PluginStatus {
@@ -126,3 +128,12 @@ export const logLines = (text: string): LogLine[] =>
         return [];
       }
     });
+
+/** Polls an async check every 50 ms until it holds; fails naming `what` after `timeoutMs`. */
+export async function poll(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

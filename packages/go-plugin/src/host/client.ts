@@ -304,7 +304,8 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     // One typed client per service: callers often ask for it on every call.
     let made = this.clients.get(svc);
     if (!made) {
-      made = createClient(svc, channel, this.guard());
+      const observer = this.options.callObserver;
+      made = createClient(svc, channel, this.guard(), observer && { observer });
       this.clients.set(svc, made);
     }
     return made as Client<S>;

@@ -2,6 +2,7 @@
 export { PluginClient } from './client.js';
 export type { PluginClientEvents } from './client.js';
 export type { PluginClientOptions, ReattachConfig } from './options.js';
+export type { CallEvent, CallObserver } from '../protocol/call-observer.js';
 export { spawnPlugin } from './process.js';
 export type { ExitInfo, OutputSink, PluginProcess, SpawnInput } from './process.js';
 export type { SecureConfig } from './secure-config.js';

@@ -7,6 +7,7 @@ import {
   DEFAULT_MIN_PORT,
   DEFAULT_START_TIMEOUT_MS,
 } from '../protocol/env.js';
+import type { CallObserver } from '../protocol/call-observer.js';
 import type { HandshakeConfig } from '../protocol/env.js';
 import { GoPluginError } from '../protocol/errors.js';
 import type { CertificateCurve } from '../protocol/certificate.js';
@@ -69,6 +70,13 @@ export interface PluginClientOptions {
   secureConfig?: SecureConfig;
   /** Attach to a running plugin instead of starting one. */
   reattach?: ReattachConfig;
+
+  /**
+   * Told of every call made through `client()` when it ends: method, status
+   * code, duration (for metrics). Health checks (`ping()`) included; the
+   * kill-time Shutdown and the long-lived stdio/broker streams are not.
+   */
+  callObserver?: CallObserver;
 
   /** Host log; plugin stderr lines are logged under `<name>.<executable>`. */
   logger?: Logger;

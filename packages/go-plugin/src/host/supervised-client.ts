@@ -4,7 +4,7 @@
  * incarnation's client (at once when it is ready, else after waiting for a
  * restart, bounded by the call's deadline and the supervisor's cap).
  */
-import type { DescService } from '@bufbuild/protobuf';
+import type { DescMethod, DescService } from '@bufbuild/protobuf';
 
 import type { BidiCall, CallOptions, Client } from '../protocol/rpc-types.js';
 
@@ -14,7 +14,11 @@ export interface Acquired {
   options: CallOptions | undefined;
 }
 
-export type Acquire = (svc: DescService, options: CallOptions | undefined) => Acquired | Promise<Acquired>;
+export type Acquire = (
+  svc: DescService,
+  options: CallOptions | undefined,
+  method: DescMethod,
+) => Acquired | Promise<Acquired>;
 
 type AnyMethod = (...args: unknown[]) => unknown;
 
@@ -40,17 +44,17 @@ export function supervisedClient<S extends DescService>(svc: S, acquire: Acquire
       case 'unary':
       case 'client_streaming':
         stub[name] = (input: unknown, options?: CallOptions) =>
-          then(acquire(svc, options), (a) => invoke(a, name, [input]) as Promise<unknown>);
+          then(acquire(svc, options, m), (a) => invoke(a, name, [input]) as Promise<unknown>);
         break;
       case 'server_streaming':
         stub[name] = (request: unknown, options?: CallOptions) =>
           (async function* () {
-            const a = await acquire(svc, options);
+            const a = await acquire(svc, options, m);
             yield* invoke(a, name, [request]) as AsyncIterable<unknown>;
           })();
         break;
       case 'bidi_streaming':
-        stub[name] = (options?: CallOptions) => bidi(acquire, svc, name, options);
+        stub[name] = (options?: CallOptions) => bidi(acquire, svc, m, options);
         break;
     }
   }
@@ -61,13 +65,14 @@ export function supervisedClient<S extends DescService>(svc: S, acquire: Acquire
 function bidi(
   acquire: Acquire,
   svc: DescService,
-  name: string,
+  m: DescMethod,
   options: CallOptions | undefined,
 ): BidiCall<unknown, unknown> {
+  const name = m.localName;
   const cancelled = new AbortController();
   const signal = options?.signal ? AbortSignal.any([options.signal, cancelled.signal]) : cancelled.signal;
   const call = then(
-    acquire(svc, { ...options, signal }),
+    acquire(svc, { ...options, signal }, m),
     (a) => invoke(a, name, []) as BidiCall<unknown, unknown>,
   );
   // Failures surface through send() and responses; an unused call must not crash the process.

@@ -3,6 +3,7 @@
  * `client`; the defaults are exported so that callers (and the docs) can
  * refer to them, as grpc-js does with its channel options.
  */
+import type { CallObserver } from '../protocol/call-observer.js';
 import { GoPluginError } from '../protocol/errors.js';
 import type { Logger } from '../protocol/logger.js';
 import type { PluginClient } from './client.js';
@@ -95,6 +96,14 @@ export interface PluginSupervisorOptions {
    * Init with the plugin's config). Rejecting fails that start.
    */
   onStart?: (client: PluginClient, start: StartInfo) => Promise<void> | void;
+
+  /**
+   * Told of every call when it ends (method, status code, duration): calls
+   * that reached a process (each incarnation's PluginClient reports them,
+   * unless its own options set another observer), and calls the supervisor
+   * failed itself (not running, not ready in time, cancelled while waiting).
+   */
+  callObserver?: CallObserver;
 
   logger?: Logger;
   /** Default: the system clock. */

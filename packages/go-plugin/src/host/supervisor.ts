@@ -13,13 +13,15 @@
  */
 import { EventEmitter } from 'node:events';
 import { basename } from 'node:path';
-import type { DescService } from '@bufbuild/protobuf';
+import type { DescMethod, DescService } from '@bufbuild/protobuf';
 
+import { report } from '../protocol/call-observer.js';
 import { GoPluginError, isGoPluginError } from '../protocol/errors.js';
 import { silentLogger } from '../protocol/logger.js';
 import type { Logger } from '../protocol/logger.js';
 import { RpcError, Status } from '../protocol/rpc-error.js';
 import type { CallOptions, Client } from '../protocol/rpc-types.js';
+import { methodPath } from '../protocol/rpc-types.js';
 import type { GRPCBroker } from '../protocol/broker.js';
 import { PluginClient } from './client.js';
 import { HealthMonitor } from './health-monitor.js';
@@ -283,7 +285,7 @@ export class PluginSupervisor extends EventEmitter<PluginSupervisorEvents> {
   client<S extends DescService>(svc: S): Client<S> {
     let stub = this.stubs.get(svc);
     if (!stub) {
-      stub = supervisedClient(svc, (s, options) => this.acquire(s, options));
+      stub = supervisedClient(svc, (s, options, method) => this.acquire(s, options, method));
       this.stubs.set(svc, stub);
     }
     return stub as Client<S>;
@@ -315,7 +317,11 @@ export class PluginSupervisor extends EventEmitter<PluginSupervisorEvents> {
       this.managed = true;
       registerManaged(this.managedHandle);
     }
-    const client = new PluginClient({ ...options, logger: options.logger ?? this.o.logger });
+    const client = new PluginClient({
+      ...options,
+      logger: options.logger ?? this.o.logger,
+      callObserver: options.callObserver ?? this.o.callObserver,
+    });
     const inc: Incarnation = { n, client, phase: 'starting', expected: false, clients: new Map() };
     this.current = inc;
     client.once('exited', (exit) => this.onExited(inc, exit));
@@ -535,10 +541,21 @@ export class PluginSupervisor extends EventEmitter<PluginSupervisorEvents> {
   }
 
   /** The current incarnation's client for `svc`: at once when ready, else after waiting for a (re)start. */
-  private acquire(svc: DescService, options: CallOptions | undefined): Acquired | Promise<Acquired> {
+  private acquire(
+    svc: DescService,
+    options: CallOptions | undefined,
+    method: DescMethod,
+  ): Acquired | Promise<Acquired> {
     const inc = this.current;
     if (this.stateValue === 'ready' && inc) return this.acquired(inc, svc, options);
-    return this.waitForReady(svc, options);
+    const observer = this.o.callObserver;
+    if (!observer) return this.waitForReady(svc, options);
+    // Calls that never reach a process are reported here (those that do, by the PluginClient).
+    const startedAt = performance.now();
+    return this.waitForReady(svc, options).catch((err: unknown) => {
+      report(observer, methodPath(method), err instanceof RpcError ? err.code : Status.UNKNOWN, startedAt);
+      throw err;
+    });
   }
 
   private async waitForReady(svc: DescService, options: CallOptions | undefined): Promise<Acquired> {

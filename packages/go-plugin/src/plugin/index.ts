@@ -7,4 +7,6 @@ export { service } from '../protocol/rpc-types.js';
 export type { ServiceImpl, HandlerContext, ServiceRegistration } from '../protocol/rpc-types.js';
 export { RpcError, Status } from '../protocol/rpc-error.js';
 export type { Logger } from '../protocol/logger.js';
+export { setOpenTelemetryApi } from '../protocol/tracing.js';
+export type { TraceSpan } from '../protocol/tracing.js';
 export type { GRPCBroker, BrokeredConnection, BrokeredServer } from '../protocol/broker.js';

@@ -138,6 +138,7 @@ export class StderrClassifier {
     delete fields['@message'];
     delete fields['@level'];
     delete fields['@timestamp'];
+    if (level === undefined && message === undefined) return fromOtherShape(line, obj);
     const known = typeof level === 'string' ? levelFromString(level) : undefined;
     if (!known) return { level: 'debug', message: line, fields: {}, structured: false };
     const module = fields['@module'];
@@ -159,4 +160,112 @@ export class StderrClassifier {
     if (line.startsWith('panic: ') || line.startsWith('fatal error: ')) this.inPanic = true;
     return { level: this.inPanic ? 'error' : 'debug', message: line, fields: {}, structured: false };
   }
+}
+
+// ---- JSON log lines of other libraries ---------------------------------------
+
+/**
+ * Level names other logging libraries write (logrus, zap, pino, bunyan,
+ * winston, slog, structlog, Rust's tracing, …), lower-cased, mapped to ours.
+ * Levels above error (fatal, panic, critical) are errors.
+ */
+const LEVEL_NAMES: Readonly<Record<string, LogLevel>> = {
+  trace: 'trace',
+  trc: 'trace',
+  verbose: 'trace',
+  debug: 'debug',
+  dbg: 'debug',
+  info: 'info',
+  information: 'info',
+  notice: 'info',
+  warn: 'warn',
+  warning: 'warn',
+  error: 'error',
+  err: 'error',
+  fatal: 'error',
+  panic: 'error',
+  dpanic: 'error',
+  critical: 'error',
+  crit: 'error',
+  alert: 'error',
+  emergency: 'error',
+};
+
+/** pino and bunyan: 10 trace, 20 debug, 30 info, 40 warn, 50 error, 60 fatal (custom levels in between round up). */
+function numericLevel(n: number): LogLevel | undefined {
+  if (!Number.isFinite(n) || n <= 0) return undefined;
+  if (n <= 10) return 'trace';
+  if (n <= 20) return 'debug';
+  if (n <= 30) return 'info';
+  if (n <= 40) return 'warn';
+  return 'error';
+}
+
+function otherLevel(value: unknown): LogLevel | undefined {
+  if (typeof value === 'number') return numericLevel(value);
+  if (typeof value !== 'string' || value.length > 16) return undefined;
+  return LEVEL_NAMES[value.trim().toLowerCase()];
+}
+
+const LEVEL_KEYS = ['level', 'severity'] as const;
+const MESSAGE_KEYS = ['msg', 'message'] as const;
+const TIME_KEYS = ['time', 'ts', 'timestamp'] as const;
+
+/** A JSON time: pino's epoch ms, zap's epoch seconds, or a string as written. */
+function timeText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) return undefined;
+  const ms = value > 1e11 ? value : value * 1000;
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+/**
+ * A JSON line without hclog's `@level`/`@message`: the `level` (or
+ * `severity`) key as logrus, zap, pino, bunyan, slog and others write it,
+ * numeric pino levels included; the message from `msg` or `message` (or
+ * Rust tracing's `fields.message`). The time, if any, is kept as
+ * `timestamp`; every other key stays a field. Unknown shapes are text.
+ */
+function fromOtherShape(line: string, obj: JsonObject | null): ParsedLogLine | undefined {
+  if (obj === null) return undefined;
+  let level: LogLevel | undefined;
+  let levelKey: string | undefined;
+  for (const key of LEVEL_KEYS) {
+    level = otherLevel(obj[key]);
+    if (level) {
+      levelKey = key;
+      break;
+    }
+  }
+  if (!level || !levelKey) return undefined;
+  const fields: LogFields = { ...obj };
+  delete fields[levelKey];
+  let message = '';
+  const messageKey = MESSAGE_KEYS.find((k) => typeof obj[k] === 'string');
+  if (messageKey) {
+    message = obj[messageKey] as string;
+    delete fields[messageKey];
+  } else {
+    const nested = obj.fields;
+    if (typeof nested === 'object' && nested !== null && !Array.isArray(nested)) {
+      const { message: m, ...rest } = nested as JsonObject;
+      if (typeof m === 'string') {
+        message = m;
+        fields.fields = rest;
+      }
+    }
+  }
+  let timestamp: string | undefined;
+  for (const key of TIME_KEYS) {
+    if (obj[key] === undefined) continue;
+    timestamp = timeText(obj[key]);
+    if (timestamp !== undefined) {
+      delete fields[key];
+      break;
+    }
+  }
+  // No message key: the line itself is the message (its level still counts).
+  if (!message) return { level, message: line, timestamp, fields: {}, structured: true };
+  return { level, message, timestamp, fields, structured: true };
 }

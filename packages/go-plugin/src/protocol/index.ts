@@ -62,6 +62,17 @@ export type {
 } from './rpc-types.js';
 export { addServices } from './rpc-server.js';
 export { createClient } from './rpc-client.js';
+export type { ClientHooks } from './rpc-client.js';
+export type { CallEvent, CallObserver } from './call-observer.js';
+export {
+  formatTraceparent,
+  parseTraceparent,
+  setOpenTelemetryApi,
+  startClientSpan,
+  startServerSpan,
+  tracingActive,
+} from './tracing.js';
+export type { ActiveSpan, SpanAttributes, SpanEnd, TraceHeaders, TraceParent, TraceSpan } from './tracing.js';
 export * from './builtins.js';
 export { createLogger, createHclogLogger, silentLogger } from './logger.js';
 export type { Logger, LogSink, LoggerOptions } from './logger.js';

@@ -6,6 +6,8 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import type { DescMessage, DescMethod, DescService, Message } from '@bufbuild/protobuf';
 
+import { report } from './call-observer.js';
+import type { CallObserver } from './call-observer.js';
 import { ClientCall } from './grpc/call.js';
 import type { CallStatus, ClientCallOptions } from './grpc/call.js';
 import type { Channel } from './grpc/channel.js';
@@ -13,6 +15,8 @@ import { MessageQueue } from './grpc/queue.js';
 import { RpcError, Status, toRpcError } from './rpc-error.js';
 import type { BidiCall, CallOptions, Client } from './rpc-types.js';
 import { methodPath } from './rpc-types.js';
+import { grpcAttributes, isPluginPlumbing, startClientSpan, withTraceMetadata } from './tracing.js';
+import type { ActiveSpan, SpanAttributes } from './tracing.js';
 
 /**
  * Ties every call of a client to a lifetime (e.g. the plugin process): once
@@ -23,6 +27,58 @@ export interface ClientGuard {
   signal: AbortSignal;
   error(): Error;
 }
+
+/** What a client reports its calls to. */
+export interface ClientHooks {
+  /** Told of every call when it ends (method, status code, duration). */
+  observer?: CallObserver;
+}
+
+/**
+ * One call's instrumentation: the observer's clock and the trace span, both
+ * optional. Undefined (no cost beyond the checks) when neither is wanted.
+ */
+interface Probe {
+  options: CallOptions | undefined;
+  done(code: Status, message: string): void;
+}
+
+/** A method's name and span attributes, worked out once per client rather than per call. */
+interface Site {
+  path: string;
+  /** Undefined for go-plugin's plumbing (health, stdio, broker, controller): not traced. */
+  attributes: SpanAttributes | undefined;
+}
+
+function site(m: DescMethod): Site {
+  const path = methodPath(m);
+  return { path, attributes: isPluginPlumbing(path) ? undefined : grpcAttributes(path) };
+}
+
+function probe(
+  at: Site,
+  options: CallOptions | undefined,
+  hooks: ClientHooks | undefined,
+): Probe | undefined {
+  const observer = hooks?.observer;
+  const { path, attributes } = at;
+  const span: ActiveSpan | undefined = attributes ? startClientSpan(path.slice(1), attributes) : undefined;
+  if (!observer && !span) return undefined;
+  const startedAt = observer ? performance.now() : 0;
+  let finished = false;
+  return {
+    options: span ? { ...options, metadata: withTraceMetadata(span, options?.metadata) } : options,
+    done(code, message) {
+      if (finished) return;
+      finished = true;
+      span?.end({ code, message, codeAttribute: 'rpc.grpc.status_code', failed: code !== Status.OK });
+      if (observer) report(observer, path, code, startedAt);
+    },
+  };
+}
+
+/** The status of an error a call rejects with before it reaches the wire. */
+const codeOf = (err: unknown): Status => (err instanceof RpcError ? err.code : Status.UNKNOWN);
 
 /** A lost connection is often noticed a moment before the process exit: wait this long for the exit. */
 const SETTLE_MS = 250;
@@ -90,6 +146,7 @@ function decodeResponse(schema: DescMessage, bytes: Uint8Array): Message {
 function singleListener(
   m: DescMethod,
   guard: ClientGuard | undefined,
+  p: Probe | undefined,
   resolve: (m: Message) => void,
   reject: (e: unknown) => void,
 ) {
@@ -99,6 +156,7 @@ function singleListener(
       response = bytes;
     },
     onStatus: (status: CallStatus) => {
+      p?.done(status.code, status.message);
       if (status.code !== Status.OK) {
         const err = failure(status, guard);
         if (err instanceof Promise) void err.then(reject);
@@ -114,20 +172,33 @@ function singleListener(
   };
 }
 
-function unary(channel: Channel, m: DescMethod, guard: ClientGuard | undefined) {
+/** Rejects before the call reaches the wire (plugin gone, request not encodable). */
+function rejectEarly(p: Probe | undefined, err: unknown): Promise<never> {
+  p?.done(codeOf(err), err instanceof Error ? err.message : String(err));
+  return Promise.reject(err);
+}
+
+function unary(
+  channel: Channel,
+  m: DescMethod,
+  guard: ClientGuard | undefined,
+  hooks: ClientHooks | undefined,
+) {
+  const at = site(m);
   return (request: unknown, options?: CallOptions): Promise<Message> => {
-    if (guard?.signal.aborted) return Promise.reject(guard.error());
+    const p = probe(at, options, hooks);
+    if (guard?.signal.aborted) return rejectEarly(p, guard.error());
     let bytes: Uint8Array;
     try {
       bytes = encode(m.input, request);
     } catch (err) {
-      return Promise.reject(toRpcError(err));
+      return rejectEarly(p, toRpcError(err));
     }
     return new Promise((resolve, reject) => {
       const call = new ClientCall(
         channel,
-        callOptions(m, options),
-        singleListener(m, guard, resolve, reject),
+        callOptions(m, p ? p.options : options),
+        singleListener(m, guard, p, resolve, reject),
       );
       // Queued before start: the message and END_STREAM leave in one DATA frame.
       call.write(bytes);
@@ -143,9 +214,10 @@ function responseQueue(
   guard: ClientGuard | undefined,
   options: CallOptions | undefined,
   channel: Channel,
+  p: Probe | undefined,
 ): { call: ClientCall; queue: MessageQueue<Message> } {
   // `queue` is used only once the call runs, after both exist.
-  const call: ClientCall = new ClientCall(channel, callOptions(m, options), {
+  const call: ClientCall = new ClientCall(channel, callOptions(m, p ? p.options : options), {
     onMessage: (bytes) => {
       try {
         queue.push(decodeResponse(m.output, bytes));
@@ -155,6 +227,7 @@ function responseQueue(
       }
     },
     onStatus: (status) => {
+      p?.done(status.code, status.message);
       if (status.code === Status.OK) {
         queue.end();
         return;
@@ -173,11 +246,20 @@ function responseQueue(
   return { call, queue };
 }
 
-function serverStreaming(channel: Channel, m: DescMethod, guard: ClientGuard | undefined) {
+function serverStreaming(
+  channel: Channel,
+  m: DescMethod,
+  guard: ClientGuard | undefined,
+  hooks: ClientHooks | undefined,
+) {
+  const at = site(m);
   return (request: unknown, options?: CallOptions): AsyncIterable<Message> => {
-    const { call, queue } = responseQueue(m, guard, options, channel);
+    const p = probe(at, options, hooks);
+    const { call, queue } = responseQueue(m, guard, options, channel, p);
     if (guard?.signal.aborted) {
-      queue.end(guard.error());
+      const err = guard.error();
+      p?.done(codeOf(err), err.message);
+      queue.end(err);
       return queue;
     }
     call.write(encode(m.input, request));
@@ -199,14 +281,21 @@ async function pump(
   call.end();
 }
 
-function clientStreaming(channel: Channel, m: DescMethod, guard: ClientGuard | undefined) {
+function clientStreaming(
+  channel: Channel,
+  m: DescMethod,
+  guard: ClientGuard | undefined,
+  hooks: ClientHooks | undefined,
+) {
+  const at = site(m);
   return (requests: AsyncIterable<unknown> | Iterable<unknown>, options?: CallOptions): Promise<Message> => {
-    if (guard?.signal.aborted) return Promise.reject(guard.error());
+    const p = probe(at, options, hooks);
+    if (guard?.signal.aborted) return rejectEarly(p, guard.error());
     return new Promise((resolve, reject) => {
       const call = new ClientCall(
         channel,
-        callOptions(m, options),
-        singleListener(m, guard, resolve, reject),
+        callOptions(m, p ? p.options : options),
+        singleListener(m, guard, p, resolve, reject),
       );
       call.start();
       pump(call, m, requests).catch((err: unknown) => {
@@ -217,11 +306,21 @@ function clientStreaming(channel: Channel, m: DescMethod, guard: ClientGuard | u
   };
 }
 
-function bidiStreaming(channel: Channel, m: DescMethod, guard: ClientGuard | undefined) {
+function bidiStreaming(
+  channel: Channel,
+  m: DescMethod,
+  guard: ClientGuard | undefined,
+  hooks: ClientHooks | undefined,
+) {
+  const at = site(m);
   return (options?: CallOptions): BidiCall<unknown, Message> => {
-    const { call, queue } = responseQueue(m, guard, options, channel);
-    if (guard?.signal.aborted) queue.end(guard.error());
-    else call.start();
+    const p = probe(at, options, hooks);
+    const { call, queue } = responseQueue(m, guard, options, channel, p);
+    if (guard?.signal.aborted) {
+      const err = guard.error();
+      p?.done(codeOf(err), err.message);
+      queue.end(err);
+    } else call.start();
     return {
       send: (message) =>
         call.write(encode(m.input, message))
@@ -239,21 +338,22 @@ export function createClient<S extends DescService>(
   svc: S,
   channel: Channel,
   guard?: ClientGuard,
+  hooks?: ClientHooks,
 ): Client<S> {
   const client: Record<string, unknown> = {};
   for (const m of svc.methods) {
     switch (m.methodKind) {
       case 'unary':
-        client[m.localName] = unary(channel, m, guard);
+        client[m.localName] = unary(channel, m, guard, hooks);
         break;
       case 'server_streaming':
-        client[m.localName] = serverStreaming(channel, m, guard);
+        client[m.localName] = serverStreaming(channel, m, guard, hooks);
         break;
       case 'client_streaming':
-        client[m.localName] = clientStreaming(channel, m, guard);
+        client[m.localName] = clientStreaming(channel, m, guard, hooks);
         break;
       case 'bidi_streaming':
-        client[m.localName] = bidiStreaming(channel, m, guard);
+        client[m.localName] = bidiStreaming(channel, m, guard, hooks);
         break;
     }
   }

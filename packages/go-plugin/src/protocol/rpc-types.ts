@@ -10,6 +10,7 @@ import type {
   MessageShape,
 } from '@bufbuild/protobuf';
 import type { Metadata } from './grpc/metadata.js';
+import type { TraceSpan } from './tracing.js';
 
 /** The methods of a generated service, by local (camelCase) name. */
 export type MethodsOf<S extends DescService> = S extends { method: infer M } ? M : never;
@@ -32,6 +33,12 @@ export interface HandlerContext {
   peer: string;
   /** The caller's deadline (ms since the epoch), if it set one. */
   deadline: number | undefined;
+  /**
+   * This call's span when the plugin registered an OpenTelemetry tracer
+   * provider (a child of the caller's span when it sent a `traceparent`);
+   * it is also the active span while the handler runs. Undefined otherwise.
+   */
+  span: TraceSpan | undefined;
 }
 
 /** Sends one message on a server stream; resolves when the transport can take more. */

@@ -6,7 +6,7 @@
 import type { Logger } from '@qplugin/go-plugin/protocol';
 
 import { createPluginManager } from '../manager/index.js';
-import type { PluginManager, SupervisionOptions } from '../manager/index.js';
+import type { ManagerObserver, PluginManager, SupervisionOptions } from '../manager/index.js';
 import { checkVerifyFlags, loadSettings } from '../settings/index.js';
 import type { Settings } from '../settings/index.js';
 import { bool, str, strs, UsageError } from './args.js';
@@ -57,6 +57,7 @@ export async function managerFromFlags(
   logger: Logger,
   select: (settings: Settings) => Settings = (s) => s,
   supervision?: SupervisionOptions,
+  observer?: ManagerObserver,
 ): Promise<{ manager: PluginManager; settings: Settings }> {
   const uri = str(values.plugins);
   if (!uri) throw new UsageError('--plugins is required');
@@ -78,6 +79,7 @@ export async function managerFromFlags(
     trustedKeyFingerprints: trusted.length > 0 ? trusted : undefined,
     identity: str(values.identity) ?? '',
     supervision,
+    observer,
     logger,
   });
   return { manager, settings };

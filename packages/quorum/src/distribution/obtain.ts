@@ -64,6 +64,8 @@ export interface ObtainTimings {
 export interface ObtainedPlugin {
   zipPath: string;
   source: 'local' | 'downloaded';
+  /** Bytes downloaded from Plugin Central (0 for a local zip). */
+  bytesDownloaded: number;
   form: DistributionForm;
   checksum: string;
   verification: VerificationResult;
@@ -199,6 +201,7 @@ export async function obtainPlugin(
     return {
       zipPath,
       source: downloaded ? 'downloaded' : 'local',
+      bytesDownloaded: downloaded?.size ?? 0,
       form,
       checksum,
       verification,

@@ -15,6 +15,7 @@ import type { Platform, Settings } from '../settings/index.js';
 import { PluginManager } from './manager.js';
 import { WorkspaceRoot } from './workspace-root.js';
 import type { SupervisionOptions } from './provider.js';
+import type { ManagerObserver } from './observer.js';
 
 export interface ManagerConfig {
   settings: Settings;
@@ -43,6 +44,8 @@ export interface ManagerConfig {
   client?: Partial<PluginClientOptions>;
   /** Restart policy (default on-failure), backoff, crash budget, health checks, call waits. */
   supervision?: SupervisionOptions;
+  /** Told of supervisors, plugin calls and distributions, e.g. `HostMetrics` of `@qplugin/quorum/observe`. */
+  observer?: ManagerObserver;
   logger?: Logger;
 }
 
@@ -59,6 +62,7 @@ export function createPluginManager(config: ManagerConfig): PluginManager {
     initTimeoutMs: config.initTimeoutMs ?? 30_000,
     client: config.client,
     supervision: config.supervision,
+    observer: config.observer,
     async obtain(_iface, definition, logger) {
       const workspaceRoot = workspaces.acquire();
       const got = await obtainPlugin(definition, {
@@ -81,6 +85,9 @@ export function createPluginManager(config: ManagerConfig): PluginManager {
         workspace: got.dir,
         checksum: got.checksum,
         timings: { ...got.timings },
+        source: got.source,
+        bytesDownloaded: got.bytesDownloaded,
+        verified: got.verification.signedOver !== 'unverified',
       };
     },
     async removeWorkspace(dir) {

@@ -5,3 +5,5 @@ export { Provider } from './provider.js';
 export type { PluginMaterial, ProviderDeps, ProviderInfo, SupervisionOptions } from './provider.js';
 export { createPluginManager } from './create.js';
 export type { ManagerConfig } from './create.js';
+export type { ManagerObserver, ObtainedDistribution, ProviderRef } from './observer.js';
+export { REDACTED } from './redact.js';

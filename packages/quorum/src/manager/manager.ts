@@ -11,6 +11,7 @@ import { QuorumError } from '../errors.js';
 import { INTERFACE_NAMES } from '../settings/types.js';
 import type { InterfaceName, Settings } from '../settings/types.js';
 import { Provider } from './provider.js';
+import { redact } from './redact.js';
 import type { ProviderDeps, ProviderInfo } from './provider.js';
 
 export type PluginsInfo = { baseDir?: string } & Partial<Record<InterfaceName, ProviderInfo>>;
@@ -102,6 +103,11 @@ export class PluginManager {
     return true;
   }
 
+  /** start() succeeded and stop() has not been called since. */
+  get isStarted(): boolean {
+    return this.started;
+  }
+
   isEnabled(name: string): boolean {
     return this.providers.has(name.toLowerCase() as InterfaceName);
   }
@@ -123,6 +129,17 @@ export class PluginManager {
       };
     }
     return stub as Client<S>;
+  }
+
+  /**
+   * `text` without any string of any provider's config (as written in the
+   * settings or resolved from its file): for texts shown outside the operator's
+   * API, such as error messages on a status page (plugins often quote their config).
+   */
+  redact(text: string): string {
+    const secrets = new Set<string>();
+    for (const p of this.providers.values()) p.configSecrets(secrets);
+    return redact(text, secrets);
   }
 
   /**

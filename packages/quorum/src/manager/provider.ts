@@ -24,6 +24,8 @@ import type { Client, Logger } from '@qplugin/go-plugin/protocol';
 import { QuorumError } from '../errors.js';
 import { PluginInitializer, QUORUM_HANDSHAKE } from '../interfaces/index.js';
 import type { InterfaceName, PluginDefinition, RawConfig } from '../settings/types.js';
+import type { ManagerObserver, ProviderRef } from './observer.js';
+import { configStrings, resolvedConfigStrings } from './redact.js';
 
 /** What the distribution layer hands over for one start. */
 export interface PluginMaterial {
@@ -34,6 +36,10 @@ export interface PluginMaterial {
   checksum: string;
   /** Milliseconds per step (lookup, download, verify, unpack, …) for the logs. */
   timings: Readonly<Record<string, number>>;
+  /** For observers: where the zip came from, bytes downloaded, whether its signature was checked. */
+  source?: 'local' | 'downloaded';
+  bytesDownloaded?: number;
+  verified?: boolean;
 }
 
 /** Restart policy, backoff, crash budget, health checks and call waits of every provider's process. */
@@ -51,6 +57,8 @@ export interface ProviderDeps {
   client?: Partial<PluginClientOptions>;
   /** Default: the PluginSupervisor defaults (restart on failure). */
   supervision?: SupervisionOptions;
+  /** Told of supervisors, calls and distributions (metrics). */
+  observer?: ManagerObserver;
   logger: Logger;
 }
 
@@ -82,6 +90,7 @@ export class Provider {
   private executable: string[] | null = null;
   private lastError: string | null = null;
   private readonly logger: Logger;
+  readonly ref: ProviderRef;
 
   constructor(
     readonly iface: InterfaceName,
@@ -89,6 +98,7 @@ export class Provider {
     private readonly deps: ProviderDeps,
   ) {
     this.logger = deps.logger.with({ provider: iface, plugin: definition.name, version: definition.version });
+    this.ref = { provider: iface, plugin: definition.name, version: definition.version };
   }
 
   get running(): boolean {
@@ -100,13 +110,17 @@ export class Provider {
     this.logger.info('Starting plugin');
     this.refresh = true;
     this.lastError = null;
+    const observer = this.deps.observer;
+    const onCall = observer?.call?.bind(observer);
     this.supervisor = new PluginSupervisor({
       ...this.deps.supervision,
       name: `${this.iface} (${this.definition.name})`,
       logger: this.logger,
       client: (start) => this.clientOptions(start),
       onStart: (client, start) => this.init(client, start),
+      ...(onCall ? { callObserver: (event) => onCall(this.ref, event) } : {}),
     });
+    observer?.supervising?.(this.ref, this.supervisor);
     try {
       await this.supervisor.start();
       this.logger.info('Plugin started', { took: since(t0) });
@@ -154,6 +168,12 @@ export class Provider {
     return this.supervisor.client(svc);
   }
 
+  /** The strings of this provider's config (as written and as resolved), for redaction. */
+  configSecrets(out: Set<string>): void {
+    configStrings(this.definition.config, out);
+    resolvedConfigStrings(this.config, out);
+  }
+
   info(): ProviderInfo {
     const s = this.supervisor?.info();
     return {
@@ -174,7 +194,17 @@ export class Provider {
     if (this.refresh || !this.material) {
       await this.dropWorkspace();
       this.logger.debug('Starting plugin: Loading');
-      const obtained = await this.deps.obtain(this.iface, this.definition, this.logger);
+      const obtained = await this.deps
+        .obtain(this.iface, this.definition, this.logger)
+        .catch((err: unknown) => {
+          this.deps.observer?.obtainFailed?.(this.ref, errorCode(err));
+          throw err;
+        });
+      this.deps.observer?.obtained?.(this.ref, {
+        source: obtained.source ?? 'local',
+        bytesDownloaded: obtained.bytesDownloaded ?? 0,
+        verified: obtained.verified ?? false,
+      });
       this.material = obtained;
       this.executable = [obtained.executable, ...obtained.args];
       this.logger.info('plugin verified and unpacked', { checksum: obtained.checksum, ...obtained.timings });
@@ -225,6 +255,12 @@ export class Provider {
     this.material = undefined;
     if (workspace) await this.deps.removeWorkspace(workspace);
   }
+}
+
+/** The stable code of an error (QuorumError, GoPluginError, a system error), or UNKNOWN. */
+function errorCode(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[A-Z][A-Z0-9_]{0,63}$/.test(code) ? code : 'UNKNOWN';
 }
 
 function wrapStartError(iface: InterfaceName, def: PluginDefinition, err: unknown): Error {

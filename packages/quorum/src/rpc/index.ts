@@ -7,6 +7,8 @@ export type {
   RpcHandler,
   AccessCheck,
   CallContext,
+  GatewayCallEvent,
+  GatewayObserver,
 } from './server.js';
 export { pluginApis } from './api.js';
 export { tokenAuth } from './security.js';

@@ -5,11 +5,11 @@
  * shutdown that lets in-flight calls finish.
  */
 import { createServer as createHttpServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { ServerOptions as HttpsOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { RpcError } from '@qplugin/go-plugin/protocol';
+import { RpcError, startServerSpan, tracingActive } from '@qplugin/go-plugin/protocol';
 import { silentLogger } from '@qplugin/go-plugin/protocol';
 import type { Logger } from '@qplugin/go-plugin/protocol';
 
@@ -52,6 +52,19 @@ export interface RpcAuth {
   authenticate(authorization: string | undefined): Promise<AccessCheck>;
 }
 
+/** One answered call, for metrics. */
+export interface GatewayCallEvent {
+  /** The method called; undefined when the gateway does not serve it (unbounded names stay out of labels). */
+  method: string | undefined;
+  /** The JSON-RPC error code of the answer; undefined for a result. */
+  code: number | undefined;
+  /** From the call's dispatch to its answer, in milliseconds (fractional). */
+  durationMs: number;
+}
+
+/** Told of every call (each call of a batch) when it is answered. Must be cheap; must not throw. */
+export type GatewayObserver = (event: GatewayCallEvent) => void;
+
 export interface JsonRpcGatewayOptions {
   apis: readonly RpcApi[];
   /** Namespaces to expose, like geth's --http.api (e.g. `admin,plugin@helloworld`). */
@@ -74,6 +87,8 @@ export interface JsonRpcGatewayOptions {
   logger?: Logger;
   /** Time source and timer of the call time limits (tests inject one). */
   clock?: Clock;
+  /** Metrics hook: every call that names a method, when answered. */
+  observer?: GatewayObserver;
 }
 
 /** A method with its name split once, at construction, not per call. */
@@ -81,6 +96,8 @@ interface Method {
   handler: RpcHandler;
   namespace: string;
   method: string;
+  /** Its span attributes, made once (used only when tracing). */
+  attributes: Record<string, string>;
 }
 
 type Access = () => Promise<AccessCheck | undefined>;
@@ -119,7 +136,7 @@ export class JsonRpcGateway {
         const full = `${api.namespace}_${name}`;
         const parts = splitMethod(full);
         // A name geth could not route (e.g. an empty method) stays unreachable, as before.
-        if (parts) this.methods.set(full, { handler, ...parts });
+        if (parts) this.methods.set(full, { handler, ...parts, attributes: spanAttributes(parts) });
       }
     }
   }
@@ -187,7 +204,7 @@ export class JsonRpcGateway {
       return reply(res, 413, 'content length too large\n');
     }
 
-    const answer = await this.answer(body, req.headers.authorization);
+    const answer = await this.answer(body, req.headers);
     if (answer === undefined) return reply(res, 200, '', JSON_TYPE);
     const text = Array.isArray(answer) ? `[${answer.map(encodeResponse).join(',')}]` : encodeResponse(answer);
     reply(res, 200, text + '\n', JSON_TYPE);
@@ -196,7 +213,7 @@ export class JsonRpcGateway {
   /** The response body for a request body: one response, an array, or nothing (only notifications). */
   private async answer(
     body: string,
-    authorization: string | undefined,
+    headers: IncomingHttpHeaders,
   ): Promise<JsonRpcResponse | JsonRpcResponse[] | undefined> {
     let value: unknown;
     try {
@@ -205,13 +222,13 @@ export class JsonRpcGateway {
       return errorResponse(null, ErrorCode.parse, 'parse error');
     }
     if (nestsDeeperThan(body)) return errorResponse(null, ErrorCode.parse, 'parse error');
-    const access = this.access(authorization);
-    if (!Array.isArray(value)) return this.one(value, access);
+    const access = this.access(headers.authorization);
+    if (!Array.isArray(value)) return this.one(value, access, headers);
     if (value.length === 0) return errorResponse(null, ErrorCode.invalidRequest, 'empty batch');
     if (value.length > (this.options.batchLimit ?? 1000)) {
       return errorResponse(null, ErrorCode.server, 'batch too large');
     }
-    const results = await Promise.all(value.map((v) => this.one(v, access)));
+    const results = await Promise.all(value.map((v) => this.one(v, access, headers)));
     const responses = results.filter((r): r is JsonRpcResponse => r !== undefined);
     return responses.length > 0 ? responses : undefined;
   }
@@ -224,17 +241,59 @@ export class JsonRpcGateway {
     return () => (check ??= auth.authenticate(authorization));
   }
 
-  private async one(value: unknown, access: Access): Promise<JsonRpcResponse | undefined> {
+  private async one(
+    value: unknown,
+    access: Access,
+    headers: IncomingHttpHeaders,
+  ): Promise<JsonRpcResponse | undefined> {
     const parsed = parseMessage(value);
     if (parsed.kind === 'invalid') return parsed.response;
     const { request, notification } = parsed;
-    const response = await this.call(request, access);
+    const response = await this.observed(request, access, headers);
     return notification ? undefined : response;
   }
 
-  private async call(request: JsonRpcRequest, access: Access): Promise<JsonRpcResponse> {
-    const id = request.id ?? null;
+  /**
+   * The call, with its span (continuing the request's `traceparent`) when a
+   * tracer provider is registered and its event when an observer is set;
+   * neither costs more than a check otherwise.
+   */
+  private observed(
+    request: JsonRpcRequest,
+    access: Access,
+    headers: IncomingHttpHeaders,
+  ): Promise<JsonRpcResponse> {
     const method = this.methods.get(request.method);
+    const observer = this.options.observer;
+    const span =
+      method && tracingActive()
+        ? startServerSpan(request.method, () => traceHeaders(headers), method.attributes)
+        : undefined;
+    if (!observer && !span) return this.call(request, method, access);
+    const startedAt = performance.now();
+    const answered = span
+      ? span.run(() => this.call(request, method, access))
+      : this.call(request, method, access);
+    return answered.then((response) => {
+      const code = response.error?.code;
+      span?.end({ code, message: response.error?.message, codeAttribute: 'rpc.jsonrpc.error_code' });
+      if (observer) {
+        try {
+          observer({ method: method && request.method, code, durationMs: performance.now() - startedAt });
+        } catch {
+          // A metrics bug must not change the answer.
+        }
+      }
+      return response;
+    });
+  }
+
+  private async call(
+    request: JsonRpcRequest,
+    method: Method | undefined,
+    access: Access,
+  ): Promise<JsonRpcResponse> {
+    const id = request.id ?? null;
     if (!method) {
       return errorResponse(
         id,
@@ -260,6 +319,26 @@ export class JsonRpcGateway {
       this.deadlines.finish(scope);
     }
   }
+}
+
+const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
+
+/** The W3C trace context of an HTTP request (several tracestate headers are one list). */
+function traceHeaders(headers: IncomingHttpHeaders): { traceparent?: string; tracestate?: string } {
+  const state = headers.tracestate;
+  return {
+    traceparent: first(headers.traceparent),
+    tracestate: Array.isArray(state) ? state.join(',') : state,
+  };
+}
+
+function spanAttributes(method: { namespace: string; method: string }): Record<string, string> {
+  return {
+    'rpc.system': 'jsonrpc',
+    'rpc.jsonrpc.version': '2.0',
+    'rpc.service': method.namespace,
+    'rpc.method': method.method,
+  };
 }
 
 /**

@@ -6,6 +6,7 @@ import { bool, str, UsageError } from '../args.js';
 import { ExitCode } from '../command.js';
 import type { Command } from '../command.js';
 import { cliLogger, printResult } from '../output.js';
+import { METRICS_FLAGS, metricsFromFlags, startObservability } from '../metrics-flags.js';
 import { managerFromFlags, PLUGIN_FLAGS } from '../plugin-flags.js';
 import { SUPERVISION_FLAGS, supervisionFromFlags } from '../supervision-flags.js';
 
@@ -44,13 +45,16 @@ export const run: Command = {
       description: 'trace, debug, info, warn, error or off',
       default: 'info',
     },
+    ...METRICS_FLAGS,
   },
   details:
     'Stops cleanly on SIGINT/SIGTERM: the endpoint drains, every plugin is shut down and its workspace deleted.\n' +
     'A plugin process that dies or stops answering health checks is restarted (same workspace, Init again) after a\n' +
     'backoff; calls wait for it (--plugins.callwait). At the --plugins.restart.maxcrashes-th crash within the window\n' +
     'the plugin is left failed (admin_nodeInfo says why) until admin_reloadPlugin.\n' +
-    'With a security plugin configured, the endpoint is HTTPS with its TLS material and requires bearer tokens it accepts.',
+    'With a security plugin configured, the endpoint is HTTPS with its TLS material and requires bearer tokens it accepts.\n' +
+    'With --metrics, a second listener (127.0.0.1:6060 by default) serves /debug/metrics/prometheus, /healthz,\n' +
+    '/readyz (503 until every plugin is ready, and while shutting down) and the /debug/plugins status page.',
   async run({ values }, io) {
     const level = str(values.verbosity) ?? 'info';
     if (!LEVELS.includes(level)) throw new UsageError(`--verbosity must be one of ${LEVELS.join(', ')}`);
@@ -58,10 +62,21 @@ export const run: Command = {
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw new UsageError('--http.port must be a port number');
     const supervision = supervisionFromFlags(values);
+    const metricsListen = metricsFromFlags(values, bool(values['no-http']) ? undefined : port);
     const logger = cliLogger(io, level as LogLevel | 'off');
 
-    const { manager, settings } = await managerFromFlags(values, logger, undefined, supervision);
-    await manager.start();
+    // Up before the plugins start: /readyz says 503 while they do.
+    const observed = metricsListen ? await startObservability(metricsListen, logger) : undefined;
+    let started: Awaited<ReturnType<typeof managerFromFlags>>;
+    try {
+      started = await managerFromFlags(values, logger, undefined, supervision, observed?.metrics);
+      observed?.metrics.attach(started.manager);
+      await started.manager.start();
+    } catch (err) {
+      await observed?.server.close();
+      throw err;
+    }
+    const { manager, settings } = started;
 
     let endpoint: Awaited<ReturnType<typeof startRpcEndpoint>> | undefined;
     try {
@@ -77,22 +92,31 @@ export const run: Command = {
                 .map((s) => s.trim())
                 .filter(Boolean)
             : configured;
-        endpoint = await startRpcEndpoint(manager, { host: str(values['http.addr']), port, enabled, logger });
+        endpoint = await startRpcEndpoint(manager, {
+          host: str(values['http.addr']),
+          port,
+          enabled,
+          logger,
+          ...(observed ? { observer: observed.metrics.gateway } : {}),
+        });
       }
+      const serving = endpoint ? `serving ${endpoint.url}` : 'plugins started';
       printResult(
         io,
         {
           ok: true,
           url: endpoint?.url ?? null,
           secured: endpoint?.secured ?? null,
+          ...(observed ? { metrics: observed.server.url } : {}),
           plugins: manager.pluginsInfo(),
         },
-        endpoint ? `serving ${endpoint.url}` : 'plugins started',
+        observed ? `${serving}; metrics on ${observed.server.url}` : serving,
       );
     } catch (err) {
       // Whatever fails before we serve (the endpoint, printing) stops what started: nothing keeps running.
       await endpoint?.gateway.stop();
       await manager.stop();
+      await observed?.server.close();
       throw err;
     }
 
@@ -101,8 +125,11 @@ export const run: Command = {
       process.once('SIGTERM', () => resolve('SIGTERM'));
     });
     logger.info('Shutting down', { signal });
+    // Not ready from now on, so load balancers stop sending; the metrics listener goes last.
+    observed?.server.drain();
     await endpoint?.gateway.stop();
     await manager.stop();
+    await observed?.server.close();
     return ExitCode.ok;
   },
 };
