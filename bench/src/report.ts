@@ -11,6 +11,7 @@ import { basename, join } from 'node:path';
 import type { Metric, ScenarioResult } from './common.js';
 import type { BenchResults, RuntimeRun } from './run.js';
 import { round } from './stats.js';
+import { applyTargets, MEMORY_TARGETS, memoryValue } from './targets.js';
 
 const FINDINGS = join(new URL('../', import.meta.url).pathname, 'findings.md');
 
@@ -33,14 +34,18 @@ function metricRow(m: Metric, node: string): string {
   return `| ${m.label} | ${node} | ${fmt(m.ts.median)} ${m.unit} | ${m.refLabel}: ${fmt(m.ref.median)} ${m.unit} | **${round(r.ratio, 2)}×** (${round(r.min, 2)}–${round(r.max, 2)}, n=${r.rounds}) | ${targetText(m)} | ${verdict(m)} |`;
 }
 
-/** Results files from before the per-runtime runs hold one run's scenarios at the top level. */
+/**
+ * Results files from before the per-runtime runs hold one run's scenarios at
+ * the top level. Every metric is judged against today's targets (targets.ts).
+ */
 export function normalize(
   res: BenchResults | (Omit<BenchResults, 'runs'> & { scenarios: ScenarioResult[] }),
-) {
-  if ('runs' in res) return res;
+): BenchResults {
+  const judged = (run: RuntimeRun): RuntimeRun => ({ ...run, scenarios: run.scenarios.map(applyTargets) });
+  if ('runs' in res) return { ...res, runs: res.runs.map(judged) };
   const { scenarios, ...rest } = res;
   const node = res.versions.node ?? 'unknown';
-  return { ...rest, runs: [{ node, source: 'current', execPath: 'node', scenarios }] } as BenchResults;
+  return { ...rest, runs: [judged({ node, source: 'current', execPath: 'node', scenarios })] };
 }
 
 const nodeName = (run: RuntimeRun): string => `Node ${run.node}${run.source === 'lts' ? ' (LTS)' : ''}`;
@@ -75,6 +80,17 @@ export function renderMarkdown(input: BenchResults, svgPath: string): string {
       });
       out.push(`| ${id.toUpperCase()} | ${m.label} | ${targetText(m)} | ${cells.join(' | ')} |`);
     }
+  }
+  for (const t of MEMORY_TARGETS) {
+    const cells = res.runs.map((r) => {
+      const kb = memoryValue(
+        r.scenarios.find((s) => s.id === t.scenario),
+        t,
+      );
+      if (kb === undefined) return '—';
+      return `${fmt(kb / 1024)} MB ${kb / 1024 <= t.maxMB ? '✅ pass' : '❌ miss'}`;
+    });
+    out.push(`| ${t.scenario.toUpperCase()} | ${t.what} | ≤ ${t.maxMB} MB | ${cells.join(' | ')} |`);
   }
   out.push('', `![ratios per scenario with target lines](${svgPath})`, '');
   out.push('## Results', '');

@@ -24,6 +24,7 @@ import type { ScenarioResult, Settings } from './common.js';
 import { prepareRuntime, prepareShared, resolveRuntimes, ROOT } from './prepare.js';
 import type { Peers, Runtime, Shared } from './prepare.js';
 import { renderMarkdown, renderSvg } from './report.js';
+import { applyTargets } from './targets.js';
 import { scenarioLatency, scenarioThroughput } from './scenario-calls.js';
 import { scenarioDistribution } from './scenario-dist.js';
 import { scenarioClientStacks } from './scenario-clients.js';
@@ -189,7 +190,12 @@ async function main(): Promise<void> {
       }
       log(`${runtime.version} ${id} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
-    runs.push({ node: runtime.version, source: runtime.source, execPath: runtime.node, scenarios });
+    runs.push({
+      node: runtime.version,
+      source: runtime.source,
+      execPath: runtime.node,
+      scenarios: scenarios.map(applyTargets),
+    });
   }
 
   const date = new Date().toISOString().slice(0, 10);

@@ -122,13 +122,7 @@ export async function scenarioGateway(peers: Peers, s: Settings): Promise<Scenar
     }
     // What --metrics costs: the same gateway with and without, in the same rounds.
     for (const c of CONNECTIONS) {
-      const cost = (
-        id: string,
-        label: string,
-        unit: string,
-        key: string,
-        target?: Metric['target'],
-      ): Metric =>
+      const cost = (id: string, label: string, unit: string, key: string): Metric =>
         metric({
           id: `s7.metrics.${id}.c${c}`,
           label: `${label}, ${c} connection${c === 1 ? '' : 's'}: qplugin run --metrics vs without`,
@@ -136,10 +130,9 @@ export async function scenarioGateway(peers: Peers, s: Settings): Promise<Scenar
           ts: series('tsm', c, key),
           ref: series('ts', c, key),
           refLabel: NO_METRICS,
-          ...(target ? { target } : {}),
         });
       metrics.push(
-        cost('rps', 'requests/s', 'req/s', 'rps', { op: '>=', value: 0.95 }),
+        cost('rps', 'requests/s', 'req/s', 'rps'),
         cost('cpu', 'gateway CPU per request', 'µs', 'gateway_cpu_us_per_req'),
       );
     }

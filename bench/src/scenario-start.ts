@@ -55,7 +55,6 @@ export async function scenarioStartToReady(peers: Peers, s: Settings): Promise<S
       plugin_hwm_kb: m('plugin_hwm_kb'),
     };
   };
-  const target = { op: '<=', value: 1.1 } as const;
   return {
     id: 's1',
     title: 'Plugin start to ready (spawn → handshake → mTLS → health → Init)',
@@ -68,7 +67,6 @@ export async function scenarioStartToReady(peers: Peers, s: Settings): Promise<S
         ts: series('ts', warm, 'ready_ms'),
         ref: series('go', warm, 'ready_ms'),
         refLabel: 'Go host (go-plugin v1.8.0)',
-        target,
       }),
       metric({
         id: 's1.ready.cold',
@@ -77,7 +75,6 @@ export async function scenarioStartToReady(peers: Peers, s: Settings): Promise<S
         ts: series('ts', cold, 'ready_ms'),
         ref: series('go', cold, 'ready_ms'),
         refLabel: 'Go host (go-plugin v1.8.0)',
-        target,
       }),
     ],
     memory: [
@@ -128,10 +125,6 @@ async function breakdown(peers: Peers, plugin: string[], runs: number, perProces
   }
 }
 
-/** Scenario 2's targets (issue 13), on every packed variant: the default pack is the one they name. */
-const S2_VS_NODE = { op: '<=', value: 1.5 } as const;
-const S2_VS_GO = { op: '<=', value: 2.5 } as const;
-
 export async function scenarioPluginStart(peers: Peers, s: Settings): Promise<ScenarioResult> {
   const perProcess = s.quick ? 2 : 5;
   const flags = ['-n', String(perProcess)];
@@ -157,7 +150,7 @@ export async function scenarioPluginStart(peers: Peers, s: Settings): Promise<Sc
   const nodeExit = per('node', 'exit_ms');
   const goHandshake = per('go', 'handshake_ms');
   /** Each variant against `node -e 0` and against the Go plugin. */
-  const pair = (id: string, name: string, label: string, targets: boolean): Metric[] => [
+  const pair = (id: string, name: string, label: string): Metric[] => [
     metric({
       id: `s2.${id}.node`,
       label: `${label}: spawn → handshake vs \`node -e 0\` spawn → exit`,
@@ -165,7 +158,6 @@ export async function scenarioPluginStart(peers: Peers, s: Settings): Promise<Sc
       ts: per(name, 'handshake_ms'),
       ref: nodeExit,
       refLabel: 'node -e 0',
-      ...(targets ? { target: S2_VS_NODE } : {}),
     }),
     metric({
       id: `s2.${id}.go`,
@@ -174,24 +166,22 @@ export async function scenarioPluginStart(peers: Peers, s: Settings): Promise<Sc
       ts: per(name, 'handshake_ms'),
       ref: goHandshake,
       refLabel: 'Go plugin (go-plugin v1.8.0)',
-      ...(targets ? { target: S2_VS_GO } : {}),
     }),
   ];
-  const variants: [string, string, string, boolean][] = [
-    ['bundled', 'bundled', 'TS plugin, `qplugin pack` (ESM bundle run by node)', true],
-    ['codecache', 'codecache', 'TS plugin, `qplugin pack --code-cache` (CommonJS + V8 code cache)', true],
+  const variants: [string, string, string][] = [
+    ['bundled', 'bundled', 'TS plugin, `qplugin pack` (ESM bundle run by node)'],
+    ['codecache', 'codecache', 'TS plugin, `qplugin pack --code-cache` (CommonJS + V8 code cache)'],
     ...(sea
       ? ([
-          ['sea', 'sea', 'TS plugin, `qplugin pack --sea` (single executable, V8 code cache)', true],
+          ['sea', 'sea', 'TS plugin, `qplugin pack --sea` (single executable, V8 code cache)'],
           [
             'seasnapshot',
             'seasnapshot',
             'TS plugin, `qplugin pack --sea --snapshot` (single executable, V8 startup snapshot)',
-            true,
           ],
-        ] as [string, string, string, boolean][])
+        ] as [string, string, string][])
       : []),
-    ['unbundled', 'ts', 'TS plugin, unbundled (node dist/main.js)', false],
+    ['unbundled', 'ts', 'TS plugin, unbundled (node dist/main.js)'],
   ];
   const names = [
     'node',
@@ -211,7 +201,7 @@ export async function scenarioPluginStart(peers: Peers, s: Settings): Promise<Sc
     title: 'TS plugin start to handshake under a Go host',
     completed: true,
     metrics: [
-      ...variants.flatMap(([id, name, label, targets]) => pair(id, name, label, targets)),
+      ...variants.flatMap(([id, name, label]) => pair(id, name, label)),
       metric({
         id: 's2.rootimport.node',
         label: 'BEFORE dae2480: unbundled, importing the @qplugin/quorum root vs `node -e 0`',

@@ -123,6 +123,8 @@ describe('bench --quick', { skip }, () => {
       's4.c64.ts→go',
       's5.rss',
       's6.total.warm',
+      's7.rps.c64',
+      's7.metrics.rps.c64',
     ])
       assert.ok(targeted.includes(id), `target ${id} is reported`);
 
@@ -169,5 +171,10 @@ describe('bench --quick', { skip }, () => {
       new RegExp(`\\| scenario \\| measure \\| target \\| Node ${process.version.replace(/\./g, '\\.')}`),
     );
     assert.match(md, /### S7\. JSON-RPC gateway under HTTP load/);
+    // Peak RSS targets sit in the targets table with this run's value.
+    assert.match(
+      md,
+      /\| S4 \| TS plugin peak RSS, up to 64 calls in flight \(#13\) \| ≤ 60 MB \| [\d.]+ MB (✅ pass|❌ miss) \|/,
+    );
   });
 });
