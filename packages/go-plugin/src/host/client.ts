@@ -42,7 +42,7 @@ import { resolveOptions } from './options.js';
 import type { PluginClientOptions, ReattachConfig, ResolvedOptions } from './options.js';
 import type { ExitInfo, PluginProcess } from './process.js';
 import { coOwn, probeReattach, waitGone, watchPid } from './reattach.js';
-import { removeTree } from '../protocol/remove-tree.js';
+import { removeTree, removeTreeAsync } from '../protocol/remove-tree.js';
 
 type State = 'new' | 'starting' | 'running' | 'exited';
 
@@ -68,6 +68,7 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
   /** Known from spawn on, so that a failed start still reports its pid and exit. */
   private proc: PluginProcess | undefined;
   private socketDir: string | undefined;
+  private filesRemoved: Promise<void> | undefined;
   /** Our co-ownership mark in a reattached plugin's socket directory. */
   private coOwnerMark: string | undefined;
   private disconnected = false;
@@ -242,9 +243,31 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
   /** Removes the socket directory (and a socket the plugin left outside it); drops a co-ownership mark. */
   private removeFiles(): void {
     if (this.socketDir) removeTree(this.socketDir);
+    this.removeOtherFiles();
+  }
+
+  private removeOtherFiles(): void {
     // A plugin killed before it could clean up leaves its socket behind.
-    if (this.launched && this.address?.network === 'unix') removeStaleSocket(this.address.address);
+    const socket = this.address?.network === 'unix' ? this.address.address : undefined;
+    if (this.launched && socket && !(this.socketDir && socket.startsWith(`${this.socketDir}/`)))
+      removeStaleSocket(socket);
     if (this.coOwnerMark) unmarkOwner(this.coOwnerMark);
+  }
+
+  /** removeFiles, with the socket directory removed off the event loop; once. */
+  private removeFilesLater(): Promise<void> {
+    this.filesRemoved ??= (async () => {
+      try {
+        if (this.socketDir) await removeTreeAsync(this.socketDir);
+        this.removeOtherFiles();
+      } catch (err) {
+        this.logger.warn('could not remove the plugin socket directory', {
+          dir: this.socketDir,
+          error: (err as Error).message,
+        });
+      }
+    })();
+    return this.filesRemoved;
   }
 
   /** This client is done with the plugin: fail calls, release resources. */
@@ -254,7 +277,7 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     this.stopWatchingPid?.();
     this.connection?.close();
     void this.mux?.close();
-    this.removeFiles();
+    void this.removeFilesLater();
     if (this.options.managed) unregisterManaged(this.managedHandle);
   }
 
@@ -264,8 +287,11 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     this.exitInfo = exit;
     this.release();
     this.logger.debug('plugin process exited', { code: exit.code, signal: exit.signal });
-    this.resolveExited(exit);
-    this.emit('exited', exit);
+    // Calls fail from now on; `exited` once the files are gone too, so that nothing is left then.
+    void this.removeFilesLater().then(() => {
+      this.resolveExited(exit);
+      this.emit('exited', exit);
+    });
   }
 
   private guard(): ClientGuard {
@@ -399,6 +425,7 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     proc.signalGroup('SIGKILL');
     await Promise.race([proc.closed, sleep(2000)]);
     this.onGone(exit);
+    await this.removeFilesLater();
     return exit;
   }
 

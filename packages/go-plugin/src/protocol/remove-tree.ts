@@ -6,6 +6,7 @@
  * until the path is gone.
  */
 import { lstatSync, rmSync } from 'node:fs';
+import { lstat, rm } from 'node:fs/promises';
 
 const ATTEMPTS = 5;
 
@@ -22,5 +23,23 @@ export function removeTree(path: string): void {
   for (let i = 0; i < ATTEMPTS; i++) {
     rmSync(path, { recursive: true, force: true });
     if (!present(path)) return;
+  }
+}
+
+/**
+ * removeTree on the thread pool: a host stopping many plugins at once would
+ * otherwise block its event loop on the file system (about 3 ms per plugin
+ * here: scenario 5 of the bench, 100 plugins).
+ */
+export async function removeTreeAsync(path: string): Promise<void> {
+  for (let i = 0; i < ATTEMPTS; i++) {
+    await rm(path, { recursive: true, force: true });
+    if (
+      !(await lstat(path).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
   }
 }
