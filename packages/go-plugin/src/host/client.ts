@@ -351,6 +351,7 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
       protocolVersion: this.version,
       addr: { ...this.address },
       pid: this.pid,
+      ...(this.options.reattach?.test ? { test: true } : {}),
       ...(this.tls ? { tls: this.tls } : {}),
     };
   }
@@ -358,7 +359,8 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
   /**
    * Stops the plugin: Shutdown (bounded), wait the grace period, then SIGKILL
    * its process group. Idempotent; resolves once the process has exited. A
-   * reattached plugin is only asked to shut down, never signalled.
+   * reattached plugin is only asked to shut down, never signalled; one in
+   * test mode (`reattach.test`) is only disconnected from.
    */
   kill(): Promise<ExitInfo | undefined> {
     this.killing ??= this.doKill();
@@ -368,6 +370,11 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
   private async doKill(): Promise<ExitInfo | undefined> {
     const grace = this.options.killGraceMs;
     const proc = this.proc;
+    if (this.options.reattach?.test) {
+      // A test-mode plugin is stopped by whoever runs it, never by a client.
+      if (!this.exitInfo) this.disconnect();
+      return this.exitInfo;
+    }
     if (this.connection && !this.exitInfo && !this.disconnected) {
       await this.connection.broker.close();
       const stop = new AbortController();

@@ -2,6 +2,14 @@
 export { PluginClient } from './client.js';
 export type { PluginClientEvents } from './client.js';
 export type { PluginClientOptions, ReattachConfig } from './options.js';
+export {
+  parseReattachConfig,
+  parseReattachProviders,
+  reattachFromEnv,
+  reattachToJson,
+  TF_REATTACH_PROVIDERS,
+} from './reattach-json.js';
+export type { ReattachFromEnvOptions, ReattachJson } from './reattach-json.js';
 export type { CallEvent, CallObserver } from '../protocol/call-observer.js';
 export { spawnPlugin } from './process.js';
 export type { ExitInfo, OutputSink, PluginProcess, SpawnInput } from './process.js';

@@ -58,6 +58,8 @@ export const ErrorCodes = {
   PLUGIN_EXITED: 'The plugin is not running.',
   /** Reattach: no process with that pid, or nothing listens at the address. */
   REATTACH_NOT_FOUND: 'The plugin to reattach to was not found.',
+  /** Reattach JSON (go-plugin test mode, TF_REATTACH_PROVIDERS) is malformed or names what we cannot use. */
+  REATTACH_INVALID: 'The reattach configuration is invalid.',
   /** An operation does not fit the client's state (e.g. start after kill). */
   CLIENT_STATE: 'The operation does not fit the client state.',
   /** Options passed to an API are invalid. */
