@@ -108,7 +108,7 @@ export function spawnPlugin(input: SpawnInput): Promise<PluginProcess> {
     child.once('error', (err) => {
       reject(
         new GoPluginError('SPAWN_FAILED', `exec: ${JSON.stringify(input.command)}: ${err.message}`, {
-          fix: 'Check the command path, that it is executable by this user, and its interpreter line.',
+          fix: spawnFix(input.command, err),
           details: { command: input.command, args: input.args },
           cause: err,
         }),
@@ -134,4 +134,22 @@ export function spawnPlugin(input: SpawnInput): Promise<PluginProcess> {
       });
     });
   });
+}
+
+/**
+ * What to do about a failed spawn. A command with spaces that does not exist
+ * is most often a command line given whole (`"node x.js"`): there is no
+ * shell, so say how to split it.
+ */
+export function spawnFix(command: string, err: NodeJS.ErrnoException): string {
+  const words = command.trim().split(/\s+/);
+  if (err.code === 'ENOENT' && words.length > 1) {
+    const [program, ...args] = words;
+    return (
+      `${JSON.stringify(command)} is taken as the name of one executable: commands run without a shell. ` +
+      `Put the program in command and its arguments in args: ` +
+      `{ command: ${JSON.stringify(program)}, args: ${JSON.stringify(args)} }.`
+    );
+  }
+  return 'Check the command path, that it is executable by this user, and its interpreter line.';
 }
