@@ -73,6 +73,8 @@ export const QuorumErrorCodes = {
   CLI_USAGE: 'The command line is invalid.',
   /** An operating-system call failed (`details.errno`, `details.syscall`, `details.path`). */
   CLI_SYSTEM: 'An operating-system call failed.',
+  /** `qplugin demo` cannot find the hello world plugin bundled into the CLI package (`details.path`). */
+  CLI_DEMO_PLUGIN: 'The demo plugin is missing from the CLI package.',
   /** An error no layer anticipated: a qplugin bug (`details.name`, `details.stack`). */
   CLI_INTERNAL: 'Unexpected internal error.',
 } as const;

@@ -9,7 +9,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { LogLevel } from '@qplugin/go-plugin/protocol';
 
 import { generateSigningKey, signChecksum } from '@qplugin/quorum';
@@ -18,6 +17,7 @@ import { packPlugin } from '../packaging/index.js';
 import { startRpcEndpoint } from '@qplugin/quorum';
 import { loadSettings } from '@qplugin/quorum';
 import { bool } from '../args.js';
+import { demoPlugin } from '../demo-plugin.js';
 import { ExitCode } from '../command.js';
 import type { Command } from '../command.js';
 import { cliLogger, printResult } from '../output.js';
@@ -57,7 +57,7 @@ export const demo: Command = {
     const dir = await mkdtemp(join(tmpdir(), 'qplugin-demo-'));
     try {
       const baseDir = join(dir, 'plugins');
-      const entry = fileURLToPath(import.meta.resolve('@qplugin/example-helloworld/main'));
+      const entry = await demoPlugin();
       const packed = await packPlugin({
         name: 'quorum-plugin-hello-world',
         version: '1.0.0',
