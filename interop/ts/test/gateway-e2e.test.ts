@@ -21,12 +21,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { expectNoProcesses, waitUntil, isAlive } from '@qplugin/go-plugin/testing';
+import { packPlugin } from '@qplugin/cli';
 import {
   AccountGateway,
   AccountService,
   createPluginManager,
   loadSettings,
-  packPlugin,
   privateKeyToAddress,
   recoverAddress,
   startRpcEndpoint,

@@ -23,7 +23,8 @@ import {
   spawnHost,
   waitUntil,
 } from '@qplugin/go-plugin/testing';
-import { goPlatform, packPlugin, QUORUM_HANDSHAKE } from '@qplugin/quorum';
+import { packPlugin } from '@qplugin/cli';
+import { goPlatform, QUORUM_HANDSHAKE } from '@qplugin/quorum';
 
 import { GO_PLUGIN_VERSIONS, goPeer, interopSkip, REPO_ROOT } from '../src/support/go.js';
 

@@ -18,12 +18,12 @@ import { after, before, describe, it } from 'node:test';
 
 import { createLogger } from '@qplugin/go-plugin/protocol';
 import { expectNoProcesses } from '@qplugin/go-plugin/testing';
+import { packPlugin } from '@qplugin/cli';
 import {
   createPluginManager,
   generateSigningKey,
   goPlatform,
   loadSettings,
-  packPlugin,
   PluginGreeting,
   QuorumError,
   signChecksum,

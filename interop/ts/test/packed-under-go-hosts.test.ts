@@ -18,7 +18,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { expectNoProcesses, isAlive } from '@qplugin/go-plugin/testing';
-import { isQuorumError, packPlugin } from '@qplugin/quorum';
+import { packPlugin } from '@qplugin/cli';
+import { isQuorumError } from '@qplugin/quorum';
 
 import { GO_PLUGIN_VERSIONS, REPO_ROOT, goPeer, interopSkip } from '../src/support/go.js';
 import type { GoPluginVersion } from '../src/support/go.js';

@@ -16,7 +16,8 @@ import { after, before, describe, it } from 'node:test';
 
 import { generateCertificate } from '@qplugin/go-plugin/protocol';
 import { expectNoProcesses, isAlive } from '@qplugin/go-plugin/testing';
-import { SecurityError, checkAccess, packPlugin, privateKeyToAddress, recoverAddress } from '@qplugin/quorum';
+import { packPlugin } from '@qplugin/cli';
+import { SecurityError, checkAccess, privateKeyToAddress, recoverAddress } from '@qplugin/quorum';
 import type { AuthenticatedToken } from '@qplugin/quorum';
 
 import { REPO_ROOT, goPeer, interopSkip } from '../src/support/go.js';
