@@ -198,7 +198,19 @@ function checkFileName(file: string, meta: Record<string, unknown>, findings: Fi
   if (typeof name !== 'string' || typeof version !== 'string' || name === '' || version === '') return;
   const fileName = basename(file);
   const stem = `${name}-${version}`;
-  if (fileName === `${stem}.zip`) return;
+  if (fileName === `${stem}.zip`) {
+    const platform =
+      typeof os === 'string' && typeof arch === 'string' ? `${os}-${arch}` : '<os>-<arch>, e.g. linux-amd64';
+    findings.add(
+      'warning',
+      'PLAIN_NAME',
+      `file name ${fileName} has no -<os>-<arch>: geth will not find this (geth >= 21.4.1 looks for ${stem}-<os>-<arch>.zip, then tries to download it and leaves a 0-byte zip behind)`,
+      {
+        fix: `Rename it to ${stem}-${platform}.zip (or pack it again without --plain-name).`,
+      },
+    );
+    return;
+  }
   const suffix = fileName.startsWith(`${stem}-`)
     ? /^([^-]+)-([^-]+)\.zip$/.exec(fileName.slice(stem.length + 1))
     : null;
@@ -208,7 +220,7 @@ function checkFileName(file: string, meta: Record<string, unknown>, findings: Fi
       'NAME_MISMATCH',
       `file name ${fileName} does not match plugin-meta.json (name ${JSON.stringify(name)}, version ${JSON.stringify(version)}): settings naming this plugin look for ${stem}-<os>-<arch>.zip`,
       {
-        fix: `Rename the file to ${stem}-<os>-<arch>.zip (or ${stem}.zip), or fix name/version in plugin-meta.json.`,
+        fix: `Rename the file to ${stem}-<os>-<arch>.zip, or fix name/version in plugin-meta.json.`,
       },
     );
     return;

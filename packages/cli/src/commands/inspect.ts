@@ -70,7 +70,8 @@ export const inspect: Command = {
     'Errors: entries the unpacker refuses (absolute or .. paths, links, devices, duplicates, encryption,\n' +
     'bad sizes or CRC), plugin-meta.json missing or invalid (name, version, entrypoint, parameters),\n' +
     'entrypoint with bad characters or not in the zip. Warnings: entrypoint without the exec bit,\n' +
-    'files in subdirectories, a file name that does not match <name>-<version>[-<os>-<arch>].zip.\n' +
+    'files in subdirectories, a file name that does not match <name>-<version>-<os>-<arch>.zip, and the\n' +
+    'plain <name>-<version>.zip (geth will not find it).\n' +
     'Exit codes: 0 no errors (warnings allowed unless --strict), 3 errors found, 1 failed (zip unreadable),\n' +
     '2 usage error.',
   async run({ values, positionals }, io) {

@@ -3,7 +3,7 @@ import { readFile, readdir, mkdir, realpath, stat, writeFile } from 'node:fs/pro
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { QuorumError } from '@qplugin/quorum';
+import { goPlatform, QuorumError } from '@qplugin/quorum';
 import { str, UsageError } from '../args.js';
 import { ExitCode } from '../command.js';
 import type { Command } from '../command.js';
@@ -129,7 +129,7 @@ export const newProject: Command = {
         'next steps:',
         ...next.map((s) => `  ${s}`),
         '',
-        `npm run pack writes dist/plugin/${name}-1.0.0.zip; sign it with qplugin keygen and qplugin sign.`,
+        `npm run pack writes dist/plugin/${name}-1.0.0-${goPlatform().os}-${goPlatform().arch}.zip (the name geth looks up); sign it with qplugin keygen and qplugin sign.`,
       ].join('\n'),
     );
     return ExitCode.ok;

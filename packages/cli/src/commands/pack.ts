@@ -3,7 +3,6 @@ import { stat } from 'node:fs/promises';
 
 import { packPlugin } from '../packaging/index.js';
 import type { PackOptions } from '../packaging/index.js';
-import { goPlatform } from '@qplugin/quorum';
 import { bool, str, strs, UsageError } from '../args.js';
 import { ExitCode } from '../command.js';
 import type { Command } from '../command.js';
@@ -45,6 +44,30 @@ function ticker(io: Io, label: string): () => void {
   };
 }
 
+const PLAIN_NAME_WARNING =
+  'geth will not find this zip: it looks for <name>-<version>-<os>-<arch>.zip (pack without --plain-name)';
+
+/** Node's names for platforms people write by habit, and Go's for them. */
+const NODE_NAMES: Readonly<Record<string, string>> = { win32: 'windows', x64: 'amd64', ia32: '386' };
+
+/** `--target-platform linux-amd64` → Go's GOOS and GOARCH. */
+export function targetPlatform(spec: string): { os: string; arch: string } {
+  const m = /^([a-z0-9]+)-([a-z0-9]+)$/.exec(spec);
+  if (!m)
+    throw new UsageError(
+      `--target-platform ${JSON.stringify(spec)} must be OS-ARCH in Go's names, e.g. linux-amd64 or darwin-arm64`,
+    );
+  const [, os, arch] = m as unknown as [string, string, string];
+  const wrong = [os, arch].filter((n) => n in NODE_NAMES);
+  if (wrong.length > 0) {
+    const go = `${NODE_NAMES[os] ?? os}-${NODE_NAMES[arch] ?? arch}`;
+    throw new UsageError(
+      `--target-platform ${spec} uses Node's name ${wrong.join(' and ')}: geth looks for Go's names, here ${go}`,
+    );
+  }
+  return { os, arch };
+}
+
 async function inputBytes(paths: readonly string[]): Promise<number> {
   let total = 0;
   for (const p of paths) total += (await stat(p).catch(() => undefined))?.size ?? 0;
@@ -55,7 +78,7 @@ export const pack: Command = {
   name: 'pack',
   summary: 'build a plugin distribution zip (+ .sha256sum) from a TS/JS entry or an executable',
   usage:
-    'qplugin pack --name N --version V (--entry FILE | --executable FILE) [--entrypoint NAME] [--param P ...] [--os OS --arch ARCH] [--platform-suffix] [--file name=path ...] [--out DIR] [--no-minify] [--code-cache | --sea [--node PATH] [--snapshot]]',
+    'qplugin pack --name N --version V (--entry FILE | --executable FILE) [--entrypoint NAME] [--param P ...] [--target-platform OS-ARCH] [--plain-name] [--file name=path ...] [--out DIR] [--no-minify] [--code-cache | --sea [--node PATH] [--snapshot]]',
   options: {
     name: { type: 'string', value: 'N', description: 'plugin name, e.g. quorum-plugin-hello-world' },
     version: { type: 'string', value: 'V', description: 'plugin version, e.g. 1.0.0' },
@@ -80,12 +103,26 @@ export const pack: Command = {
       multiple: true,
       description: 'argument for the entrypoint (plugin-meta.json parameters); repeatable',
     },
-    os: { type: 'string', value: 'OS', description: 'Go GOOS for plugin-meta.json and the file name' },
-    arch: { type: 'string', value: 'ARCH', description: 'Go GOARCH for plugin-meta.json and the file name' },
-    'platform-suffix': {
+    'target-platform': {
+      type: 'string',
+      value: 'OS-ARCH',
+      description:
+        "platform the zip is for, in Go's names (linux-amd64, darwin-arm64, windows-amd64): the file name and plugin-meta.json's os/arch (default: the file is named for this machine, the meta names none)",
+    },
+    'plain-name': {
       type: 'boolean',
       description:
-        'name the zip <name>-<version>-<os>-<arch>.zip, as geth looks it up (os/arch default to this machine)',
+        'name the zip <name>-<version>.zip: geth will not find it (it looks for <name>-<version>-<os>-<arch>.zip)',
+    },
+    os: {
+      type: 'string',
+      value: 'OS',
+      description: 'Go GOOS; --os OS --arch ARCH is --target-platform OS-ARCH',
+    },
+    arch: { type: 'string', value: 'ARCH', description: 'Go GOARCH, with --os' },
+    'platform-suffix': {
+      type: 'boolean',
+      description: 'accepted for old scripts: the <name>-<version>-<os>-<arch>.zip name is the default',
     },
     file: {
       type: 'string',
@@ -118,6 +155,9 @@ export const pack: Command = {
     },
   },
   details:
+    'The zip is named <name>-<version>-<os>-<arch>.zip, the name geth looks up in its plugin directory,\n' +
+    'for --target-platform or this machine. A bundle runs on any platform with Node.js: pack it once per\n' +
+    'platform name you deploy to (the bytes are the same), or copy the zip under each name.\n' +
     'The zip is reproducible: the same inputs give the same bytes (fixed entry order and timestamps),\n' +
     'so its sha256 can be published and checked. The entrypoint is stored with mode 0755, which geth needs.\n' +
     'Exit codes: 0 packed, 1 failed (bad input, bundling error, I/O), 2 usage error.',
@@ -134,16 +174,20 @@ export const pack: Command = {
     let os = str(values.os);
     let arch = str(values.arch);
     if ((os === undefined) !== (arch === undefined)) throw new UsageError('give --os and --arch together');
-    const platformSuffix = bool(values['platform-suffix']);
+    const target = str(values['target-platform']);
+    if (target !== undefined) {
+      if (os !== undefined) throw new UsageError('give --target-platform or --os/--arch, not both');
+      ({ os, arch } = targetPlatform(target));
+    }
+    const plainName = bool(values['plain-name']);
+    if (plainName && bool(values['platform-suffix']))
+      throw new UsageError('give only one of --plain-name and --platform-suffix');
     const sea = bool(values.sea);
     const node = str(values.node);
     const snapshot = bool(values.snapshot);
     if (!sea && (node !== undefined || snapshot)) throw new UsageError('--node and --snapshot go with --sea');
     if (sea && entry === undefined) throw new UsageError('--sea needs --entry (a TS/JS plugin)');
     if (sea && bool(values['code-cache'])) throw new UsageError('give only one of --sea and --code-cache');
-    // Only a platform file name needs a platform; otherwise meta gets os/arch only when asked for.
-    // A single executable's platform is its Node binary's.
-    if (platformSuffix && os === undefined && !sea) ({ os, arch } = goPlatform());
     const files = extraFiles(strs(values.file));
 
     const options: PackOptions = {
@@ -153,7 +197,7 @@ export const pack: Command = {
       ...(str(values.entrypoint) !== undefined ? { entrypoint: str(values.entrypoint)! } : {}),
       parameters: strs(values.param),
       ...(os !== undefined ? { os, arch: arch! } : {}),
-      platformSuffix,
+      plainName,
       files,
       outDir: str(values.out) ?? '.',
       minify: !bool(values['no-minify']),
@@ -187,8 +231,10 @@ export const pack: Command = {
         entrypoint: packed.entrypoint,
         meta: packed.meta,
         ...(packed.sea ? { sea: packed.sea } : {}),
+        ...(plainName ? { warnings: [PLAIN_NAME_WARNING] } : {}),
       },
       `packed ${packed.zipPath}\n` +
+        (plainName ? `warning: ${PLAIN_NAME_WARNING}\n` : '') +
         rows(
           [
             ['size', `${packed.bytes} bytes (${humanBytes(packed.bytes)} written)`],

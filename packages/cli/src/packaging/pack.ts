@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 
-import { QuorumError } from '@qplugin/quorum';
+import { goPlatform, QuorumError } from '@qplugin/quorum';
 import { bundlePlugin } from './bundle.js';
 import { buildCodeCachePlugin } from './code-cache.js';
 import type { SeaOptions } from './sea.js';
@@ -26,10 +26,20 @@ export interface PackOptions {
   /** File name of the entrypoint inside the zip. Default `<name>.mjs` for bundles, the executable's name otherwise. */
   entrypoint?: string;
   parameters?: readonly string[];
-  /** Written into plugin-meta.json, and used for the `-<os>-<arch>` file name. */
+  /**
+   * Go's GOOS/GOARCH of the target platform: written into plugin-meta.json
+   * and used for the `-<os>-<arch>` file name. Without them the file is
+   * named for this machine and the meta names no platform.
+   */
   os?: string;
   arch?: string;
-  /** Name the zip `<name>-<version>-<os>-<arch>.zip` (needs os and arch). */
+  /**
+   * Name the zip `<name>-<version>.zip`, which geth (>= 21.4.1) does not look
+   * up: only for tools that want that name. Default false: the zip is named
+   * `<name>-<version>-<os>-<arch>.zip`, as geth looks for it.
+   */
+  plainName?: boolean;
+  /** @deprecated The platform name is the default; kept so old callers keep working. */
   platformSuffix?: boolean;
   /** More files for the zip (name inside the zip → path on disk). */
   files?: Readonly<Record<string, string>>;
@@ -92,10 +102,27 @@ export async function packPlugin(o: PackOptions): Promise<PackResult> {
       'Pass --entry src/main.ts, or --executable ./my-plugin.',
     );
   }
-  if (o.platformSuffix && !o.sea && (!o.os || !o.arch))
+  if ((o.os === undefined) !== (o.arch === undefined))
     throw invalid(
-      'a platform file name needs os and arch',
-      'Pass --os and --arch (Go names, e.g. linux amd64).',
+      'give os and arch together',
+      'Pass --target-platform OS-ARCH (Go names, e.g. linux-amd64).',
+    );
+  for (const [field, value] of [
+    ['os', o.os],
+    ['arch', o.arch],
+  ] as const) {
+    if (value !== undefined && !/^[a-z0-9]+$/.test(value))
+      throw invalid(
+        `${field} ${JSON.stringify(value)} is not a Go ${field === 'os' ? 'GOOS' : 'GOARCH'} name`,
+        'Use Go names, e.g. linux, darwin, windows and amd64, arm64.',
+      );
+  }
+  if (o.plainName && o.platformSuffix)
+    throw invalid('plainName and platformSuffix contradict each other', 'Give only one.');
+  if (o.plainName && o.sea)
+    throw invalid(
+      'a single executable runs on one platform: its zip is always named for it',
+      'Drop --plain-name with --sea.',
     );
   if (o.codeCache && o.entry === undefined) {
     throw invalid('a code cache needs a TS/JS entry to bundle', 'Drop --code-cache for an executable.');
@@ -179,9 +206,12 @@ export async function packPlugin(o: PackOptions): Promise<PackResult> {
     entries.push({ name, data: await readFile(path), executable: ((await stat(path)).mode & 0o111) !== 0 });
   }
   const zip = await buildZip(entries);
-  // A single executable is for one platform: named as geth looks such a zip up.
-  const fileName =
-    o.platformSuffix || sea ? `${o.name}-${o.version}-${os}-${arch}.zip` : `${o.name}-${o.version}.zip`;
+  // Named as geth looks it up: for the target platform, this machine's unless told.
+  // A bundle runs wherever Node does, so the meta names a platform only when one was given.
+  const target = os && arch ? { os, arch } : goPlatform();
+  const fileName = o.plainName
+    ? `${o.name}-${o.version}.zip`
+    : `${o.name}-${o.version}-${target.os}-${target.arch}.zip`;
   await mkdir(o.outDir, { recursive: true });
   const zipPath = join(o.outDir, fileName);
   await writeFile(zipPath, zip);

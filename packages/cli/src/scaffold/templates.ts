@@ -3,6 +3,7 @@
  * world contract, so it drops into a `helloworld` provider) that builds,
  * tests and packs with nothing but `npm install`.
  */
+import { goPlatform } from '@qplugin/quorum';
 
 export interface ScaffoldInput {
   /** npm package name and plugin name. */
@@ -137,6 +138,8 @@ describe('plugin', () => {
 `;
 
 function readme(name: string): string {
+  const { os, arch } = goPlatform();
+  const here = `${os}-${arch}`;
   return `# ${name}
 
 A Quorum plugin in TypeScript (Quorum's hello world interface: \`Init\` with \`{"language":"en"|"es"}\`,
@@ -145,11 +148,14 @@ then \`Greeting\`).
 \`\`\`sh
 npm install
 npm test          # builds, starts the plugin like geth does, calls Init and Greeting
-npm run pack      # dist/plugin/${name}-<version>.zip and its .sha256sum
+npm run pack      # dist/plugin/${name}-<version>-${here}.zip and its .sha256sum
 qplugin keygen --name "Me" --email me@example.com --out keys
-qplugin sign dist/plugin/${name}-1.0.0.zip --key keys/signing-key.asc
-qplugin inspect dist/plugin/${name}-1.0.0.zip
+qplugin sign dist/plugin/${name}-1.0.0-${here}.zip --key keys/signing-key.asc
+qplugin inspect dist/plugin/${name}-1.0.0-${here}.zip
 \`\`\`
+
+The zip is named as geth looks it up, \`<name>-<version>-<os>-<arch>.zip\`, for this machine (${here}).
+For another platform: \`npm run pack -- --target-platform linux-amd64\` (Go's names).
 
 Put the zip, its \`.sha256sum.asc\` and \`keys/gpg.key\` into geth's plugin \`baseDir\` and configure
 \`"helloworld": {"name": "${name}", "version": "1.0.0", "config": {"language": "en"}}\`.

@@ -49,12 +49,14 @@ interface Case {
   skip: string | false;
 }
 
+const HERE = `${goPlatform().os}-${goPlatform().arch}`;
+
 const cases: Case[] = [
   {
     label: 'TS hello world (bundled)',
     name: 'quorum-plugin-hello-world',
     pack: () => ['--entry', HELLO_MAIN],
-    zipName: 'quorum-plugin-hello-world-1.0.0.zip',
+    zipName: `quorum-plugin-hello-world-1.0.0-${HERE}.zip`,
     skip: false,
   },
   {
@@ -67,10 +69,11 @@ const cases: Case[] = [
         join(GO_DIR, 'bin', 'v1.2.2', 'plugin'),
         '--entrypoint',
         'helloworld',
-        '--platform-suffix',
+        '--target-platform',
+        HERE,
       ];
     },
-    zipName: `quorum-plugin-hello-world-go-1.0.0-${goPlatform().os}-${goPlatform().arch}.zip`,
+    zipName: `quorum-plugin-hello-world-go-1.0.0-${HERE}.zip`,
     skip: goSkipReason,
   },
 ];
@@ -214,36 +217,100 @@ describe('pack is reproducible', () => {
       ]);
       assert.equal(ran.code, 0, show(ran));
     }
-    const zipA = readFileSync(join(a, 'repro-2.0.0.zip'));
-    assert.ok(zipA.equals(readFileSync(join(b, 'repro-2.0.0.zip'))));
+    const zipA = readFileSync(join(a, `repro-2.0.0-${HERE}.zip`));
+    assert.ok(zipA.equals(readFileSync(join(b, `repro-2.0.0-${HERE}.zip`))));
   });
 
-  it('--platform-suffix names the zip for this machine and records os/arch', async () => {
-    const { os, arch } = goPlatform();
-    const out = join(work, 'suffix');
-    const doc = json(
-      await qplugin([
+  it('names the zip as geth looks it up: for this machine, --target-platform, or --plain-name with a warning', async () => {
+    const out = join(work, 'names');
+    mkdirSync(out, { recursive: true });
+    const program = join(out, 'run.sh');
+    writeFileSync(program, '#!/bin/sh\n', { mode: 0o755 });
+    const pack = async (...flags: string[]): Promise<Record<string, unknown>> =>
+      json(
+        await qplugin([
+          'pack',
+          '--name',
+          's',
+          '--version',
+          '1',
+          '--executable',
+          program,
+          '--out',
+          out,
+          '--json',
+          ...flags,
+        ]),
+      );
+
+    const here = await pack();
+    assert.equal(here.zip, join(out, `s-1-${HERE}.zip`));
+    assert.deepEqual(
+      here.meta,
+      { name: 's', version: '1', entrypoint: 'run.sh' },
+      'the meta names no platform',
+    );
+    assert.equal(here.warnings, undefined);
+    assert.equal(
+      (await pack('--platform-suffix')).zip,
+      join(out, `s-1-${HERE}.zip`),
+      'the old flag still works',
+    );
+
+    const cross = await pack('--target-platform', 'darwin-arm64');
+    assert.equal(cross.zip, join(out, 's-1-darwin-arm64.zip'));
+    assert.deepEqual(cross.meta, {
+      name: 's',
+      version: '1',
+      entrypoint: 'run.sh',
+      os: 'darwin',
+      arch: 'arm64',
+    });
+    assert.equal((await pack('--os', 'windows', '--arch', 'amd64')).zip, join(out, 's-1-windows-amd64.zip'));
+
+    const plain = await pack('--plain-name');
+    assert.equal(plain.zip, join(out, 's-1.zip'));
+    assert.deepEqual(plain.warnings, [
+      'geth will not find this zip: it looks for <name>-<version>-<os>-<arch>.zip (pack without --plain-name)',
+    ]);
+  });
+
+  it('refuses a target platform geth would never look up', async () => {
+    const usage = async (flags: string[], message: string): Promise<void> => {
+      const ran = await qplugin([
         'pack',
         '--name',
         's',
         '--version',
         '1',
-        '--entry',
+        '--executable',
         HELLO_MAIN,
-        '--platform-suffix',
-        '--out',
-        out,
-        '--json',
-      ]),
+        ...flags,
+      ]);
+      assert.equal(ran.code, 2, show(ran));
+      assert.ok(ran.stderr.includes(message), show(ran));
+    };
+    await usage(['--target-platform', 'linux'], '--target-platform "linux" must be OS-ARCH in Go\'s names');
+    await usage(['--target-platform', 'Linux-AMD64'], '--target-platform "Linux-AMD64" must be OS-ARCH');
+    await usage(
+      ['--target-platform', 'linux-x64'],
+      "--target-platform linux-x64 uses Node's name x64: geth looks for Go's names, here linux-amd64",
     );
-    assert.equal(doc.zip, join(out, `s-1-${os}-${arch}.zip`));
-    assert.deepEqual(doc.meta, { name: 's', version: '1', entrypoint: 's.mjs', os, arch });
+    await usage(
+      ['--target-platform', 'win32-ia32'],
+      "uses Node's name win32 and ia32: geth looks for Go's names, here windows-386",
+    );
+    await usage(
+      ['--target-platform', 'linux-amd64', '--os', 'linux', '--arch', 'amd64'],
+      'give --target-platform or --os/--arch, not both',
+    );
+    await usage(['--plain-name', '--platform-suffix'], 'give only one of --plain-name and --platform-suffix');
   });
 });
 
 describe('verify rejects (exit 3) with the reason', () => {
   const dir = join(work, 'rejects');
-  const zip = join(dir, 'quorum-plugin-hello-world-1.0.0.zip');
+  const zip = join(dir, `quorum-plugin-hello-world-1.0.0-${HERE}.zip`);
   const otherKeys = join(dir, 'other');
   let otherFingerprint = '';
 

@@ -19,6 +19,7 @@ interface Finding {
   code: string;
   message: string;
   entry?: string;
+  fix?: string;
 }
 interface Report {
   ok: boolean;
@@ -40,7 +41,7 @@ async function inspect(
   return { code: ran.code, r: json(ran) as unknown as Report };
 }
 
-const GOOD = 'quorum-plugin-hello-world-1.0.0.zip';
+const GOOD = 'quorum-plugin-hello-world-1.0.0-linux-amd64.zip';
 const zipOf = (spec: PluginZipSpec = {}): Promise<Buffer> => pluginZip(spec);
 const codes = (list: readonly Finding[]): string[] => list.map((f) => f.code);
 
@@ -114,6 +115,30 @@ describe('qplugin inspect', () => {
       /file name says os "darwin" but plugin-meta.json says "linux"/,
     );
     assert.deepEqual(codes((await inspect('p-1.0.0-linux-amd64.zip', await zipOf({ meta }))).r.warnings), []);
+  });
+
+  it('a plain <name>-<version>.zip is a warning: geth will not find this (exit 3 with --strict)', async () => {
+    const plain = await inspect('quorum-plugin-hello-world-1.0.0.zip', await zipOf());
+    assert.equal(plain.code, 0);
+    assert.deepEqual(codes(plain.r.warnings), ['PLAIN_NAME']);
+    assert.equal(
+      plain.r.warnings[0]!.message,
+      'file name quorum-plugin-hello-world-1.0.0.zip has no -<os>-<arch>: geth will not find this ' +
+        '(geth >= 21.4.1 looks for quorum-plugin-hello-world-1.0.0-<os>-<arch>.zip, then tries to download it and leaves a 0-byte zip behind)',
+    );
+    assert.equal(
+      plain.r.warnings[0]!.fix,
+      'Rename it to quorum-plugin-hello-world-1.0.0-<os>-<arch>, e.g. linux-amd64.zip (or pack it again without --plain-name).',
+    );
+    const meta = { name: 'p', version: '1.0.0', entrypoint: 'helloworld', os: 'darwin', arch: 'arm64' };
+    const named = await inspect('p-1.0.0.zip', await zipOf({ meta }), '--strict');
+    assert.equal(named.code, 3);
+    assert.equal(
+      named.r.warnings[0]!.fix,
+      'Rename it to p-1.0.0-darwin-arm64.zip (or pack it again without --plain-name).',
+    );
+    const human = await qplugin(['inspect', join(dir, 'p-1.0.0.zip')]);
+    assert.match(human.stdout, /PLAIN_NAME\] .*geth will not find this/);
   });
 
   it('meta problems are all reported, exit 3', async () => {

@@ -10,6 +10,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
+import { goPlatform } from '@qplugin/quorum';
+
 import { REPO, json, qplugin, scratch, show } from '../support/cli.js';
 
 interface Npm {
@@ -85,7 +87,7 @@ describe('qplugin new', () => {
 
     const packed = await npm(['run', 'pack'], dir);
     assert.equal(packed.code, 0, packed.output);
-    const zip = join(dir, 'dist', 'plugin', 'my-plugin-1.0.0.zip');
+    const zip = join(dir, 'dist', 'plugin', `my-plugin-1.0.0-${goPlatform().os}-${goPlatform().arch}.zip`);
     assert.ok(existsSync(zip), packed.output);
     const inspected = await qplugin(['inspect', zip, '--strict']);
     assert.equal(inspected.code, 0, show(inspected));
