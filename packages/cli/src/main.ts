@@ -3,46 +3,13 @@
  * qplugin: run Quorum plugins like geth, build and sign distributions geth
  * accepts, check plugins for what would stop geth from loading them.
  */
-import { describeOptions, parse, UsageError } from './args.js';
-import type { OptionSpecs } from './args.js';
+import { parse, UsageError } from './args.js';
 import { ExitCode } from './command.js';
-import type { Command } from './command.js';
 import { commands } from './commands/index.js';
+import { COMMON, help, overview } from './help.js';
 import { printError } from './error-report.js';
 import { defaultIo } from './output.js';
 import type { Io } from './output.js';
-
-const COMMON: OptionSpecs = {
-  json: { type: 'boolean', description: 'print a JSON document for scripts instead of text' },
-  help: { type: 'boolean', short: 'h', description: 'show this help' },
-};
-
-async function overview(): Promise<string> {
-  const loaded = await Promise.all(commands.map((c) => c.load()));
-  const width = Math.max(...loaded.map((c) => c.name.length)) + 2;
-  return [
-    'qplugin: Quorum plugins from Node.js',
-    '',
-    'usage: qplugin <command> [options]   (qplugin <command> --help for details)',
-    '',
-    'commands:',
-    ...loaded.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
-    '',
-    `exit codes: ${ExitCode.ok} ok, ${ExitCode.failed} failed, ${ExitCode.usage} usage error, ${ExitCode.rejected} verdict negative (verify, check, check-host)`,
-  ].join('\n');
-}
-
-function help(c: Command): string {
-  return [
-    `${c.summary}\n`,
-    `usage: ${c.usage}\n`,
-    'options:',
-    describeOptions({ ...c.options, ...COMMON }),
-    c.details ? `\n${c.details}` : '',
-  ]
-    .join('\n')
-    .trimEnd();
-}
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -6,6 +6,8 @@
  */
 import type { DescService } from '@bufbuild/protobuf';
 import { PluginClient } from '@qplugin/go-plugin/host';
+import { isGoPluginError } from '@qplugin/go-plugin';
+import { parseReattachConfig } from '@qplugin/go-plugin/host';
 import type { ReattachConfig } from '@qplugin/go-plugin/host';
 import { RpcError, toRpcError } from '@qplugin/go-plugin/protocol';
 import type { CallOptions, LogLevel, Logger } from '@qplugin/go-plugin/protocol';
@@ -50,6 +52,14 @@ function parseReattach(text: string): ReattachConfig {
     throw new UsageError(`--reattach must be JSON: ${(err as Error).message}`);
   }
   const o = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
+  // go-plugin's field names, as a test-mode plugin or TF_REATTACH_PROVIDERS gives them.
+  if (Object.keys(o).some((k) => /^(protocol|addr|pid)$/i.test(k) && k !== k.toLowerCase())) {
+    try {
+      return parseReattachConfig(o, '--reattach');
+    } catch (err) {
+      throw new UsageError(isGoPluginError(err) ? err.message : String(err));
+    }
+  }
   const addr = (typeof o.addr === 'object' && o.addr !== null ? o.addr : {}) as Record<string, unknown>;
   if (o.tls !== undefined)
     throw new UsageError('--reattach with TLS material is not supported: start the plugin with AutoMTLS off');
@@ -162,7 +172,8 @@ export const call: Command = {
     reattach: {
       type: 'string',
       value: 'JSON',
-      description: 'call a running plugin (PluginClient.reattachConfig(), AutoMTLS off) instead; no Init',
+      description:
+        'call a running plugin (PluginClient.reattachConfig() of a client with AutoMTLS off, or go-plugin\'s {"Protocol","ProtocolVersion","Pid","Addr":{"Network","String"}} as in TF_REATTACH_PROVIDERS) instead; no Init',
     },
     verbosity: {
       type: 'string',

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { PluginClient } from '@qplugin/go-plugin/host';
+import { PluginClient, reattachToJson } from '@qplugin/go-plugin/host';
 
 import { PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum';
 import { HELLO_MAIN, json, qplugin, scratch, show } from '../support/cli.js';
@@ -54,12 +54,23 @@ describe('qplugin call --reattach', () => {
     assert.equal(client.hasExited, false);
   });
 
+  it("takes go-plugin's field names too (a TF_REATTACH_PROVIDERS entry)", async () => {
+    const goForm = JSON.stringify(reattachToJson(client.reattachConfig()));
+    const ran = await qplugin(['call', 'helloworld', 'greeting', '["Quorum"]', '--reattach', goForm]);
+    assert.equal(ran.code, 0, show(ran));
+    assert.equal(ran.stdout, 'Hola Quorum!\n');
+  });
+
   it('refuses reattach JSON it cannot use, exit 2', async () => {
     const withTls = JSON.stringify({ ...JSON.parse(reattach), tls: {} });
     for (const bad of ['{', '{}', withTls]) {
       const ran = await qplugin(['call', 'helloworld', 'greeting', '["x"]', '--reattach', bad]);
       assert.equal(ran.code, 2, show(ran));
     }
+    const netrpc = JSON.stringify({ ...reattachToJson(client.reattachConfig()), Protocol: '' });
+    const ran = await qplugin(['call', 'helloworld', 'greeting', '["x"]', '--reattach', netrpc]);
+    assert.equal(ran.code, 2, show(ran));
+    assert.match(ran.stderr, /--reattach\.Protocol: "" means net\/rpc, which qplugin does not speak/);
   });
 });
 
