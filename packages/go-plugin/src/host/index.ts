@@ -11,6 +11,10 @@ export {
 } from './reattach-json.js';
 export type { ReattachFromEnvOptions, ReattachJson } from './reattach-json.js';
 export type { CallEvent, CallObserver } from '../protocol/call-observer.js';
+// What a host needs for the `logger` option, without reaching into /protocol.
+export { createHclogLogger, createLogger, silentLogger } from '../protocol/logger.js';
+export type { Logger, LoggerOptions, LogSink } from '../protocol/logger.js';
+export type { LogFields, LogLevel } from '../protocol/hclog.js';
 export { spawnPlugin } from './process.js';
 export type { ExitInfo, OutputSink, PluginProcess, SpawnInput } from './process.js';
 export type { SecureConfig } from './secure-config.js';
