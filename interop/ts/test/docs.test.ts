@@ -87,7 +87,7 @@ describe('docs that run', () => {
   it('compiles every marked snippet and runs the `run` ones', () => {
     mkdirSync(join(dir, 'src', 'gen'), { recursive: true });
     copyFileSync(
-      join(REPO_ROOT, 'interop', 'ts', 'src', 'generated-kv', 'kv_pb.ts'),
+      join(REPO_ROOT, 'interop', 'ts', 'src', 'generated', 'kv', 'kv_pb.ts'),
       join(dir, 'src', 'gen', 'kv_pb.ts'),
     );
     for (const s of snippets) writeFileSync(join(dir, 'src', s.file), s.code);

@@ -15,7 +15,6 @@ const GENERATED = [
   'packages/go-plugin/src/generated',
   'packages/quorum/src/generated',
   'interop/ts/src/generated',
-  'interop/ts/src/generated-kv',
   'interop/go/shared/pb',
   'interop/go/kv/kvpb',
 ];

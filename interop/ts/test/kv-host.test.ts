@@ -18,7 +18,7 @@ import { PluginClient, reattachFromEnv, TF_REATTACH_PROVIDERS } from '@qplugin/g
 import { RpcError, Status } from '@qplugin/go-plugin/protocol';
 import { expectNoProcesses, isAlive } from '@qplugin/go-plugin/testing';
 
-import { KV } from '../src/generated-kv/kv_pb.js';
+import { KV } from '../src/generated/kv/kv_pb.js';
 import { GO_DIR, goPeer, interopSkip } from '../src/support/go.js';
 
 const skip = interopSkip();
