@@ -1,5 +1,6 @@
 /**
- * Docs that run. A ```ts block in README.md or docs/*.md preceded by the line
+ * Docs that run. A ```ts or ```js block in README.md, docs/*.md or a
+ * package's README.md preceded by the line
  * `<!-- doc-test: compile -->` is type-checked (strict, ESM, against the
  * workspace packages as a user imports them); `<!-- doc-test: run -->` also
  * runs it with node, which must exit 0. Snippets may import
@@ -11,6 +12,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -37,12 +39,17 @@ const MARKER = /^<!-- doc-test: (\w+) -->$/;
 
 function docs(): string[] {
   const dir = join(REPO_ROOT, 'docs');
+  const packages = join(REPO_ROOT, 'packages');
   return [
     join(REPO_ROOT, 'README.md'),
     ...readdirSync(dir)
       .filter((f) => f.endsWith('.md'))
       .sort()
       .map((f) => join(dir, f)),
+    ...readdirSync(packages)
+      .sort()
+      .map((p) => join(packages, p, 'README.md'))
+      .filter((f) => existsSync(f)),
   ];
 }
 
@@ -57,13 +64,19 @@ function extractSnippets(path: string, text: string): Snippet[] {
     const mode = m[1];
     if (mode !== 'compile' && mode !== 'run')
       throw new Error(`${name}:${i + 1}: unknown doc-test mode ${mode}`);
-    if (lines[i + 1]?.trim() !== '```ts')
-      throw new Error(`${name}:${i + 1}: a doc-test marker must precede a \`\`\`ts block`);
+    const lang = /^```(ts|js)$/.exec(lines[i + 1]?.trim() ?? '')?.[1];
+    if (!lang)
+      throw new Error(`${name}:${i + 1}: a doc-test marker must precede a \`\`\`ts or \`\`\`js block`);
     const end = lines.findIndex((l, j) => j > i + 1 && l.trim() === '```');
-    if (end < 0) throw new Error(`${name}:${i + 2}: the \`\`\`ts block is not closed`);
+    if (end < 0) throw new Error(`${name}:${i + 2}: the \`\`\`${lang} block is not closed`);
     out.push({
       where: `${name}:${i + 2}`,
-      file: `${basename(name, '.md').toLowerCase()}-l${i + 2}.ts`,
+      // packages/quorum/README.md → quorum-readme-l17.js
+      file: `${name
+        .replace(/^packages\//, '')
+        .replace(/\.md$/, '')
+        .replace(/\//g, '-')
+        .toLowerCase()}-l${i + 2}.${lang}`,
       mode,
       code: lines.slice(i + 2, end).join('\n') + '\n',
     });
@@ -102,6 +115,8 @@ describe('docs that run', () => {
           moduleResolution: 'NodeNext',
           types: ['node'],
           skipLibCheck: true,
+          allowJs: true,
+          checkJs: true,
           rootDir: 'src',
           outDir: 'dist',
         },
@@ -134,7 +149,7 @@ describe('docs that run', () => {
     const doc = join(REPO_ROOT, 'docs', 'x.md');
     assert.throws(
       () => extractSnippets(doc, 'a\n<!-- doc-test: compile -->\n```sh\nls\n```\n'),
-      /docs\/x\.md:2: a doc-test marker must precede a ```ts block/,
+      /docs\/x\.md:2: a doc-test marker must precede a ```ts or ```js block/,
     );
     assert.throws(
       () => extractSnippets(doc, '<!-- doc-test: exec -->\n```ts\n```\n'),
@@ -145,7 +160,7 @@ describe('docs that run', () => {
       /docs\/x\.md:2: the ```ts block is not closed/,
     );
     assert.deepEqual(extractSnippets(doc, '<!-- doc-test: run -->\n```ts\nconst a = 1;\n```\n'), [
-      { where: 'docs/x.md:2', file: 'x-l2.ts', mode: 'run', code: 'const a = 1;\n' },
+      { where: 'docs/x.md:2', file: 'docs-x-l2.ts', mode: 'run', code: 'const a = 1;\n' },
     ]);
   });
 });
