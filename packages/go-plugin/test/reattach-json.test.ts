@@ -185,6 +185,7 @@ describe('parseReattachConfig', () => {
       'reattach config.Protocol',
     );
     assert.ok(err.message.length < 200, 'the message stays short');
+    assert.equal(err.details.value, `"${'x'.repeat(76)}...`, 'and so do the details');
   });
 });
 

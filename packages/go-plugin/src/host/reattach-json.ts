@@ -31,7 +31,11 @@ const NETWORKS: readonly Network[] = ['unix', 'tcp'];
 const invalid = (where: string, problem: string, fix: string, value?: unknown): GoPluginError =>
   new GoPluginError('REATTACH_INVALID', `${where}: ${problem}`, {
     fix,
-    details: value === undefined ? { field: where } : { field: where, value },
+    // The value as given when it is short; hostile input is kept to its shortened form.
+    details:
+      value === undefined
+        ? { field: where }
+        : { field: where, value: show(value).length < 80 ? value : show(value) },
   });
 
 /** Shows a value in an error message, cut short so hostile input cannot flood a log. */
