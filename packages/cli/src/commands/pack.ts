@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 
 import { packPlugin } from '../packaging/index.js';
 import type { PackOptions } from '../packaging/index.js';
-import { goPlatform } from '@qplugin/quorum';
+import { goPlatform } from '@qplugin/quorum/internal';
 import { bool, str, strs, UsageError } from '../args.js';
 import { ExitCode } from '../command.js';
 import type { Command } from '../command.js';

@@ -84,7 +84,7 @@ void serve({
         try {
           config = JSON.parse(text) as { language?: unknown };
         } catch (err) {
-          throw new RpcError(Status.INVALID_ARGUMENT, \`invalid config: \${(err as Error).message}\`);
+          throw new RpcError(Status.INVALID_ARGUMENT, \`invalid config: \${messageOf(err)}\`);
         }
         const found = typeof config.language === 'string' ? GREETINGS[config.language] : undefined;
         if (found === undefined)
@@ -110,7 +110,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { PluginClient } from '@qplugin/go-plugin/host';
-import { RpcError, Status } from '@qplugin/go-plugin/protocol';
+import { isRpcError, Status, messageOf } from '@qplugin/go-plugin/protocol';
 import { PluginGreeting, PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum';
 
 const main = fileURLToPath(new URL('../src/main.js', import.meta.url));
@@ -123,7 +123,7 @@ describe('plugin', () => {
   it('rejects an unsupported language in Init', async () => {
     await assert.rejects(
       client.client(PluginInitializer).init({ hostIdentity: 'test', rawConfiguration: Buffer.from('{"language":"fr"}') }),
-      (err: unknown) => err instanceof RpcError && err.code === Status.INVALID_ARGUMENT,
+      (err: unknown) => isRpcError(err, Status.INVALID_ARGUMENT),
     );
   });
 
