@@ -84,7 +84,7 @@ void serve({
         try {
           config = JSON.parse(text) as { language?: unknown };
         } catch (err) {
-          throw new RpcError(Status.INVALID_ARGUMENT, \`invalid config: \${messageOf(err)}\`);
+          throw new RpcError(Status.INVALID_ARGUMENT, \`invalid config: \${(err as Error).message}\`);
         }
         const found = typeof config.language === 'string' ? GREETINGS[config.language] : undefined;
         if (found === undefined)
@@ -110,7 +110,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { PluginClient } from '@qplugin/go-plugin/host';
-import { isRpcError, Status, messageOf } from '@qplugin/go-plugin/protocol';
+import { isRpcError, Status } from '@qplugin/go-plugin/protocol';
 import { PluginGreeting, PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum';
 
 const main = fileURLToPath(new URL('../src/main.js', import.meta.url));
