@@ -14,14 +14,8 @@ import { after, before, describe, it } from 'node:test';
 import { PluginClient } from '@qplugin/go-plugin/host';
 import { RpcError, Status, createLogger } from '@qplugin/go-plugin/protocol';
 import { expectNoProcesses } from '@qplugin/go-plugin/testing';
-import {
-  AccountGateway,
-  INVALID_KEY_LENGTH,
-  InitializerGateway,
-  QUORUM_HANDSHAKE,
-  privateKeyToAddress,
-  recoverAddress,
-} from '@qplugin/quorum';
+import { AccountGateway, InitializerGateway, QUORUM_HANDSHAKE } from '@qplugin/quorum';
+import { INVALID_KEY_LENGTH, privateKeyToAddress, recoverAddress } from '@qplugin/quorum/internal';
 
 const PLUGIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const TOKEN = `--qp-test=${randomUUID()}`;

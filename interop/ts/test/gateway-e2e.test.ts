@@ -27,10 +27,9 @@ import {
   AccountService,
   createPluginManager,
   loadSettings,
-  privateKeyToAddress,
-  recoverAddress,
   startRpcEndpoint,
 } from '@qplugin/quorum';
+import { privateKeyToAddress, recoverAddress } from '@qplugin/quorum/internal';
 import type { PluginManager, RpcEndpoint } from '@qplugin/quorum';
 
 import { REPO_ROOT } from '../src/support/go.js';

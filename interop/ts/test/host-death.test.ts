@@ -24,7 +24,8 @@ import {
   waitUntil,
 } from '@qplugin/go-plugin/testing';
 import { packPlugin } from '@qplugin/cli';
-import { goPlatform, QUORUM_HANDSHAKE } from '@qplugin/quorum';
+import { QUORUM_HANDSHAKE } from '@qplugin/quorum';
+import { goPlatform } from '@qplugin/quorum/internal';
 
 import { GO_PLUGIN_VERSIONS, goPeer, interopSkip, REPO_ROOT } from '../src/support/go.js';
 

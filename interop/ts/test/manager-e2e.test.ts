@@ -22,12 +22,12 @@ import { packPlugin } from '@qplugin/cli';
 import {
   createPluginManager,
   generateSigningKey,
-  goPlatform,
   loadSettings,
   PluginGreeting,
   QuorumError,
   signChecksum,
 } from '@qplugin/quorum';
+import { goPlatform } from '@qplugin/quorum/internal';
 import type { ManagerConfig, PluginManager } from '@qplugin/quorum';
 
 import { goPeer, interopSkip } from '../src/support/go.js';

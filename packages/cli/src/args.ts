@@ -4,6 +4,7 @@
  * usage errors (exit code 2).
  */
 import { parseArgs } from 'node:util';
+import { messageOf } from '@qplugin/go-plugin/protocol';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -48,7 +49,7 @@ export function parse(argv: readonly string[], specs: OptionSpecs): Parsed {
     });
     return { values: values as Parsed['values'], positionals };
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError(messageOf(err));
   }
 }
 

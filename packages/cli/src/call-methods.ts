@@ -19,12 +19,12 @@ import {
   QLightTokenManagerGateway,
   TLSConfigurationSource,
   TlsConfigurationSourceGateway,
-  parseAddress,
-  validateRawKey,
 } from '@qplugin/quorum';
+import { parseAddress, validateRawKey } from '@qplugin/quorum/internal';
 import type { ParamKind } from '@qplugin/quorum/internal';
 import type { InterfaceName } from '@qplugin/quorum';
 import { UsageError } from './args.js';
+import { messageOf } from '@qplugin/go-plugin/protocol';
 
 /** Hands out the running plugin's client for a service. */
 export type Dispense = <S extends DescService>(svc: S) => Client<S>;
@@ -56,7 +56,7 @@ function address(value: unknown, what = 'address'): unknown {
   try {
     parseAddress(String(value ?? ''));
   } catch (err) {
-    throw new UsageError(`${what}: ${(err as Error).message}`);
+    throw new UsageError(`${what}: ${messageOf(err)}`);
   }
   return value;
 }
@@ -146,7 +146,7 @@ const ACCOUNT: readonly MethodSpec[] = [
       try {
         validateRawKey(String(key ?? ''));
       } catch (err) {
-        throw new UsageError(`param 0 (raw key): ${(err as Error).message}`);
+        throw new UsageError(`param 0 (raw key): ${messageOf(err)}`);
       }
       return [key, config];
     },

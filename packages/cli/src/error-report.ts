@@ -6,7 +6,7 @@
  * CLI_INTERNAL for the rest (RangeError, TypeError, non-Error throws), with
  * the error's name in the message and its stack in `details`.
  */
-import { CodedError, RpcError } from '@qplugin/go-plugin/protocol';
+import { isCodedError, isRpcError } from '@qplugin/go-plugin/protocol';
 
 import type { QuorumErrorCode } from '@qplugin/quorum';
 import { stringifyJson } from '@qplugin/quorum/internal';
@@ -70,14 +70,14 @@ function describeValue(value: unknown): string {
 }
 
 export function errorReport(err: unknown): ErrorReport {
-  if (err instanceof CodedError) {
+  if (isCodedError(err)) {
     return { code: err.code, message: err.message, fix: err.fix, details: err.details };
   }
   if (err instanceof UsageError) {
     const code: QuorumErrorCode = 'CLI_USAGE';
     return { code, message: err.message, fix: 'Run the command with --help for its options.' };
   }
-  if (err instanceof RpcError) {
+  if (isRpcError(err)) {
     return { code: err.codeName, message: err.message, details: { grpcCode: err.code, desc: err.details } };
   }
   if (isSystemError(err)) {

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 
 import { QuorumError } from '@qplugin/quorum';
+import { messageOf } from '@qplugin/go-plugin/protocol';
 
 /** `label  value` lines with the labels padded to one column. */
 export function rows(pairs: ReadonlyArray<readonly [string, string]>, indent = ''): string {
@@ -43,14 +44,10 @@ export async function readPassphraseFile(path: string): Promise<string> {
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    throw new QuorumError(
-      'VERIFY_MATERIAL',
-      `cannot read passphrase file ${path}: ${(cause as Error).message}`,
-      {
-        details: { path },
-        cause,
-      },
-    );
+    throw new QuorumError('VERIFY_MATERIAL', `cannot read passphrase file ${path}: ${messageOf(cause)}`, {
+      details: { path },
+      cause,
+    });
   }
   const passphrase = text.split(/\r?\n/, 1)[0] ?? '';
   if (passphrase === '') {

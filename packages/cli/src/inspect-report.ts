@@ -11,16 +11,17 @@ import * as zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 
+import { PLUGIN_META_FILE } from '@qplugin/quorum';
 import {
   DEFAULT_UNPACK_LIMITS,
   EntryNames,
-  PLUGIN_META_FILE,
   parsePluginMeta,
   planEntry,
   readArchive,
   sha256Checksum,
-} from '@qplugin/quorum';
-import type { EntryPlan } from '@qplugin/quorum';
+} from '@qplugin/quorum/internal';
+import type { EntryPlan } from '@qplugin/quorum/internal';
+import { messageOf } from '@qplugin/go-plugin/protocol';
 
 export interface InspectedEntry {
   name: string;
@@ -291,7 +292,7 @@ export async function inspectZip(file: string): Promise<InspectReport> {
       strictFileNames: true,
     });
   } catch (err) {
-    findings.add('error', 'UNPACK_UNSAFE', `malformed plugin archive: ${(err as Error).message}`);
+    findings.add('error', 'UNPACK_UNSAFE', `malformed plugin archive: ${messageOf(err)}`);
     return report(null);
   }
   const plans: EntryPlan[] = [];
@@ -346,17 +347,14 @@ export async function inspectZip(file: string): Promise<InspectReport> {
         if (isMeta) metaText = data?.toString('utf8');
       } catch (err) {
         shown.unsafe = true;
-        findings.add(
-          'error',
-          'UNPACK_UNSAFE',
-          `unsafe entry ${JSON.stringify(name)}: ${(err as Error).message}`,
-          { entry: name },
-        );
+        findings.add('error', 'UNPACK_UNSAFE', `unsafe entry ${JSON.stringify(name)}: ${messageOf(err)}`, {
+          entry: name,
+        });
         if (budget.left < 0) break;
       }
     }
   } catch (err) {
-    findings.add('error', 'UNPACK_UNSAFE', `malformed plugin archive: ${(err as Error).message}`);
+    findings.add('error', 'UNPACK_UNSAFE', `malformed plugin archive: ${messageOf(err)}`);
   } finally {
     zipfile.close();
   }

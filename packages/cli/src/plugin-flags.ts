@@ -7,7 +7,8 @@ import type { Logger } from '@qplugin/go-plugin/protocol';
 
 import { createPluginManager } from '@qplugin/quorum';
 import type { ManagerObserver, PluginManager, SupervisionOptions } from '@qplugin/quorum';
-import { checkVerifyFlags, loadSettings } from '@qplugin/quorum';
+import { loadSettings } from '@qplugin/quorum';
+import { checkVerifyFlags } from '@qplugin/quorum/internal';
 import type { Settings } from '@qplugin/quorum';
 import { bool, str, strs, UsageError } from './args.js';
 import type { OptionSpecs, Parsed } from './args.js';

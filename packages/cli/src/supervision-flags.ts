@@ -3,7 +3,8 @@
  * or stops answering (restart policy, backoff, crash budget, health checks)
  * and how long JSON-RPC calls wait for a restart.
  */
-import { checkSupervisorOptions, RESTART_POLICIES, SUPERVISOR_DEFAULTS } from '@qplugin/go-plugin/host';
+import { RESTART_POLICIES, SUPERVISOR_DEFAULTS } from '@qplugin/go-plugin/host';
+import { checkSupervisorOptions } from '@qplugin/go-plugin/internal';
 import type { RestartPolicy } from '@qplugin/go-plugin/host';
 import { isGoPluginError } from '@qplugin/go-plugin/protocol';
 

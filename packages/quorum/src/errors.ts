@@ -5,6 +5,7 @@
  * carries file, JSON path, value found and value expected.
  */
 import { CodedError } from '@qplugin/go-plugin/protocol';
+import { brandClass, hasBrand } from '@qplugin/go-plugin/internal';
 import type { CodedErrorOptions } from '@qplugin/go-plugin/protocol';
 
 export const QuorumErrorCodes = {
@@ -89,6 +90,10 @@ export class QuorumError extends CodedError<QuorumErrorCode> {
   }
 }
 
+/** A registered symbol on the prototype, so errors from another copy of this package are recognised. */
+const QUORUM_ERROR = Symbol.for('qplugin.QuorumError');
+brandClass(QuorumError, QUORUM_ERROR);
+
 export function isQuorumError(value: unknown, code?: QuorumErrorCode): value is QuorumError {
-  return value instanceof QuorumError && (code === undefined || value.code === code);
+  return hasBrand(value, QUORUM_ERROR) && (code === undefined || (value as QuorumError).code === code);
 }

@@ -6,8 +6,9 @@
  */
 import { CALL_MS, Point, quote } from '@qplugin/conformance';
 import type { ExtraPoint } from '@qplugin/conformance';
-import { Status, createClient, toRpcError } from '@qplugin/go-plugin/protocol';
-import type { Channel as GrpcChannel } from '@qplugin/go-plugin/protocol';
+import { Status } from '@qplugin/go-plugin/protocol';
+import { createClient, toRpcError } from '@qplugin/go-plugin/internal';
+import type { Channel as GrpcChannel } from '@qplugin/go-plugin/internal';
 
 import { PluginInitializer } from '@qplugin/quorum';
 

@@ -8,17 +8,16 @@ import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 
+import { PLUGIN_META_FILE, verifyDistribution } from '@qplugin/quorum';
 import {
-  PLUGIN_META_FILE,
   loadPluginMeta,
   parsePluginMeta,
   snapshotArchive,
   removeWorkspace,
   unpackArchive,
-  verifyDistribution,
-} from '@qplugin/quorum';
-import { QuorumError } from '@qplugin/quorum';
-import { goPlatform } from '@qplugin/quorum';
+  goPlatform,
+} from '@qplugin/quorum/internal';
+import { isQuorumError, QuorumError } from '@qplugin/quorum';
 
 export interface CheckTarget {
   command: string;
@@ -73,7 +72,7 @@ export async function zipTarget(path: string, options: ZipTargetOptions): Promis
     }).catch(async (err: unknown) => {
       await snapshot.remove();
       // The verifier speaks geth's flag names; here the key comes from --key.
-      if (err instanceof QuorumError && err.fix)
+      if (isQuorumError(err) && err.fix)
         throw new QuorumError(err.code, err.message, {
           fix: err.fix.replace('--plugins.publickey', '--key'),
           details: err.details,

@@ -9,13 +9,14 @@ import { PluginClient } from '@qplugin/go-plugin/host';
 import { isGoPluginError } from '@qplugin/go-plugin';
 import { parseReattachConfig } from '@qplugin/go-plugin/host';
 import type { ReattachConfig } from '@qplugin/go-plugin/host';
-import { RpcError, toRpcError } from '@qplugin/go-plugin/protocol';
+import { isRpcError, messageOf } from '@qplugin/go-plugin/protocol';
+import { toRpcError } from '@qplugin/go-plugin/internal';
 import type { CallOptions, LogLevel, Logger } from '@qplugin/go-plugin/protocol';
 
 import { QuorumError } from '@qplugin/quorum';
-import { stringifyJson } from '@qplugin/quorum/internal';
+import { stringifyJson, decodeParams } from '@qplugin/quorum/internal';
 import { QUORUM_HANDSHAKE } from '@qplugin/quorum';
-import { decodeParams } from '@qplugin/quorum';
+
 import { INTERFACE_NAMES } from '@qplugin/quorum';
 import type { InterfaceName } from '@qplugin/quorum';
 import { str, UsageError } from '../args.js';
@@ -37,7 +38,7 @@ function parseParams(text: string | undefined): unknown[] {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new UsageError(`params must be a JSON array, e.g. '["Quorum"]': ${(err as Error).message}`);
+    throw new UsageError(`params must be a JSON array, e.g. '["Quorum"]': ${messageOf(err)}`);
   }
   if (!Array.isArray(value)) throw new UsageError(`params must be a JSON array, e.g. '["Quorum"]'`);
   return value;
@@ -49,7 +50,7 @@ function parseReattach(text: string): ReattachConfig {
   try {
     v = JSON.parse(text);
   } catch (err) {
-    throw new UsageError(`--reattach must be JSON: ${(err as Error).message}`);
+    throw new UsageError(`--reattach must be JSON: ${messageOf(err)}`);
   }
   const o = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
   // go-plugin's field names, as a test-mode plugin or TF_REATTACH_PROVIDERS gives them.
@@ -133,14 +134,13 @@ export function callFailure(err: unknown): {
   fix?: string | undefined;
   details?: Readonly<Record<string, unknown>> | undefined;
 } {
-  const status =
-    err instanceof RpcError
-      ? err
-      : typeof (err as { code?: unknown } | null)?.code === 'number'
-        ? toRpcError(err)
-        : undefined;
+  const status = isRpcError(err)
+    ? err
+    : typeof (err as { code?: unknown } | null)?.code === 'number'
+      ? toRpcError(err)
+      : undefined;
   const cause = (err as { cause?: unknown } | null)?.cause;
-  const inner = status ?? (cause instanceof RpcError ? cause : undefined);
+  const inner = status ?? (isRpcError(cause) ? cause : undefined);
   const report = errorReport(status ?? err);
   const message = status?.message ?? report.message;
   if (inner !== undefined) return { code: inner.codeName, grpcCode: inner.code, message };
@@ -208,7 +208,7 @@ export const call: Command = {
       args = decodeParams(parseParams(paramsText), spec.params, spec.required);
     } catch (err) {
       if (err instanceof UsageError) throw err;
-      throw new UsageError(`params: ${(err as Error).message}`);
+      throw new UsageError(`params: ${messageOf(err)}`);
     }
     // Checked before anything starts: a typo should not cost a plugin start.
     args = spec.prepare ? spec.prepare(args) : args;

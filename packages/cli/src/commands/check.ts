@@ -17,13 +17,14 @@ import { initPoint } from '../check/init.js';
 import { QUORUM_PRESET } from '../check/preset.js';
 import { commandTarget, isZipTarget, zipTarget } from '../check/target.js';
 import type { CheckTarget } from '../check/target.js';
-import { resolveConfig } from '@qplugin/quorum';
+import { resolveConfig } from '@qplugin/quorum/internal';
 import type { RawConfig } from '@qplugin/quorum';
 import { bool, str, UsageError } from '../args.js';
 import type { Parsed } from '../args.js';
 import { ExitCode } from '../command.js';
 import type { Command } from '../command.js';
 import { printResult } from '../output.js';
+import { messageOf } from '@qplugin/go-plugin/protocol';
 
 export const PRESETS: readonly Preset[] = [QUORUM_PRESET, ...KIT_PRESETS];
 
@@ -35,7 +36,7 @@ async function initConfig(value: string | undefined): Promise<{ bytes: Uint8Arra
   try {
     parsed = JSON.parse(value) as RawConfig;
   } catch (err) {
-    throw new UsageError(`--config must be JSON or a file:// URL: ${(err as Error).message}`);
+    throw new UsageError(`--config must be JSON or a file:// URL: ${messageOf(err)}`);
   }
   // A JSON string is sent as its text, like a string config in geth's settings.
   return { bytes: await resolveConfig(parsed), given: true };

@@ -3,7 +3,8 @@ import { readFile, readdir, mkdir, realpath, stat, writeFile } from 'node:fs/pro
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { goPlatform, QuorumError } from '@qplugin/quorum';
+import { QuorumError } from '@qplugin/quorum';
+import { goPlatform } from '@qplugin/quorum/internal';
 import { str, UsageError } from '../args.js';
 import { ExitCode } from '../command.js';
 import type { Command } from '../command.js';

@@ -8,13 +8,15 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 
-import { sha256File, signatureFileFor, signChecksum, verifyChecksumSignature } from '@qplugin/quorum';
-import { QuorumError } from '@qplugin/quorum';
+import { signChecksum } from '@qplugin/quorum';
+import { sha256File, signatureFileFor, verifyChecksumSignature } from '@qplugin/quorum/internal';
+import { isQuorumError, QuorumError } from '@qplugin/quorum';
 import { str, UsageError } from '../args.js';
 import { ExitCode } from '../command.js';
 import type { Command } from '../command.js';
 import { readPassphraseFile, rows } from '../format.js';
 import { printResult } from '../output.js';
+import { messageOf } from '@qplugin/go-plugin/protocol';
 
 /** The digest in a checksum file: `<hex>\n` (pack, Makefiles) or `<hex>  <file>` (sha256sum). */
 const CHECKSUM_LINE = /^([0-9a-fA-F]{64})(?:\s|$)/;
@@ -48,7 +50,7 @@ async function readKey(path: string): Promise<string> {
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    throw new QuorumError('VERIFY_MATERIAL', `cannot read signing key ${path}: ${(cause as Error).message}`, {
+    throw new QuorumError('VERIFY_MATERIAL', `cannot read signing key ${path}: ${messageOf(cause)}`, {
       fix: 'Create one with `qplugin keygen`, or export yours with `gpg --armor --export-secret-keys`.',
       details: { path },
       cause,
@@ -97,8 +99,8 @@ export const sign: Command = {
         ...(passphrase !== undefined ? { passphrase } : {}),
       });
     } catch (err) {
-      if (err instanceof QuorumError) throw err;
-      throw new QuorumError('VERIFY_MATERIAL', `cannot sign with ${keyPath}: ${(err as Error).message}`, {
+      if (isQuorumError(err)) throw err;
+      throw new QuorumError('VERIFY_MATERIAL', `cannot sign with ${keyPath}: ${messageOf(err)}`, {
         fix: 'Check the passphrase file, or that the key can sign (RSA from qplugin keygen or gpg).',
         details: { path: keyPath },
         cause: err,

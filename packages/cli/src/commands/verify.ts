@@ -5,13 +5,13 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 
+import { verifyDistribution } from '@qplugin/quorum';
 import {
   normalizeKeyFingerprint,
   sha256File,
   readPublicKeys,
   signatureFileFor,
-  verifyDistribution,
-} from '@qplugin/quorum';
+} from '@qplugin/quorum/internal';
 import { isQuorumError } from '@qplugin/quorum';
 import type { QuorumError } from '@qplugin/quorum';
 import { str, strs, UsageError } from '../args.js';
@@ -19,6 +19,7 @@ import { ExitCode } from '../command.js';
 import type { Command } from '../command.js';
 import { commaList, rows } from '../format.js';
 import { printResult } from '../output.js';
+import { messageOf } from '@qplugin/go-plugin/protocol';
 
 /** What `<zip>.sha256sum` says, when there is one: a hint, never part of the verdict (geth ignores it). */
 async function checksumFileDigest(zip: string): Promise<string | undefined> {
@@ -82,7 +83,7 @@ export const verify: Command = {
       try {
         normalizeKeyFingerprint(fpr);
       } catch (err) {
-        throw new UsageError(`--trusted: ${(err as Error).message}`);
+        throw new UsageError(`--trusted: ${messageOf(err)}`);
       }
     }
 

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 
 import { QuorumError } from '@qplugin/quorum';
+import { messageOf } from '@qplugin/go-plugin/protocol';
 
 /** ESM bundles of CommonJS dependencies need a real `require` for Node built-ins. */
 const REQUIRE_SHIM =
@@ -36,7 +37,7 @@ export async function bundlePlugin(entry: string, options: BundleOptions = {}): 
       logLevel: 'silent',
     });
   } catch (err) {
-    throw new QuorumError('PACK_BUNDLE', `bundling ${entry} failed: ${(err as Error).message}`, {
+    throw new QuorumError('PACK_BUNDLE', `bundling ${entry} failed: ${messageOf(err)}`, {
       fix: 'The entry must be a runnable plugin module (e.g. one that calls serve()) and its imports must resolve.',
       details: { entry },
       cause: err,

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { QuorumError } from '@qplugin/quorum';
+import { messageOf } from '@qplugin/go-plugin/protocol';
 
 /**
  * Entrypoint: compiles `<base>.bundle.js` with the shipped cache on the Node
@@ -99,7 +100,7 @@ async function bundleCjs(entry: string, minify: boolean): Promise<string> {
     const code = result.outputFiles[0]!.text.replace(/^#!.*\n/, '');
     return `(function (exports, require, module, __filename, __dirname) {${code}\n})`;
   } catch (err) {
-    const message = (err as Error).message;
+    const message = messageOf(err);
     throw new QuorumError('PACK_BUNDLE', `bundling ${entry} as CommonJS failed: ${message}`, {
       fix: /top-level await/i.test(message)
         ? 'A code-cached bundle is CommonJS, which has no top-level await: call `void serve(...)` instead of `await serve(...)` (serve exits the process itself on failure), or pack without --code-cache.'
@@ -130,7 +131,7 @@ async function makeCache(dir: string, loaderName: string): Promise<Buffer> {
     child.once('error', reject);
     child.once('exit', (c) => (c === 0 ? resolve() : reject(new Error(`exit ${c}: ${stderr.slice(-500)}`))));
   }).catch((err: unknown) => {
-    throw new QuorumError('PACK_BUNDLE', `making the V8 code cache failed: ${(err as Error).message}`, {
+    throw new QuorumError('PACK_BUNDLE', `making the V8 code cache failed: ${messageOf(err)}`, {
       fix: 'Pack without --code-cache, or check that the bundle loads with this Node.js.',
       cause: err,
     });

@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 
-import { goPlatform, QuorumError } from '@qplugin/quorum';
+import { QuorumError } from '@qplugin/quorum';
+import { goPlatform } from '@qplugin/quorum/internal';
 import { bundlePlugin } from './bundle.js';
 import { buildCodeCachePlugin } from './code-cache.js';
 import type { SeaOptions } from './sea.js';

@@ -26,11 +26,12 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
-import { COOKIE_MISMATCH_TEXT } from '@qplugin/go-plugin/plugin';
+import { COOKIE_MISMATCH_TEXT } from '@qplugin/go-plugin/internal';
 
 import { QuorumError } from '@qplugin/quorum';
-import { goPlatform } from '@qplugin/quorum';
+import { goPlatform } from '@qplugin/quorum/internal';
 import { lazyBuiltinsPlugin } from './lazy-builtins.js';
+import { messageOf } from '@qplugin/go-plugin/protocol';
 
 /** The fuse Node.js checks for an injected blob (Node's documented value). */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
@@ -103,15 +104,11 @@ async function nodeFacts(node: string): Promise<NodeFacts> {
       env: cleanEnv(),
     },
   ).catch((err: unknown) => {
-    throw new QuorumError(
-      'PACK_SEA_NODE',
-      `cannot run the Node.js binary ${node}: ${(err as Error).message}`,
-      {
-        fix: 'Pass --node with the path of a Node.js >= 22 executable.',
-        details: { node },
-        cause: err,
-      },
-    );
+    throw new QuorumError('PACK_SEA_NODE', `cannot run the Node.js binary ${node}: ${messageOf(err)}`, {
+      fix: 'Pass --node with the path of a Node.js >= 22 executable.',
+      details: { node },
+      cause: err,
+    });
   });
   if (probe.code !== 0) {
     throw new QuorumError('PACK_SEA_NODE', `${node} is not a working Node.js binary: ${tail(probe.stderr)}`, {
@@ -176,7 +173,7 @@ async function bundleForSea(entry: string, snapshot: boolean, minify: boolean): 
     // The SEA runs the script itself; a shebang line is not JavaScript there.
     return result.outputFiles[0]!.text.replace(/^#!.*\n/, '');
   } catch (err) {
-    const message = (err as Error).message;
+    const message = messageOf(err);
     throw new QuorumError('PACK_BUNDLE', `bundling ${entry} for a single executable failed: ${message}`, {
       fix: /top-level await/i.test(message)
         ? 'A single executable runs a CommonJS bundle, which has no top-level await: call `void serve(...)` instead of `await serve(...)` (serve exits the process itself on failure).'

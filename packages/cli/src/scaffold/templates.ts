@@ -3,7 +3,7 @@
  * world contract, so it drops into a `helloworld` provider) that builds,
  * tests and packs with nothing but `npm install`.
  */
-import { goPlatform } from '@qplugin/quorum';
+import { goPlatform } from '@qplugin/quorum/internal';
 
 export interface ScaffoldInput {
   /** npm package name and plugin name. */
@@ -111,7 +111,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { PluginClient } from '@qplugin/go-plugin/host';
-import { RpcError, Status } from '@qplugin/go-plugin/protocol';
+import { isRpcError, Status } from '@qplugin/go-plugin/protocol';
 import { PluginGreeting, PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum';
 
 const main = fileURLToPath(new URL('../src/main.js', import.meta.url));
@@ -124,7 +124,7 @@ describe('plugin', () => {
   it('rejects an unsupported language in Init', async () => {
     await assert.rejects(
       client.client(PluginInitializer).init({ hostIdentity: 'test', rawConfiguration: Buffer.from('{"language":"fr"}') }),
-      (err: unknown) => err instanceof RpcError && err.code === Status.INVALID_ARGUMENT,
+      (err: unknown) => isRpcError(err, Status.INVALID_ARGUMENT),
     );
   });
 

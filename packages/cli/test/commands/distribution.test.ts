@@ -10,7 +10,7 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 
-import { goPlatform } from '@qplugin/quorum';
+import { goPlatform } from '@qplugin/quorum/internal';
 import { GO_DIR, HELLO_MAIN, goSkip, json, qplugin, scratch, show } from '../support/cli.js';
 
 const work = scratch('qp-cli-dist-');

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
-import { goPlatform } from '@qplugin/quorum';
+import { goPlatform } from '@qplugin/quorum/internal';
 
 import { REPO, json, qplugin, scratch, show } from '../support/cli.js';
 

@@ -17,7 +17,7 @@ import type { Connector } from '../protocol/grpc/channel.js';
 import { GRPCController, Health, ServingStatus } from '../protocol/builtins.js';
 import { derToPem } from '../protocol/certificate.js';
 import { HEALTH_SERVICE_NAME } from '../protocol/env.js';
-import { GoPluginError } from '../protocol/errors.js';
+import { GoPluginError, messageOf } from '../protocol/errors.js';
 import type { Network } from '../protocol/handshake.js';
 import { bindNetServer, removeStaleSocket } from '../protocol/listener.js';
 import { silentLogger } from '../protocol/logger.js';
@@ -162,7 +162,7 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
       }
     } catch (err) {
       await this.kill();
-      throw new GoPluginError('CONNECT_FAILED', `error connecting to the plugin: ${(err as Error).message}`, {
+      throw new GoPluginError('CONNECT_FAILED', `error connecting to the plugin: ${messageOf(err)}`, {
         fix: 'The plugin announced an address nothing accepts connections on.',
         cause: err,
       });
