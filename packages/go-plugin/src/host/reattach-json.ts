@@ -8,7 +8,7 @@
  * program gets by encoding the ReattachConfig of go-plugin's test mode field
  * by field. Keys match case-insensitively, as Go's encoding/json reads them.
  */
-import { GoPluginError } from '../protocol/errors.js';
+import { GoPluginError, messageOf } from '../protocol/errors.js';
 import type { Network } from '../protocol/handshake.js';
 import type { ReattachConfig } from './options.js';
 
@@ -58,7 +58,7 @@ function parseJson(text: string, where: string): unknown {
   } catch (err) {
     throw invalid(
       where,
-      `not JSON (${(err as Error).message})`,
+      `not JSON (${messageOf(err)})`,
       'Copy the JSON exactly as the plugin printed it, without the surrounding quotes of a shell command.',
     );
   }
