@@ -4,7 +4,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
-import { json, qplugin, scratch, show } from './support/cli.js';
+import { json, qplugin, qpluginEach, scratch, show } from './support/cli.js';
 
 const COMMANDS = ['pack', 'keygen', 'sign', 'verify', 'inspect', 'call', 'new'];
 
@@ -13,7 +13,7 @@ describe('qplugin command line', () => {
     const top = await qplugin(['--help']);
     assert.equal(top.code, 0);
     for (const c of COMMANDS) assert.match(top.stdout, new RegExp(`^  ${c} `, 'm'));
-    const runs = await Promise.all(COMMANDS.map((c) => qplugin([c, '--help'])));
+    const runs = await qpluginEach(COMMANDS.map((c) => [c, '--help']));
     for (const [i, c] of COMMANDS.entries()) {
       const ran = runs[i]!;
       assert.equal(ran.code, 0, show(ran));
@@ -23,7 +23,7 @@ describe('qplugin command line', () => {
   });
 
   it('an unknown option is a usage error, exit 2', async () => {
-    const runs = await Promise.all(COMMANDS.map((c) => qplugin([c, '--no-such-option'])));
+    const runs = await qpluginEach(COMMANDS.map((c) => [c, '--no-such-option']));
     for (const [i, c] of COMMANDS.entries()) {
       const ran = runs[i]!;
       assert.equal(ran.code, 2, `${c}: ${show(ran)}`);
@@ -53,7 +53,7 @@ describe('qplugin command line', () => {
       ['new'],
       ['new', 'Bad Name'],
     ];
-    const runs = await Promise.all(cases.map((args) => qplugin(args)));
+    const runs = await qpluginEach(cases);
     for (const [i, args] of cases.entries()) {
       const ran = runs[i]!;
       assert.equal(ran.code, 2, `${args.join(' ')}: ${show(ran)}`);
