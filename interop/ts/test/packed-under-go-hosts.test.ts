@@ -31,7 +31,7 @@ import { seaNode } from '../src/support/sea.js';
 const goSkip = interopSkip();
 const sea = await seaNode();
 const skip = goSkip || sea.skip;
-const QPLUGIN = join(REPO_ROOT, 'packages', 'quorum', 'bin', 'qplugin.mjs');
+const QPLUGIN = join(REPO_ROOT, 'packages', 'cli', 'bin', 'qplugin.mjs');
 const scratch = mkdtempSync(join(tmpdir(), 'qp-it-packed-'));
 /** Extra argv marking this file's plugin processes (test files run in parallel). */
 const TOKEN = `--qp-test=${randomUUID()}`;
