@@ -158,7 +158,6 @@ describe('bench --quick', { skip }, () => {
       exitCodes: { ts: number; go: number; tsm: number };
       qpluginRunExecutable: string;
     };
-    // tsm: qplugin run --metrics, S7's third side.
     assert.deepEqual(gd.failedRequests, { ts: 0, go: 0, tsm: 0 });
     assert.deepEqual(gd.exitCodes, { ts: 0, go: 0, tsm: 0 });
     assert.equal(gd.qpluginRunExecutable, realpathSync(process.execPath));

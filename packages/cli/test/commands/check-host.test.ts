@@ -138,8 +138,12 @@ describe('qplugin check-host', { concurrency: 3 }, () => {
   it('1 when the host command cannot be started', async () => {
     const run = await qplugin(['check-host', '--json', '--', join(REPO_ROOT, 'no-such-host')]);
     assert.equal(run.code, 1);
-    const doc = JSON.parse(run.stdout) as { ok: boolean; error: { code: string; message: string } };
+    const doc = JSON.parse(run.stdout) as {
+      ok: boolean;
+      error: { code: string; message: string; fix: string };
+    };
     assert.equal(doc.error.code, 'SPAWN_FAILED');
     assert.match(doc.error.message, /ENOENT/);
+    assert.match(doc.error.fix, /the host command: .* that it comes after --/);
   });
 });

@@ -17,6 +17,13 @@ export interface Ran {
   stderr: string;
 }
 
+/**
+ * A leak guard, not a speed limit: a CLI run that hangs is killed after this,
+ * so the test fails instead of leaving a process behind. Generous, because a
+ * loaded CI machine is slow; tests assert results, never durations.
+ */
+const HANG_GUARD_MS = 300_000;
+
 export function qplugin(
   args: readonly string[],
   options: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
@@ -27,7 +34,7 @@ export function qplugin(
       [BIN, ...args],
       {
         cwd: options.cwd,
-        timeout: options.timeoutMs ?? 60_000,
+        timeout: options.timeoutMs ?? HANG_GUARD_MS,
         env: { ...process.env, NO_COLOR: '1', ...options.env },
         maxBuffer: 16 * 1024 * 1024,
       },
@@ -40,20 +47,20 @@ export function qplugin(
 }
 
 /**
- * Runs the CLI once per argument list, at most two at a time (the CI machine
- * has two cores: a burst of ten Node processes made each one slow enough to
- * meet the per-process timeout). Results in the order given.
+ * Runs the CLI once per argument list, at most `concurrency` at a time (the
+ * machine running the tests has few cores; a dozen node processes at once
+ * would make each slow), results in the order given.
  */
-export async function qpluginEach(runs: readonly (readonly string[])[], parallel = 2): Promise<Ran[]> {
-  const results: Ran[] = new Array<Ran>(runs.length);
+export async function qpluginEach(argLists: readonly (readonly string[])[], concurrency = 2): Promise<Ran[]> {
+  const results: Ran[] = new Array<Ran>(argLists.length);
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < runs.length) {
+    while (next < argLists.length) {
       const i = next++;
-      results[i] = await qplugin(runs[i]!);
+      results[i] = await qplugin(argLists[i]!);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(parallel, runs.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(concurrency, argLists.length) }, worker));
   return results;
 }
 
