@@ -28,6 +28,8 @@ YAML
 gen_ts packages/go-plugin/proto packages/go-plugin/src/generated
 gen_ts packages/quorum/proto packages/quorum/src/generated
 gen_ts interop/proto interop/ts/src/generated
+# The kv example's own service, for the TS host that runs the Go kv plugin.
+gen_ts interop/go/kv/proto interop/ts/src/generated/kv
 
 # Go: the pinned protoc-gen-go, built from the module proxy (see interop/go/shared/go.mod).
 (cd interop/go/shared && go build -o "$tmp/protoc-gen-go" google.golang.org/protobuf/cmd/protoc-gen-go)

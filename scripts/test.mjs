@@ -19,6 +19,8 @@ const run = (cmd, args) => {
 };
 
 run('npx', ['tsc', '-b']);
+// The hello world bundled into the CLI package for `qplugin demo` (built from the compiled example).
+run(process.execPath, ['packages/cli/scripts/bundle-demo.mjs']);
 
 function findTests(dir, out = []) {
   for (const name of readdirSync(dir)) {

@@ -5,7 +5,7 @@
 //   mkdir -p .tmp/gw-before/packages/quorum && cp -r packages/quorum/{bin,dist,package.json} .tmp/gw-before/packages/quorum/
 //   (then change and rebuild) and
 //   node bench/experiments/gateway-load.mjs --variant before=.tmp/gw-before/packages/quorum/bin/qplugin.mjs \
-//        --variant after=packages/quorum/bin/qplugin.mjs [--go] [--rounds 5] [--seconds 3] [--connections 64] [--node PATH]
+//        --variant after=packages/cli/bin/qplugin.mjs [--go] [--rounds 5] [--seconds 3] [--connections 64] [--node PATH]
 //   node bench/experiments/gateway-load.mjs --profile /tmp/prof --seconds 10     (one run under --cpu-prof;
 //        then node bench/experiments/cpuprofile-summary.mjs /tmp/prof/*.cpuprofile)
 //   node bench/experiments/gateway-load.mjs --stub --variant before=.tmp/gw-before/packages/quorum \
@@ -44,7 +44,7 @@ const peers = {
 const variants = Object.fromEntries(
   (values.variant.length
     ? values.variant
-    : [`current=${join(root, values.stub ? 'packages/quorum' : 'packages/quorum/bin/qplugin.mjs')}`]
+    : [`current=${join(root, values.stub ? 'packages/quorum' : 'packages/cli/bin/qplugin.mjs')}`]
   ).map((v) => {
     const [name, path] = v.split('=');
     return [name, resolve(path)];

@@ -9,7 +9,8 @@
  */
 import { rm } from 'node:fs/promises';
 
-import { snapshotArchive, unpackArchive, verifyDistribution } from '@qplugin/quorum';
+import { verifyDistribution } from '@qplugin/quorum';
+import { snapshotArchive, unpackArchive } from '@qplugin/quorum/internal';
 
 import { selfMaxRssKB } from './proc.js';
 

@@ -9,7 +9,7 @@ import { mkdirSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 
-import { packPlugin } from '@qplugin/quorum';
+import { packPlugin } from '@qplugin/cli';
 
 import { GREETING_BODY } from './load.js';
 import type { Peers } from './prepare.js';

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { bundlePlugin } from '@qplugin/quorum';
+import { bundlePlugin } from '@qplugin/cli';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BENCH = join(ROOT, 'bench');
@@ -74,7 +74,7 @@ export interface Shared {
 export interface Peers extends Omit<Shared, 'entry' | 'bundled' | 'rootImport'> {
   /** The Node.js the TS side runs on. */
   runtime: Runtime;
-  /** `qplugin` CLI launcher (packages/quorum/bin/qplugin.mjs). */
+  /** `qplugin` CLI launcher (packages/cli/bin/qplugin.mjs). */
   qplugin: string;
   /** Our TS harness: node + script. */
   tsHarness: string[];
@@ -153,7 +153,7 @@ export async function prepareShared(log: (line: string) => void): Promise<Shared
  */
 export function prepareRuntime(shared: Shared, runtime: Runtime, log: (line: string) => void): Peers {
   const { node } = runtime;
-  const qplugin = join(ROOT, 'packages', 'quorum', 'bin', 'qplugin.mjs');
+  const qplugin = join(ROOT, 'packages', 'cli', 'bin', 'qplugin.mjs');
   log(`${runtime.version}: packing the TS hello world with qplugin pack --code-cache`);
   const codeCacheDir = join(CACHE, `code-cache-${runtime.version}`);
   rmSync(codeCacheDir, { recursive: true, force: true });

@@ -11,7 +11,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { generateSigningKey, packPlugin, signChecksum } from '@qplugin/quorum';
+import { packPlugin } from '@qplugin/cli';
+import { generateSigningKey, signChecksum } from '@qplugin/quorum';
 
 import type { ScenarioResult, Settings } from './common.js';
 import { interleave, metric, num, samplesOf } from './common.js';

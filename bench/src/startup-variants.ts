@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { packPlugin } from '@qplugin/quorum';
+import { packPlugin } from '@qplugin/cli';
 
 import { CACHE } from './prepare.js';
 

@@ -13,7 +13,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { create, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { PluginClient } from '@qplugin/go-plugin/host';
-import { derToPem } from '@qplugin/go-plugin/protocol';
+import { derToPem } from '@qplugin/go-plugin/internal';
 import { PluginGreeting, PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum/plugin';
 
 import { percentile } from './stats.js';

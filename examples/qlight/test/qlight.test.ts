@@ -20,10 +20,9 @@ import {
   QLightTokenManagerGateway,
   QUORUM_HANDSHAKE,
   TokenRefreshScheduler,
-  jwtExpiry,
-  stripAuthScheme,
 } from '@qplugin/quorum';
-import type { RefreshTimers } from '@qplugin/quorum';
+import { jwtExpiry, stripAuthScheme } from '@qplugin/quorum/internal';
+import type { RefreshTimers } from '@qplugin/quorum/internal';
 
 const PLUGIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const TOKEN = `--qp-test=${randomUUID()}`;

@@ -15,19 +15,17 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 
 import { PluginClient } from '@qplugin/go-plugin/host';
-import { RpcError, Status, createLogger, generateCertificate } from '@qplugin/go-plugin/protocol';
-import type { AutoMtlsCertificate } from '@qplugin/go-plugin/protocol';
+import { RpcError, Status, createLogger } from '@qplugin/go-plugin/protocol';
+import { generateCertificate } from '@qplugin/go-plugin/internal';
+import type { AutoMtlsCertificate } from '@qplugin/go-plugin/internal';
 import { expectNoProcesses } from '@qplugin/go-plugin/testing';
+import { InitializerGateway, QUORUM_HANDSHAKE, SecurityError, authenticationManager } from '@qplugin/quorum';
 import {
   CIPHER_SUITE_OVERFLOW,
-  InitializerGateway,
   NOT_SUPPORTED_OPERATION,
-  QUORUM_HANDSHAKE,
-  SecurityError,
   TLS_NOT_IMPLEMENTED_LOG,
-  authenticationManager,
   tlsConfigurationSource,
-} from '@qplugin/quorum';
+} from '@qplugin/quorum/internal';
 import type { TlsServerOptions } from '@qplugin/quorum';
 
 const PLUGIN = fileURLToPath(new URL('../src/main.js', import.meta.url));

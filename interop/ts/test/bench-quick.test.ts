@@ -156,12 +156,12 @@ describe('bench --quick', { skip }, () => {
           `s7.${what}.c${c} is reported`,
         );
     const gd = gateway.details as {
-      failedRequests: { ts: number; go: number };
-      exitCodes: { ts: number; go: number };
+      failedRequests: { ts: number; go: number; tsm: number };
+      exitCodes: { ts: number; go: number; tsm: number };
       qpluginRunExecutable: string;
     };
-    assert.deepEqual(gd.failedRequests, { ts: 0, go: 0 });
-    assert.deepEqual(gd.exitCodes, { ts: 0, go: 0 });
+    assert.deepEqual(gd.failedRequests, { ts: 0, go: 0, tsm: 0 });
+    assert.deepEqual(gd.exitCodes, { ts: 0, go: 0, tsm: 0 });
     assert.equal(gd.qpluginRunExecutable, realpathSync(process.execPath));
 
     // The docs render from these results, with this Node's column.

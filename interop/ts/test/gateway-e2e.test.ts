@@ -21,16 +21,15 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { expectNoProcesses, waitUntil, isAlive } from '@qplugin/go-plugin/testing';
+import { packPlugin } from '@qplugin/cli';
 import {
   AccountGateway,
   AccountService,
   createPluginManager,
   loadSettings,
-  packPlugin,
-  privateKeyToAddress,
-  recoverAddress,
   startRpcEndpoint,
 } from '@qplugin/quorum';
+import { privateKeyToAddress, recoverAddress } from '@qplugin/quorum/internal';
 import type { PluginManager, RpcEndpoint } from '@qplugin/quorum';
 
 import { REPO_ROOT } from '../src/support/go.js';

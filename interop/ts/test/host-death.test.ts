@@ -23,14 +23,16 @@ import {
   spawnHost,
   waitUntil,
 } from '@qplugin/go-plugin/testing';
-import { goPlatform, packPlugin, QUORUM_HANDSHAKE } from '@qplugin/quorum';
+import { packPlugin } from '@qplugin/cli';
+import { QUORUM_HANDSHAKE } from '@qplugin/quorum';
+import { goPlatform } from '@qplugin/quorum/internal';
 
 import { GO_PLUGIN_VERSIONS, goPeer, interopSkip, REPO_ROOT } from '../src/support/go.js';
 
 const skip = interopSkip();
 const scratch = mkdtempSync(join(tmpdir(), 'qp-death-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
-const QPLUGIN = join(REPO_ROOT, 'packages', 'quorum', 'bin', 'qplugin.mjs');
+const QPLUGIN = join(REPO_ROOT, 'packages', 'cli', 'bin', 'qplugin.mjs');
 
 /** Names in `dir` with their kind, e.g. `plugin-dirAbC123/` or `plugin1234=` (socket). */
 function listing(dir: string): string[] {

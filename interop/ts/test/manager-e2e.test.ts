@@ -18,16 +18,16 @@ import { after, before, describe, it } from 'node:test';
 
 import { createLogger } from '@qplugin/go-plugin/protocol';
 import { expectNoProcesses } from '@qplugin/go-plugin/testing';
+import { packPlugin } from '@qplugin/cli';
 import {
   createPluginManager,
   generateSigningKey,
-  goPlatform,
   loadSettings,
-  packPlugin,
   PluginGreeting,
   QuorumError,
   signChecksum,
 } from '@qplugin/quorum';
+import { goPlatform } from '@qplugin/quorum/internal';
 import type { ManagerConfig, PluginManager } from '@qplugin/quorum';
 
 import { goPeer, interopSkip } from '../src/support/go.js';

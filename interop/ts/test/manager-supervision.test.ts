@@ -15,7 +15,8 @@ import { after, describe, it } from 'node:test';
 
 import { createLogger } from '@qplugin/go-plugin/protocol';
 import { expectNoProcesses, ManualClock } from '@qplugin/go-plugin/testing';
-import { createPluginManager, loadSettings, packPlugin, PluginGreeting } from '@qplugin/quorum';
+import { packPlugin } from '@qplugin/cli';
+import { createPluginManager, loadSettings, PluginGreeting } from '@qplugin/quorum';
 import type { PluginManager, SupervisionOptions } from '@qplugin/quorum';
 
 import { HELLOWORLD_PLUGIN } from '../src/support/paths.js';

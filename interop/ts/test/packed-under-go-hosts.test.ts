@@ -18,7 +18,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { expectNoProcesses, isAlive } from '@qplugin/go-plugin/testing';
-import { isQuorumError, packPlugin } from '@qplugin/quorum';
+import { packPlugin } from '@qplugin/cli';
+import { isQuorumError } from '@qplugin/quorum';
 
 import { GO_PLUGIN_VERSIONS, REPO_ROOT, goPeer, interopSkip } from '../src/support/go.js';
 import type { GoPluginVersion } from '../src/support/go.js';
@@ -30,7 +31,7 @@ import { seaNode } from '../src/support/sea.js';
 const goSkip = interopSkip();
 const sea = await seaNode();
 const skip = goSkip || sea.skip;
-const QPLUGIN = join(REPO_ROOT, 'packages', 'quorum', 'bin', 'qplugin.mjs');
+const QPLUGIN = join(REPO_ROOT, 'packages', 'cli', 'bin', 'qplugin.mjs');
 const scratch = mkdtempSync(join(tmpdir(), 'qp-it-packed-'));
 /** Extra argv marking this file's plugin processes (test files run in parallel). */
 const TOKEN = `--qp-test=${randomUUID()}`;

@@ -14,9 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { generateCertificate } from '@qplugin/go-plugin/protocol';
+import { generateCertificate } from '@qplugin/go-plugin/internal';
 import { expectNoProcesses, isAlive } from '@qplugin/go-plugin/testing';
-import { SecurityError, checkAccess, packPlugin, privateKeyToAddress, recoverAddress } from '@qplugin/quorum';
+import { packPlugin } from '@qplugin/cli';
+import { SecurityError, checkAccess } from '@qplugin/quorum';
+import { privateKeyToAddress, recoverAddress } from '@qplugin/quorum/internal';
 import type { AuthenticatedToken } from '@qplugin/quorum';
 
 import { REPO_ROOT, goPeer, interopSkip } from '../src/support/go.js';

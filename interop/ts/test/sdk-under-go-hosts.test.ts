@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 
-import { COOKIE_MISMATCH_TEXT } from '@qplugin/go-plugin/plugin';
+import { COOKIE_MISMATCH_TEXT } from '@qplugin/go-plugin/internal';
 
 import { GO_PLUGIN_VERSIONS, goPeer, interopSkip } from '../src/support/go.js';
 import type { GoPluginVersion } from '../src/support/go.js';

@@ -181,6 +181,24 @@ describe('PluginClient start-up failures (go-plugin v1.8.0 texts)', () => {
       /^exec: ".*does-not-exist": spawn .* ENOENT$/,
     );
   });
+  it('a whole command line as command: the fix says there is no shell and arguments go in args', async () => {
+    const err = await startFails(
+      { command: `${process.execPath} ${MINIMAL} --flag` },
+      'SPAWN_FAILED',
+      /^exec: ".* .*minimal-plugin\.js --flag": spawn .* ENOENT$/,
+    );
+    assert.equal(
+      err.fix,
+      `${JSON.stringify(`${process.execPath} ${MINIMAL} --flag`)} is taken as the name of one executable: ` +
+        'commands run without a shell. Put the program in command and its arguments in args: ' +
+        `{ command: ${JSON.stringify(process.execPath)}, args: ${JSON.stringify([MINIMAL, '--flag'])} }.`,
+    );
+    const plain = await startFails({ command: `${scratch.dir}/missing` }, 'SPAWN_FAILED', /ENOENT$/);
+    assert.equal(
+      plain.fix,
+      'Check the command path, that it is executable by this user, and its interpreter line.',
+    );
+  });
 });
 
 describe('SecureConfig', () => {

@@ -98,19 +98,28 @@ describe('rpc bridge', () => {
     );
   });
 
-  it('reports a lost connection in the guard’s words once its lifetime ends', async () => {
+  it('reports a lost connection in the guard’s words once its lifetime ends', async (t) => {
     const own = dialChannel(target, undefined);
     const lifetime = new AbortController();
+    // The connection goes first; the "process" ends while the call waits for it: the
+    // moment the client starts listening for the end of the lifetime.
+    const signal = lifetime.signal;
+    const listen = signal.addEventListener.bind(signal);
+    signal.addEventListener = ((...args: Parameters<typeof listen>) => {
+      listen(...args);
+      if (args[0] === 'abort') lifetime.abort();
+    }) as typeof signal.addEventListener;
     const guard = {
-      signal: lifetime.signal,
+      signal,
       error: () => new RpcError(Status.UNAVAILABLE, 'plugin is not running (test)'),
     };
     await own.ready();
     const health = createClient(Health, own, guard);
     const watch = health.watch({ service: '' })[Symbol.asyncIterator]();
     await watch.next();
-    own.close(); // the connection goes; the "process" ends a moment later
-    setTimeout(() => lifetime.abort(), 20);
+    // With timers mocked and never advanced, only the lifetime's end can settle the call.
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    own.close();
     await assert.rejects(
       watch.next(),
       (e: unknown) => e instanceof RpcError && e.details === 'plugin is not running (test)',

@@ -5,6 +5,7 @@
  * carries file, JSON path, value found and value expected.
  */
 import { CodedError } from '@qplugin/go-plugin/protocol';
+import { brandClass, hasBrand } from '@qplugin/go-plugin/internal';
 import type { CodedErrorOptions } from '@qplugin/go-plugin/protocol';
 
 export const QuorumErrorCodes = {
@@ -48,7 +49,7 @@ export const QuorumErrorCodes = {
   /** The entrypoint is missing, not a regular file, or not executable. */
   META_ENTRYPOINT: 'The plugin entrypoint is unusable.',
 
-  // --- packaging (packages/quorum/src/packaging) ---
+  // --- packaging (packages/cli/src/packaging) ---
   /** Bundling a TS/JS plugin failed. */
   PACK_BUNDLE: 'The plugin could not be bundled.',
   /** Pack inputs are missing or invalid (name, version, entrypoint, files). */
@@ -68,11 +69,13 @@ export const QuorumErrorCodes = {
   /** Stopping one or more plugins failed. */
   PLUGIN_STOP: 'Stopping plugins failed.',
 
-  // --- CLI fallbacks (packages/quorum/src/cli): what an error without a catalog code is reported as ---
+  // --- CLI fallbacks (packages/cli/src): what an error without a catalog code is reported as ---
   /** A bad command line: unknown command or option, missing or malformed argument (exit code 2). */
   CLI_USAGE: 'The command line is invalid.',
   /** An operating-system call failed (`details.errno`, `details.syscall`, `details.path`). */
   CLI_SYSTEM: 'An operating-system call failed.',
+  /** `qplugin demo` cannot find the hello world plugin bundled into the CLI package (`details.path`). */
+  CLI_DEMO_PLUGIN: 'The demo plugin is missing from the CLI package.',
   /** An error no layer anticipated: a qplugin bug (`details.name`, `details.stack`). */
   CLI_INTERNAL: 'Unexpected internal error.',
 } as const;
@@ -87,6 +90,10 @@ export class QuorumError extends CodedError<QuorumErrorCode> {
   }
 }
 
+/** A registered symbol on the prototype, so errors from another copy of this package are recognised. */
+const QUORUM_ERROR = Symbol.for('qplugin.QuorumError');
+brandClass(QuorumError, QUORUM_ERROR);
+
 export function isQuorumError(value: unknown, code?: QuorumErrorCode): value is QuorumError {
-  return value instanceof QuorumError && (code === undefined || value.code === code);
+  return hasBrand(value, QUORUM_ERROR) && (code === undefined || (value as QuorumError).code === code);
 }

@@ -6,8 +6,10 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { create } from '@bufbuild/protobuf';
-import { RpcError, Status, createLogger, generateCertificate } from '@qplugin/go-plugin/protocol';
-import type { AutoMtlsCertificate, Client } from '@qplugin/go-plugin/protocol';
+import { RpcError, Status, createLogger } from '@qplugin/go-plugin/protocol';
+import { generateCertificate } from '@qplugin/go-plugin/internal';
+import type { Client } from '@qplugin/go-plugin/protocol';
+import type { AutoMtlsCertificate } from '@qplugin/go-plugin/internal';
 
 import {
   PreAuthenticatedAuthenticationTokenSchema,

@@ -24,7 +24,7 @@ import {
 import type { MetricsServer } from '../src/observe/index.js';
 import { startFakeCentral } from './fixtures/distribution/central.js';
 import type { FakeCentral } from './fixtures/distribution/central.js';
-import { scratch } from './cli-support.js';
+import { scratch } from './support/scratch.js';
 
 const ref = { provider: 'helloworld' as const, plugin: 'hello', version: '1.0.0' };
 

@@ -10,16 +10,15 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 
+import { Metadata, service } from '@qplugin/go-plugin/protocol';
 import {
   addServices,
   createClient,
   dialChannel,
   GrpcServer,
-  Metadata,
-  service,
   tracingActive,
-} from '@qplugin/go-plugin/protocol';
-import type { Channel } from '@qplugin/go-plugin/protocol';
+} from '@qplugin/go-plugin/internal';
+import type { Channel } from '@qplugin/go-plugin/internal';
 
 import { JsonRpcGateway, PluginGreeting } from '../src/index.js';
 

@@ -18,20 +18,18 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { Metadata, RpcError, service, Status } from '@qplugin/go-plugin/protocol';
 import {
   addServices,
   createClient,
   dialChannel,
   GrpcServer,
   Health,
-  Metadata,
-  RpcError,
-  service,
   ServingStatus,
-  Status,
   tracingActive,
-} from '@qplugin/go-plugin/protocol';
-import type { Channel, TraceSpan } from '@qplugin/go-plugin/protocol';
+} from '@qplugin/go-plugin/internal';
+import type { TraceSpan } from '@qplugin/go-plugin/protocol';
+import type { Channel } from '@qplugin/go-plugin/internal';
 
 import { JsonRpcGateway, PluginGreeting } from '../src/index.js';
 

@@ -75,10 +75,6 @@ function slowApi(release: Promise<void>, onSlow: () => void = () => {}): RpcApi 
         await release;
         return 'done';
       },
-      hang: (_params, ctx) =>
-        new Promise((_resolve, reject) =>
-          ctx.signal.addEventListener('abort', () => reject(new Error('aborted'))),
-        ),
       echo: async (params) => params,
     },
   };
@@ -114,19 +110,47 @@ describe('JsonRpcGateway', () => {
     await gw.stop();
   });
 
-  it('times out a call that takes too long', async () => {
+  it('times out a call that takes too long, aborting the signal its handler reads', async () => {
+    const { clock, advance } = manualClock();
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    const seen: { reason?: unknown } = {};
     const gw = new JsonRpcGateway({
-      apis: [slowApi(new Promise(() => {}))],
+      apis: [
+        {
+          namespace: 'test',
+          methods: {
+            hang: (_params, ctx) =>
+              new Promise((_resolve, reject) => {
+                ctx.signal.addEventListener('abort', () => {
+                  seen.reason = ctx.signal.reason;
+                  reject(new Error('aborted'));
+                });
+                started();
+              }),
+          },
+        },
+      ],
       enabled: ['test'],
       port: 0,
       callTimeoutMs: 100,
+      clock,
     });
     const url = await gw.start();
-    assert.deepEqual(JSON.parse((await post(url, rpc('test_hang'))).body).error, {
-      code: -32000,
-      message: 'request timed out',
-    });
-    await gw.stop();
+    try {
+      const answer = post(url, rpc('test_hang'));
+      await running;
+      advance(99);
+      assert.ok(!('reason' in seen), 'not aborted before its time');
+      advance(1);
+      assert.deepEqual(JSON.parse((await answer).body).error, { code: -32000, message: 'request timed out' });
+      assert.ok(
+        seen.reason instanceof DOMException && seen.reason.name === 'TimeoutError',
+        String(seen.reason),
+      );
+    } finally {
+      await gw.stop();
+    }
   });
 
   it('stop() lets in-flight calls finish and refuses new connections', async () => {

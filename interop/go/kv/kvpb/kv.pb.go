@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MPL-2.0
 // The key/value service of the kv interop peers, shaped like go-plugin's
 // examples/grpc (a plugin that stores values, a host that gets and puts).
 

@@ -38,7 +38,7 @@ export interface GoPeer {
 }
 
 /** Builds (once per process; go's own cache makes rebuilds cheap) and returns the binaries. */
-export function goPeer(version: GoPluginVersion): GoPeer {
+export function goPeer(version: GoPluginVersion | 'kv'): GoPeer {
   if (!built.has(version)) {
     execFileSync('bash', [join(GO_DIR, 'build.sh'), version], { stdio: ['ignore', 'inherit', 'inherit'] });
     built.add(version);

@@ -1,13 +1,12 @@
 /**
- * The host under test, as a process: started by the check (no shell) in a
- * process group of its own, stdin a pipe the check holds open (so the probe
+ * The host under test, as a process: started by the check with go-plugin's
+ * spawner (no shell) in a process group of its own, stdin a pipe the check holds open (so the probe
  * can tell whether it inherited it), stdout and stderr kept for the report.
  */
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 
-import { GoPluginError } from '@qplugin/go-plugin/protocol';
+import { spawnPlugin } from '@qplugin/go-plugin/internal';
 
 import { Lines } from '../process/lines.js';
 import type { ExitInfo } from '../process/spawn.js';
@@ -28,71 +27,55 @@ export interface HostProcess {
   signalGroup(signal: NodeJS.Signals): void;
 }
 
-export function spawnHost(
+/** Starts the host with go-plugin's spawner (no shell, own process group), stdin a pipe we hold. */
+export async function spawnHost(
   command: string,
   args: readonly string[],
   env: Record<string, string>,
   cwd: string | undefined,
 ): Promise<HostProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, [...args], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-    const stdout = new Lines(2000);
-    const stderr = new Lines(2000);
-    child.stdout!.on('data', (c: Buffer) => stdout.write(c));
-    child.stdout!.once('end', () => stdout.end());
-    child.stderr!.on('data', (c: Buffer) => stderr.write(c));
-    child.stderr!.once('end', () => stderr.end());
-    child.stdin!.on('error', () => {});
-    let exit: ExitInfo | undefined;
-    let exitedAt: number | undefined;
-    const exited = new Promise<ExitInfo>((res) =>
-      child.once('exit', (code, signal) => {
-        exitedAt = Date.now();
-        res((exit = { code, signal }));
-      }),
-    );
-    child.once('error', (err) =>
-      reject(
-        new GoPluginError('SPAWN_FAILED', `exec: ${JSON.stringify(command)}: ${err.message}`, {
-          fix: 'Check the host command: its path, that it is executable, and that it comes after --.',
-          details: { command, args },
-          cause: err,
-        }),
-      ),
-    );
-    child.once('spawn', () => {
-      const pid = child.pid!;
-      let stdinLink: string | null = null;
-      try {
-        stdinLink = readlinkSync(`/proc/${pid}/fd/0`);
-      } catch {
-        // no /proc, or gone already
-      }
-      resolve({
-        child,
-        pid,
-        startedAt: Date.now(),
-        stdinLink,
-        stdout,
-        stderr,
-        exited,
-        exitInfo: () => exit,
-        exitedAt: () => exitedAt,
-        signal: (s) => {
-          try {
-            process.kill(pid, s);
-          } catch {
-            // gone
-          }
-        },
-        signalGroup: (s) => {
-          try {
-            process.kill(-pid, s);
-          } catch {
-            // gone
-          }
-        },
-      });
-    });
+  const stdout = new Lines(2000);
+  const stderr = new Lines(2000);
+  const proc = await spawnPlugin({
+    command,
+    args,
+    env,
+    ...(cwd !== undefined ? { cwd } : {}),
+    stdin: 'pipe',
+    stdout,
+    stderr,
+    spawnFailedFix: 'Check the host command: its path, that it is executable, and that it comes after --.',
   });
+  const pid = proc.pid;
+  let stdinLink: string | null = null;
+  try {
+    stdinLink = readlinkSync(`/proc/${pid}/fd/0`);
+  } catch {
+    // no /proc, or gone already
+  }
+  let exit: ExitInfo | undefined;
+  let exitedAt: number | undefined;
+  const exited = proc.exited.then((info) => {
+    exitedAt = Date.now();
+    return (exit = info);
+  });
+  return {
+    child: proc.child,
+    pid,
+    startedAt: Date.now(),
+    stdinLink,
+    stdout,
+    stderr,
+    exited,
+    exitInfo: () => exit,
+    exitedAt: () => exitedAt,
+    signal: (s) => {
+      try {
+        process.kill(pid, s);
+      } catch {
+        // gone
+      }
+    },
+    signalGroup: (s) => void proc.signalGroup(s),
+  };
 }

@@ -7,7 +7,7 @@
 import { X509Certificate } from 'node:crypto';
 import { basename } from 'node:path';
 
-import { inspectCertificate, lookupGid } from '@qplugin/go-plugin/protocol';
+import { inspectCertificate, lookupGid } from '@qplugin/go-plugin/internal';
 
 import { olderThan } from '../go-buildinfo.js';
 import { Point, quote } from '../points.js';
@@ -30,6 +30,7 @@ import {
 } from './observations.js';
 import type { Launch } from './report-server.js';
 import type { ScenarioRun } from './scenario-run.js';
+import { messageOf } from '@qplugin/go-plugin/protocol';
 
 const isPipe = (link: string | null): boolean => link !== null && /^(pipe|socket):\[/.test(link);
 const short = (v: string): string => (v.length > 24 ? `${v.slice(0, 16)}…(${v.length} chars)` : v);
@@ -223,7 +224,7 @@ export function envPoint(run: ScenarioRun, launch: Launch, profile: HostProfile 
     } catch (err) {
       point.fail(
         'ENV-7',
-        `PLUGIN_UNIX_SOCKET_GROUP=${quote(group)}: ${(err as Error).message}`,
+        `PLUGIN_UNIX_SOCKET_GROUP=${quote(group)}: ${messageOf(err)}`,
         'Give a group name or gid that exists.',
       );
     }
@@ -239,7 +240,7 @@ function hostCertificate(launch: Launch): { der?: Buffer; problem?: string } {
   try {
     return { der: new X509Certificate(pem).raw };
   } catch (err) {
-    return { problem: `PLUGIN_CLIENT_CERT does not parse: ${(err as Error).message}` };
+    return { problem: `PLUGIN_CLIENT_CERT does not parse: ${messageOf(err)}` };
   }
 }
 

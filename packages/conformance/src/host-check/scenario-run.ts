@@ -10,7 +10,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { removeStaleSocket } from '@qplugin/go-plugin/protocol';
+import { removeStaleSocket } from '@qplugin/go-plugin/internal';
 
 import { killPid, readProc } from '../process/processes.js';
 import type { ExitInfo } from '../process/spawn.js';

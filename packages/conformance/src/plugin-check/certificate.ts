@@ -6,7 +6,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 
-import { inspectCertificate } from '@qplugin/go-plugin/protocol';
+import { inspectCertificate } from '@qplugin/go-plugin/internal';
 
 import { Point } from '../points.js';
 

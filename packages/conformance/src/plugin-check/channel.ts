@@ -6,18 +6,19 @@
  * watched until the end, so the stdio point can say whether it was answered
  * and how it ended.
  */
+import { Status } from '@qplugin/go-plugin/protocol';
 import {
   GRPCBrokerService,
   GRPCStdio,
-  Status,
   TLS_SERVER_NAME,
   createClient,
   derToPem,
   dialChannel,
   dialTarget,
   toRpcError,
-} from '@qplugin/go-plugin/protocol';
-import type { AutoMtlsCertificate, Channel as GrpcChannel } from '@qplugin/go-plugin/protocol';
+} from '@qplugin/go-plugin/internal';
+
+import type { AutoMtlsCertificate, Channel as GrpcChannel } from '@qplugin/go-plugin/internal';
 
 import type { Address, Transport } from './mtls.js';
 

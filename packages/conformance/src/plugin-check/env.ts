@@ -5,7 +5,7 @@
  * certificate. For the "run by hand" start the cookie is taken out again,
  * including one inherited from our own environment.
  */
-import { buildPluginEnv } from '@qplugin/go-plugin/host';
+import { buildPluginEnv } from '@qplugin/go-plugin/internal';
 import { DEFAULT_MAX_PORT, DEFAULT_MIN_PORT } from '@qplugin/go-plugin/protocol';
 
 import type { HostProfile } from '../presets.js';

@@ -6,7 +6,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 
-import { decodeRawStd } from '@qplugin/go-plugin/protocol';
+import { decodeRawStd } from '@qplugin/go-plugin/internal';
 
 import { Point, quote } from '../points.js';
 import type { HostProfile } from '../presets.js';
@@ -14,6 +14,7 @@ import { hostKind, tcpListeners } from '../process/listen-address.js';
 import { descendants, procAvailable } from '../process/processes.js';
 import { describeExit, exitWithin } from '../process/spawn.js';
 import type { Spawned } from '../process/spawn.js';
+import { messageOf } from '@qplugin/go-plugin/protocol';
 
 export interface Announced {
   line: string;
@@ -142,7 +143,7 @@ function analyze(line: string, point: Point, pid: number, profile: HostProfile):
       try {
         decodeRawStd(glued);
       } catch (err) {
-        effect = ' ' + goSays(`error parsing server cert: ${(err as Error).message}`);
+        effect = ' ' + goSays(`error parsing server cert: ${messageOf(err)}`);
       }
     }
     point.fail(
@@ -284,7 +285,7 @@ function decodeCertificate(field: string, point: Point, profile: HostProfile): B
     const padded = /=+$/.test(field);
     point.fail(
       'HS-7',
-      `certificate is ${padded ? 'padded' : 'not unpadded standard'} base64: Go hosts refuse it ${goSays(`error parsing server cert: ${(err as Error).message}`)}`,
+      `certificate is ${padded ? 'padded' : 'not unpadded standard'} base64: Go hosts refuse it ${goSays(`error parsing server cert: ${messageOf(err)}`)}`,
       padded ? FIX_PADDING : FIX_BASE64,
     );
     // Go would stop here; keep going with what the plugin meant, to check the rest.
@@ -295,7 +296,7 @@ function decodeCertificate(field: string, point: Point, profile: HostProfile): B
   } catch (err) {
     point.fail(
       'TLS-2',
-      `field 6 is not an X.509 certificate ${goSays(`error parsing server cert: ${(err as Error).message}`)}`,
+      `field 6 is not an X.509 certificate ${goSays(`error parsing server cert: ${messageOf(err)}`)}`,
       "Field 6 must be the DER encoding of the plugin's TLS certificate, in unpadded base64.",
     );
     return undefined;

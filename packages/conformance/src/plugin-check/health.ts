@@ -4,15 +4,15 @@
  * Ping(), which many applications use as a liveness check. Being the first
  * call on the connection, it also tells whether the connection works.
  */
+import { Status } from '@qplugin/go-plugin/protocol';
 import {
   HEALTH_SERVICE_NAME,
   Health,
   ServingStatus,
-  Status,
   createClient,
   toRpcError,
-} from '@qplugin/go-plugin/protocol';
-import type { Channel as GrpcChannel } from '@qplugin/go-plugin/protocol';
+} from '@qplugin/go-plugin/internal';
+import type { Channel as GrpcChannel } from '@qplugin/go-plugin/internal';
 
 import { Point } from '../points.js';
 

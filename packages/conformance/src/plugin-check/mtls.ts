@@ -15,8 +15,8 @@ import type { Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 
-import { generateCertificate, splitTcpAddress } from '@qplugin/go-plugin/protocol';
-import type { AutoMtlsCertificate } from '@qplugin/go-plugin/protocol';
+import { generateCertificate, splitTcpAddress } from '@qplugin/go-plugin/internal';
+import type { AutoMtlsCertificate } from '@qplugin/go-plugin/internal';
 
 import { Point } from '../points.js';
 import type { HostProfile } from '../presets.js';

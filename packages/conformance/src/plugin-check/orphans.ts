@@ -8,7 +8,7 @@
  */
 import { lstatSync } from 'node:fs';
 import { basename } from 'node:path';
-import { removeStaleSocket } from '@qplugin/go-plugin/protocol';
+import { removeStaleSocket } from '@qplugin/go-plugin/internal';
 
 import { Point, quote } from '../points.js';
 import { groupMembers, killPid, procAvailable, stillAlive } from '../process/processes.js';

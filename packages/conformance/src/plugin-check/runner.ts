@@ -6,8 +6,9 @@
  * what is left afterwards, and the stderr it wrote. Every wait is bounded;
  * whatever the outcome, nothing the check started outlives it.
  */
-import { generateCertificate } from '@qplugin/go-plugin/protocol';
-import type { AutoMtlsCertificate, Channel as GrpcChannel } from '@qplugin/go-plugin/protocol';
+import { generateCertificate } from '@qplugin/go-plugin/internal';
+
+import type { AutoMtlsCertificate, Channel as GrpcChannel } from '@qplugin/go-plugin/internal';
 
 import { GO_PLUGIN_MODULE, readGoBuildInfo, resolveCommand } from '../go-buildinfo.js';
 import { Point, results } from '../points.js';

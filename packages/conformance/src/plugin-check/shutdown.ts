@@ -5,7 +5,8 @@
  * the process to exit, else log "plugin failed to exit gracefully" and
  * SIGKILL the process it started (only that one, not its children).
  */
-import { GRPCController, Status, createClient, toRpcError } from '@qplugin/go-plugin/protocol';
+import { Status } from '@qplugin/go-plugin/protocol';
+import { GRPCController, createClient, toRpcError } from '@qplugin/go-plugin/internal';
 
 import { Point } from '../points.js';
 import type { HostProfile } from '../presets.js';

@@ -4,8 +4,9 @@
  * that what it leaves behind can be found), keeping every stdout and stderr
  * line for the report.
  */
-import { spawnPlugin } from '@qplugin/go-plugin/host';
-import type { ExitInfo, PluginProcess } from '@qplugin/go-plugin/host';
+import { spawnPlugin } from '@qplugin/go-plugin/internal';
+import type { ExitInfo } from '@qplugin/go-plugin/host';
+import type { PluginProcess } from '@qplugin/go-plugin/internal';
 
 import { Lines } from './lines.js';
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 
-import { generateCertificate } from '@qplugin/go-plugin/protocol';
+import { generateCertificate } from '@qplugin/go-plugin/internal';
 
 import type { Hello, ProbeEvent, ProbeEventInput, ScenarioName } from '../../src/host-check/messages.js';
 import { scriptFor } from '../../src/host-check/messages.js';

@@ -10,8 +10,8 @@ import type { Http2SecureServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 
-import { generateCertificate } from '@qplugin/go-plugin/protocol';
-import type { AutoMtlsCertificate } from '@qplugin/go-plugin/protocol';
+import { generateCertificate } from '@qplugin/go-plugin/internal';
+import type { AutoMtlsCertificate } from '@qplugin/go-plugin/internal';
 
 import { probe } from '../../src/plugin-check/mtls.js';
 import {

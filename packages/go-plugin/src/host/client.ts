@@ -17,7 +17,7 @@ import type { Connector } from '../protocol/grpc/channel.js';
 import { GRPCController, Health, ServingStatus } from '../protocol/builtins.js';
 import { derToPem } from '../protocol/certificate.js';
 import { HEALTH_SERVICE_NAME } from '../protocol/env.js';
-import { GoPluginError } from '../protocol/errors.js';
+import { GoPluginError, messageOf } from '../protocol/errors.js';
 import type { Network } from '../protocol/handshake.js';
 import { bindNetServer, removeStaleSocket } from '../protocol/listener.js';
 import { silentLogger } from '../protocol/logger.js';
@@ -163,7 +163,7 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
       }
     } catch (err) {
       await this.kill();
-      throw new GoPluginError('CONNECT_FAILED', `error connecting to the plugin: ${(err as Error).message}`, {
+      throw new GoPluginError('CONNECT_FAILED', `error connecting to the plugin: ${messageOf(err)}`, {
         fix: 'The plugin announced an address nothing accepts connections on.',
         cause: err,
       });
@@ -377,6 +377,7 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
       protocolVersion: this.version,
       addr: { ...this.address },
       pid: this.pid,
+      ...(this.options.reattach?.test ? { test: true } : {}),
       ...(this.tls ? { tls: this.tls } : {}),
     };
   }
@@ -384,7 +385,8 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
   /**
    * Stops the plugin: Shutdown (bounded), wait the grace period, then SIGKILL
    * its process group. Idempotent; resolves once the process has exited. A
-   * reattached plugin is only asked to shut down, never signalled.
+   * reattached plugin is only asked to shut down, never signalled; one in
+   * test mode (`reattach.test`) is only disconnected from.
    */
   kill(): Promise<ExitInfo | undefined> {
     this.killing ??= this.doKill();
@@ -394,6 +396,11 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
   private async doKill(): Promise<ExitInfo | undefined> {
     const grace = this.options.killGraceMs;
     const proc = this.proc;
+    if (this.options.reattach?.test) {
+      // A test-mode plugin is stopped by whoever runs it, never by a client.
+      if (!this.exitInfo) this.disconnect();
+      return this.exitInfo;
+    }
     if (this.connection && !this.exitInfo && !this.disconnected) {
       await this.connection.broker.close();
       const stop = new AbortController();

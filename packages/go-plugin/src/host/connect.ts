@@ -7,11 +7,11 @@ import { GRPCBroker } from '../protocol/broker.js';
 import type { BrokerTransport } from '../protocol/broker.js';
 import { GRPCBrokerService, GRPCStdio, Health, ServingStatus, StdioChannel } from '../protocol/builtins.js';
 import { HEALTH_SERVICE_NAME } from '../protocol/env.js';
-import { GoPluginError } from '../protocol/errors.js';
+import { GoPluginError, isGoPluginError } from '../protocol/errors.js';
 import type { Channel } from '../protocol/grpc/channel.js';
 import type { Logger } from '../protocol/logger.js';
 import { createClient } from '../protocol/rpc-client.js';
-import { RpcError, Status, toRpcError } from '../protocol/rpc-error.js';
+import { isRpcError, Status, toRpcError } from '../protocol/rpc-error.js';
 import type { Sink } from './stderr.js';
 
 export interface ConnectInput {
@@ -47,7 +47,7 @@ async function checkHealth(channel: Channel, deadline: number, logger: Logger): 
       });
     }
   } catch (err) {
-    if (err instanceof GoPluginError) throw err;
+    if (isGoPluginError(err)) throw err;
     const rpc = toRpcError(err);
     if (rpc.code === Status.UNIMPLEMENTED) {
       // Go hosts never check; a plugin without health still works, but say so.
@@ -79,7 +79,7 @@ async function forwardStdio(channel: Channel, input: ConnectInput): Promise<void
       sink?.write(data.data);
     }
   } catch (err) {
-    const rpc = err instanceof RpcError ? err : toRpcError(err);
+    const rpc = isRpcError(err) ? err : toRpcError(err);
     if (rpc.code === Status.UNIMPLEMENTED) {
       input.logger.warn('stdio service not available, stdout/stderr syncing unavailable', {
         error: rpc.message,

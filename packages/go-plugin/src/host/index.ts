@@ -1,19 +1,25 @@
-/** The host side: launch go-plugin plugins written in any language. */
+/** `@qplugin/go-plugin/host`: start, call, supervise and stop go-plugin plugins. */
 export { PluginClient } from './client.js';
 export type { PluginClientEvents } from './client.js';
 export type { PluginClientOptions, ReattachConfig } from './options.js';
+export {
+  parseReattachConfig,
+  parseReattachProviders,
+  reattachFromEnv,
+  reattachToJson,
+  TF_REATTACH_PROVIDERS,
+} from './reattach-json.js';
+export type { ReattachFromEnvOptions, ReattachJson } from './reattach-json.js';
 export type { CallEvent, CallObserver } from '../protocol/call-observer.js';
-export { spawnPlugin } from './process.js';
-export type { ExitInfo, OutputSink, PluginProcess, SpawnInput } from './process.js';
+// What a host needs for the `logger` option, without reaching into /protocol.
+export { createHclogLogger, createLogger } from '../protocol/logger.js';
+export type { Logger, LoggerOptions, LogSink } from '../protocol/logger.js';
+export type { LogFields, LogLevel } from '../protocol/hclog.js';
+export type { ExitInfo } from './process.js';
 export type { SecureConfig } from './secure-config.js';
-export type { Sink } from './stderr.js';
-export { killAllManaged, removeAtExit } from './managed.js';
-export { makeOwnedDir, MARKED_DIR_PREFIXES } from './ownership.js';
-export { reapLeftovers, reapLeftoversOnce } from './reap.js';
+export { killAllManaged } from './managed.js';
+export { reapLeftovers } from './reap.js';
 export type { ReapResult } from './reap.js';
-export { StderrPump } from './stderr.js';
-export { buildPluginEnv } from './env.js';
-export type { PluginEnvInput } from './env.js';
 export { PluginSupervisor } from './supervisor.js';
 export type {
   ExitedEvent,
@@ -26,12 +32,7 @@ export type {
   SupervisorInfo,
   SupervisorState,
 } from './supervisor.js';
-export {
-  checkSupervisorOptions,
-  RESTART_POLICIES,
-  SUPERVISOR_DEFAULTS,
-  systemClock,
-} from './supervisor-options.js';
+export { RESTART_POLICIES, SUPERVISOR_DEFAULTS } from './supervisor-options.js';
 export type {
   PluginSupervisorOptions,
   RestartPolicy,
@@ -40,5 +41,4 @@ export type {
   SupervisorClock,
   SupervisorTimer,
 } from './supervisor-options.js';
-export { backoffDelay, describeCause, describeExit } from './restart-policy.js';
 export type { BackoffOptions, FailureCause } from './restart-policy.js';

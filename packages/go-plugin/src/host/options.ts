@@ -24,6 +24,11 @@ export interface ReattachConfig {
   /** 0 when unknown. */
   pid: number;
   /**
+   * The plugin runs in go-plugin's test (debug) mode and ends by itself:
+   * `kill()` only disconnects, as go-plugin's Kill does nothing then.
+   */
+  test?: boolean;
+  /**
    * AutoMTLS material of the client that started the plugin (in memory only).
    * Without it, reattaching works only to plugins started without AutoMTLS.
    */

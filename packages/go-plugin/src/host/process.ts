@@ -3,7 +3,8 @@
  * and stdout/stderr piped (as go-plugin does, plus the group so that a kill
  * reaches the plugin's children too). Only the first stdout line is read;
  * the rest is drained and dropped, unless a caller that wants to look at it
- * (the conformance kit) passes a stdout sink.
+ * (the conformance kit) passes a stdout sink. The one spawner of the
+ * project: the conformance kit starts plugins and hosts under test with it.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -48,6 +49,10 @@ export interface SpawnInput {
   stderr: OutputSink;
   /** Every stdout chunk, the handshake line included (default: drained and dropped). */
   stdout?: OutputSink;
+  /** `inherit` (default, as go-plugin) or `pipe`: a pipe held open by us (the host check's hosts). */
+  stdin?: 'inherit' | 'pipe';
+  /** The `fix` of the SPAWN_FAILED error (default: about the plugin command). */
+  spawnFailedFix?: string;
 }
 
 export function spawnPlugin(input: SpawnInput): Promise<PluginProcess> {
@@ -55,7 +60,7 @@ export function spawnPlugin(input: SpawnInput): Promise<PluginProcess> {
     const child = spawn(input.command, [...input.args], {
       cwd: input.cwd,
       env: input.env,
-      stdio: ['inherit', 'pipe', 'pipe'],
+      stdio: [input.stdin ?? 'inherit', 'pipe', 'pipe'],
       detached: true,
     });
     let exitInfo: ExitInfo | undefined;
@@ -104,11 +109,13 @@ export function spawnPlugin(input: SpawnInput): Promise<PluginProcess> {
     child.stdout!.resume();
     child.stderr!.on('data', (chunk: Buffer) => input.stderr.write(chunk));
     child.stderr!.once('end', () => input.stderr.end());
+    // A piped stdin the child never reads: an EPIPE on it is not our error.
+    child.stdin?.on('error', () => {});
 
     child.once('error', (err) => {
       reject(
         new GoPluginError('SPAWN_FAILED', `exec: ${JSON.stringify(input.command)}: ${err.message}`, {
-          fix: 'Check the command path, that it is executable by this user, and its interpreter line.',
+          fix: input.spawnFailedFix ?? spawnFix(input.command, err),
           details: { command: input.command, args: input.args },
           cause: err,
         }),
@@ -134,4 +141,22 @@ export function spawnPlugin(input: SpawnInput): Promise<PluginProcess> {
       });
     });
   });
+}
+
+/**
+ * What to do about a failed spawn. A command with spaces that does not exist
+ * is most often a command line given whole (`"node x.js"`): there is no
+ * shell, so say how to split it.
+ */
+export function spawnFix(command: string, err: NodeJS.ErrnoException): string {
+  const words = command.trim().split(/\s+/);
+  if (err.code === 'ENOENT' && words.length > 1) {
+    const [program, ...args] = words;
+    return (
+      `${JSON.stringify(command)} is taken as the name of one executable: commands run without a shell. ` +
+      `Put the program in command and its arguments in args: ` +
+      `{ command: ${JSON.stringify(program)}, args: ${JSON.stringify(args)} }.`
+    );
+  }
+  return 'Check the command path, that it is executable by this user, and its interpreter line.';
 }

@@ -7,7 +7,7 @@
 import { createHash, getHashes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 
-import { GoPluginError } from '../protocol/errors.js';
+import { GoPluginError, messageOf } from '../protocol/errors.js';
 
 export interface SecureConfig {
   /** A node:crypto hash name, e.g. `sha256`. */
@@ -44,7 +44,7 @@ export async function verifyExecutable(path: string, config: SecureConfig): Prom
   try {
     for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   } catch (err) {
-    throw new GoPluginError('CHECKSUM_ERROR', `error verifying checksum: ${(err as Error).message}`, {
+    throw new GoPluginError('CHECKSUM_ERROR', `error verifying checksum: ${messageOf(err)}`, {
       fix: 'The plugin executable must exist and be readable.',
       details: { path },
       cause: err,

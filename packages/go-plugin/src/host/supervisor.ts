@@ -19,7 +19,7 @@ import { report } from '../protocol/call-observer.js';
 import { GoPluginError, isGoPluginError } from '../protocol/errors.js';
 import { silentLogger } from '../protocol/logger.js';
 import type { Logger } from '../protocol/logger.js';
-import { RpcError, Status } from '../protocol/rpc-error.js';
+import { isRpcError, RpcError, Status } from '../protocol/rpc-error.js';
 import type { CallOptions, Client } from '../protocol/rpc-types.js';
 import { methodPath } from '../protocol/rpc-types.js';
 import type { GRPCBroker } from '../protocol/broker.js';
@@ -553,7 +553,7 @@ export class PluginSupervisor extends EventEmitter<PluginSupervisorEvents> {
     // Calls that never reach a process are reported here (those that do, by the PluginClient).
     const startedAt = performance.now();
     return this.waitForReady(svc, options).catch((err: unknown) => {
-      report(observer, methodPath(method), err instanceof RpcError ? err.code : Status.UNKNOWN, startedAt);
+      report(observer, methodPath(method), isRpcError(err) ? err.code : Status.UNKNOWN, startedAt);
       throw err;
     });
   }

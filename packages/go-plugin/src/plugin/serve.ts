@@ -15,7 +15,7 @@ import { generateCertificate, parseCertificate } from '../protocol/certificate.j
 import type { CertificateCurve } from '../protocol/certificate.js';
 import { Env, SERVER_STOP_GRACE_MS } from '../protocol/env.js';
 import type { HandshakeConfig } from '../protocol/env.js';
-import { GoPluginError } from '../protocol/errors.js';
+import { GoPluginError, isGoPluginError } from '../protocol/errors.js';
 import { formatHandshake } from '../protocol/handshake.js';
 import type { Network } from '../protocol/handshake.js';
 import type { LogLevel } from '../protocol/hclog.js';
@@ -214,7 +214,7 @@ export async function serve(options: ServeOptions): Promise<PluginServer> {
   try {
     return await start(options, env, logger, exitOnStop);
   } catch (err) {
-    const text = err instanceof GoPluginError ? err.describe() : String(err);
+    const text = isGoPluginError(err) ? err.describe() : String(err);
     logger.error('plugin init error', { error: text });
     if (exitOnStop) return exitWith(1);
     throw err;

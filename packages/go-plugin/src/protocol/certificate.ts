@@ -8,7 +8,7 @@ import { createHash, generateKeyPair, randomBytes, sign, X509Certificate } from 
 import type { KeyObject } from 'node:crypto';
 
 import * as der from './der.js';
-import { GoPluginError } from './errors.js';
+import { GoPluginError, messageOf } from './errors.js';
 
 export type CertificateCurve = 'P-521' | 'P-384' | 'P-256';
 
@@ -140,14 +140,10 @@ export async function generateCertificate(options: CertificateOptions = {}): Pro
       privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     };
   } catch (err) {
-    throw new GoPluginError(
-      'TLS_CERT',
-      `generating the AutoMTLS certificate failed: ${(err as Error).message}`,
-      {
-        fix: 'This Node.js build must support ECDSA on the chosen curve (OpenSSL with EC enabled).',
-        cause: err,
-      },
-    );
+    throw new GoPluginError('TLS_CERT', `generating the AutoMTLS certificate failed: ${messageOf(err)}`, {
+      fix: 'This Node.js build must support ECDSA on the chosen curve (OpenSSL with EC enabled).',
+      cause: err,
+    });
   }
 }
 
@@ -165,14 +161,10 @@ export function parseCertificate(data: string | Uint8Array, what: string): X509C
   try {
     return new X509Certificate(typeof data === 'string' ? data : Buffer.from(data));
   } catch (err) {
-    throw new GoPluginError(
-      'TLS_CERT',
-      `${what} is not a valid X.509 certificate: ${(err as Error).message}`,
-      {
-        fix: `${what} must hold one PEM "CERTIFICATE" block (or DER bytes).`,
-        cause: err,
-      },
-    );
+    throw new GoPluginError('TLS_CERT', `${what} is not a valid X.509 certificate: ${messageOf(err)}`, {
+      fix: `${what} must hold one PEM "CERTIFICATE" block (or DER bytes).`,
+      cause: err,
+    });
   }
 }
 

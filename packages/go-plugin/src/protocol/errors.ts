@@ -58,6 +58,8 @@ export const ErrorCodes = {
   PLUGIN_EXITED: 'The plugin is not running.',
   /** Reattach: no process with that pid, or nothing listens at the address. */
   REATTACH_NOT_FOUND: 'The plugin to reattach to was not found.',
+  /** Reattach JSON (go-plugin test mode, TF_REATTACH_PROVIDERS) is malformed or names what we cannot use. */
+  REATTACH_INVALID: 'The reattach configuration is invalid.',
   /** An operation does not fit the client's state (e.g. start after kill). */
   CLIENT_STATE: 'The operation does not fit the client state.',
   /** Options passed to an API are invalid. */
@@ -91,6 +93,24 @@ export interface CodedErrorOptions {
  * what failed, `fix` saying what to do, `details` with the values involved.
  * Each layer has its own catalog of codes (this file for go-plugin).
  */
+/**
+ * Brands: our error classes mark their prototypes with a registered symbol, so
+ * `isGoPluginError` and friends recognise errors made by another copy of the
+ * package (two versions installed side by side), where `instanceof` fails.
+ */
+const CODED_ERROR = Symbol.for('qplugin.CodedError');
+const GO_PLUGIN_ERROR = Symbol.for('qplugin.GoPluginError');
+
+/** Marks `cls`'s instances with `brand` (a non-enumerable prototype property). */
+export function brandClass(cls: { prototype: object }, brand: symbol): void {
+  Object.defineProperty(cls.prototype, brand, { value: true });
+}
+
+/** Whether `value` carries `brand`, from this copy of the package or another. */
+export function hasBrand(value: unknown, brand: symbol): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+}
+
 export class CodedError<C extends string = string> extends Error {
   readonly code: C;
   readonly fix: string | undefined;
@@ -112,7 +132,24 @@ export class CodedError<C extends string = string> extends Error {
 export class GoPluginError extends CodedError<ErrorCode> {
   override readonly name = 'GoPluginError';
 }
+brandClass(CodedError, CODED_ERROR);
+brandClass(GoPluginError, GO_PLUGIN_ERROR);
+
+/** Any of our coded errors (GoPluginError, QuorumError, …), from any copy of the packages. */
+export function isCodedError(value: unknown): value is CodedError {
+  return hasBrand(value, CODED_ERROR);
+}
 
 export function isGoPluginError(value: unknown, code?: ErrorCode): value is GoPluginError {
-  return value instanceof GoPluginError && (code === undefined || value.code === code);
+  return hasBrand(value, GO_PLUGIN_ERROR) && (code === undefined || (value as GoPluginError).code === code);
+}
+
+/** The message of anything thrown: an Error's message, a `{ message }` object's, else String(value). */
+export function messageOf(value: unknown): string {
+  if (value instanceof Error) return value.message;
+  if (typeof value === 'object' && value !== null) {
+    const message = (value as { message?: unknown }).message;
+    if (typeof message === 'string') return message;
+  }
+  return String(value);
 }

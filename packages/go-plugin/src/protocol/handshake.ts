@@ -8,7 +8,7 @@ import { X509Certificate } from 'node:crypto';
 
 import { decodeRawStd, encodeRawStd } from './base64raw.js';
 import { CORE_PROTOCOL_VERSION } from './env.js';
-import { GoPluginError } from './errors.js';
+import { GoPluginError, messageOf } from './errors.js';
 import { goAtoi, goParseBool, goQuote } from './gostrconv.js';
 
 export type Network = 'unix' | 'tcp';
@@ -124,7 +124,7 @@ export function parseHandshake(rawLine: string, expect: HandshakeExpectations): 
   } catch (err) {
     throw new GoPluginError(
       'HANDSHAKE_CORE_VERSION',
-      `error parsing core protocol version: ${(err as Error).message}`,
+      `error parsing core protocol version: ${messageOf(err)}`,
       {
         fix: 'Field 1 of the handshake must be the number 1, with no spaces around "|".',
         details: { field: 1, value: core },
@@ -146,7 +146,7 @@ export function parseHandshake(rawLine: string, expect: HandshakeExpectations): 
   } catch (err) {
     throw new GoPluginError(
       'HANDSHAKE_APP_VERSION',
-      `Error parsing protocol version ${goQuote(app)}: ${(err as Error).message}`,
+      `Error parsing protocol version ${goQuote(app)}: ${messageOf(err)}`,
       {
         fix: 'Field 2 of the handshake must be the negotiated app protocol version, a decimal number.',
         details: { field: 2, value: app },
@@ -196,7 +196,7 @@ export function parseHandshake(rawLine: string, expect: HandshakeExpectations): 
       checkDerCertificate(der);
       certificate = der;
     } catch (err) {
-      throw new GoPluginError('HANDSHAKE_CERT', `error parsing server cert: ${(err as Error).message}`, {
+      throw new GoPluginError('HANDSHAKE_CERT', `error parsing server cert: ${messageOf(err)}`, {
         fix: 'Field 6 must be the DER certificate in standard base64 without "=" padding or line breaks (strip the "=" Node adds).',
         details: { field: 6, length: certField.length },
       });

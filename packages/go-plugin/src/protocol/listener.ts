@@ -11,7 +11,7 @@ import { randomInt } from 'node:crypto';
 import type { Server as NetServer } from 'node:net';
 
 import { Env } from './env.js';
-import { GoPluginError } from './errors.js';
+import { GoPluginError, messageOf } from './errors.js';
 import { goParseInt, goQuote } from './gostrconv.js';
 import type { Network } from './handshake.js';
 import { removeTree } from './remove-tree.js';
@@ -37,14 +37,10 @@ function portFromEnv(env: NodeJS.ProcessEnv, name: string): number {
   try {
     return goParseInt(raw, 32);
   } catch (err) {
-    throw new GoPluginError(
-      'LISTEN_PORT_RANGE',
-      `couldn't get value from ${name}: ${(err as Error).message}`,
-      {
-        fix: `${name} must be a decimal port number.`,
-        details: { variable: name, value: raw },
-      },
-    );
+    throw new GoPluginError('LISTEN_PORT_RANGE', `couldn't get value from ${name}: ${messageOf(err)}`, {
+      fix: `${name} must be a decimal port number.`,
+      details: { variable: name, value: raw },
+    });
   }
 }
 
@@ -195,7 +191,7 @@ async function bindUnix(bind: Binder, config: ListenerConfig): Promise<BoundList
     } catch (err) {
       if (attempt < 100 && /EADDRINUSE/.test(String(err))) continue;
       cleanupDir();
-      throw new GoPluginError('LISTEN_FAILED', `listen unix ${path}: ${(err as Error).message}`, {
+      throw new GoPluginError('LISTEN_FAILED', `listen unix ${path}: ${messageOf(err)}`, {
         fix: 'Check that the socket directory exists and is writable.',
         details: { path },
         cause: err,
@@ -205,14 +201,10 @@ async function bindUnix(bind: Binder, config: ListenerConfig): Promise<BoundList
       applyGroup(path, gid, gid === undefined ? 0o600 : 0o660);
     } catch (err) {
       cleanupDir();
-      throw new GoPluginError(
-        'LISTEN_SOCKET_GROUP',
-        `setting group/mode of ${path}: ${(err as Error).message}`,
-        {
-          fix: 'The plugin must be a member of PLUGIN_UNIX_SOCKET_GROUP to hand the socket to it.',
-          cause: err,
-        },
-      );
+      throw new GoPluginError('LISTEN_SOCKET_GROUP', `setting group/mode of ${path}: ${messageOf(err)}`, {
+        fix: 'The plugin must be a member of PLUGIN_UNIX_SOCKET_GROUP to hand the socket to it.',
+        cause: err,
+      });
     }
     return {
       network: 'unix',

@@ -12,11 +12,12 @@ import { ClientCall } from './grpc/call.js';
 import type { CallStatus, ClientCallOptions } from './grpc/call.js';
 import type { Channel } from './grpc/channel.js';
 import { MessageQueue } from './grpc/queue.js';
-import { RpcError, Status, toRpcError } from './rpc-error.js';
+import { isRpcError, RpcError, Status, toRpcError } from './rpc-error.js';
 import type { BidiCall, CallOptions, Client } from './rpc-types.js';
 import { methodPath } from './rpc-types.js';
 import { grpcAttributes, isPluginPlumbing, startClientSpan, withTraceMetadata } from './tracing.js';
 import type { ActiveSpan, SpanAttributes } from './tracing.js';
+import { messageOf } from './errors.js';
 
 /**
  * Ties every call of a client to a lifetime (e.g. the plugin process): once
@@ -78,7 +79,7 @@ function probe(
 }
 
 /** The status of an error a call rejects with before it reaches the wire. */
-const codeOf = (err: unknown): Status => (err instanceof RpcError ? err.code : Status.UNKNOWN);
+const codeOf = (err: unknown): Status => (isRpcError(err) ? err.code : Status.UNKNOWN);
 
 /** A lost connection is often noticed a moment before the process exit: wait this long for the exit. */
 const SETTLE_MS = 250;
@@ -135,10 +136,7 @@ function decodeResponse(schema: DescMessage, bytes: Uint8Array): Message {
   try {
     return fromBinary(schema, bytes);
   } catch (err) {
-    throw new RpcError(
-      Status.INTERNAL,
-      `grpc: failed to unmarshal the received message: ${(err as Error).message}`,
-    );
+    throw new RpcError(Status.INTERNAL, `grpc: failed to unmarshal the received message: ${messageOf(err)}`);
   }
 }
 

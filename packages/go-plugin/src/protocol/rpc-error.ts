@@ -3,6 +3,7 @@
  * InvalidArgument desc = ...`), since that text is what Go hosts such as geth
  * pass on to their users.
  */
+import { brandClass, hasBrand } from './errors.js';
 import { Metadata } from './grpc/metadata.js';
 import { Status } from './grpc/status.js';
 
@@ -68,6 +69,14 @@ export class RpcError extends Error {
   }
 }
 
+const RPC_ERROR = Symbol.for('qplugin.RpcError');
+brandClass(RpcError, RPC_ERROR);
+
+/** Whether `value` is an RpcError (from any copy of this package), optionally with `code`. */
+export function isRpcError(value: unknown, code?: Status): value is RpcError {
+  return hasBrand(value, RPC_ERROR) && (code === undefined || (value as RpcError).code === code);
+}
+
 interface StatusLike {
   code?: unknown;
   details?: unknown;
@@ -76,7 +85,7 @@ interface StatusLike {
 
 /** Any thrown value as an RpcError; non-status errors become Unknown, as in grpc-go. */
 export function toRpcError(err: unknown): RpcError {
-  if (err instanceof RpcError) return err;
+  if (isRpcError(err)) return err;
   const s = (typeof err === 'object' && err !== null ? err : {}) as StatusLike;
   if (typeof s.code === 'number' && s.code in GO_CODE_NAMES && typeof s.details === 'string') {
     return new RpcError(s.code as Status, s.details, { cause: err });

@@ -19,6 +19,7 @@ import {
   tracingActive,
 } from './tracing.js';
 import type { ActiveSpan, SpanAttributes, TraceSpan } from './tracing.js';
+import { messageOf } from './errors.js';
 
 type Unary = (req: Message, ctx: HandlerContext) => unknown;
 type ServerStream = (req: Message, send: (m: unknown) => Promise<void>, ctx: HandlerContext) => Promise<void>;
@@ -83,7 +84,7 @@ function decode(schema: DescMessage, bytes: Uint8Array): Message {
   try {
     return fromBinary(schema, bytes);
   } catch (err) {
-    throw new RpcError(Status.INTERNAL, `grpc: error unmarshalling request: ${(err as Error).message}`);
+    throw new RpcError(Status.INTERNAL, `grpc: error unmarshalling request: ${messageOf(err)}`);
   }
 }
 
@@ -127,7 +128,7 @@ function respondUnary(call: ServerCall, schema: DescMessage, result: unknown, t?
   try {
     bytes = encode(schema, result);
   } catch (err) {
-    fail(call, new RpcError(Status.INTERNAL, `grpc: error while marshaling: ${(err as Error).message}`), t);
+    fail(call, new RpcError(Status.INTERNAL, `grpc: error while marshaling: ${messageOf(err)}`), t);
     return;
   }
   if (t && !call.done) t.code = Status.OK;

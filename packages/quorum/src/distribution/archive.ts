@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { QuorumError } from '../errors.js';
+import { messageOf } from '@qplugin/go-plugin/protocol';
 
 export const DEFAULT_MAX_ARCHIVE_BYTES = 512 * 1024 * 1024;
 const CHUNK_BYTES = 1024 * 1024;
@@ -28,14 +29,10 @@ async function openDistribution(path: string, maxBytes: number): Promise<{ file:
   try {
     file = await open(path, 'r');
   } catch (cause) {
-    throw new QuorumError(
-      'DIST_NOT_FOUND',
-      `cannot open plugin distribution ${path}: ${(cause as Error).message}`,
-      {
-        details: { path },
-        cause,
-      },
-    );
+    throw new QuorumError('DIST_NOT_FOUND', `cannot open plugin distribution ${path}: ${messageOf(cause)}`, {
+      details: { path },
+      cause,
+    });
   }
   try {
     const info = await file.stat();

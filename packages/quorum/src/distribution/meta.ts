@@ -10,6 +10,7 @@ import { join, sep } from 'node:path';
 
 import { QuorumError } from '../errors.js';
 import type { PluginDefinition, Platform } from '../settings/types.js';
+import { messageOf } from '@qplugin/go-plugin/protocol';
 
 export const PLUGIN_META_FILE = 'plugin-meta.json';
 const MAX_META_BYTES = 1024 * 1024;
@@ -52,7 +53,7 @@ export function parsePluginMeta(text: string, source = PLUGIN_META_FILE): Plugin
   try {
     value = JSON.parse(text);
   } catch (cause) {
-    throw invalid(`${source} is not valid JSON: ${(cause as Error).message}`, { file: source });
+    throw invalid(`${source} is not valid JSON: ${messageOf(cause)}`, { file: source });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw invalid(`${source} must hold a JSON object, found ${typeName(value)}`, { file: source });

@@ -11,7 +11,7 @@ import type * as OpenPGP from 'openpgp';
 import type { Key } from 'openpgp';
 
 import type { Logger } from '@qplugin/go-plugin/protocol';
-import { silentLogger } from '@qplugin/go-plugin/protocol';
+import { silentLogger, messageOf } from '@qplugin/go-plugin/protocol';
 
 import { QuorumError } from '../errors.js';
 import { loadOpenpgp } from './openpgp.js';
@@ -77,7 +77,7 @@ export async function readPublicKeys(armored: string, source = 'public key'): Pr
     try {
       keys.push(...(await (await loadOpenpgp()).readKeys({ armoredKeys: block })));
     } catch (cause) {
-      throw new QuorumError('VERIFY_MATERIAL', `cannot read ${source}: ${(cause as Error).message}`, {
+      throw new QuorumError('VERIFY_MATERIAL', `cannot read ${source}: ${messageOf(cause)}`, {
         details: { source },
         cause,
       });
@@ -97,7 +97,7 @@ async function readArmoredSignature(armored: string, source: string): Promise<Op
   try {
     return await (await loadOpenpgp()).readSignature({ armoredSignature: block });
   } catch (cause) {
-    throw new QuorumError('VERIFY_MATERIAL', `cannot read ${source}: ${(cause as Error).message}`, {
+    throw new QuorumError('VERIFY_MATERIAL', `cannot read ${source}: ${messageOf(cause)}`, {
       details: { source },
       cause,
     });
@@ -134,7 +134,7 @@ export async function verifyChecksumSignature(input: VerifySignatureInput): Prom
       try {
         await sig.verified;
       } catch (err) {
-        failures.push((err as Error).message);
+        failures.push(messageOf(err));
         continue;
       }
       const key = keys.find((k) => k.getKeys(sig.keyID).length > 0);

@@ -16,7 +16,7 @@ import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 
 import type { Logger } from '@qplugin/go-plugin/protocol';
-import { silentLogger } from '@qplugin/go-plugin/protocol';
+import { silentLogger, messageOf } from '@qplugin/go-plugin/protocol';
 
 import { QuorumError } from '../errors.js';
 import type { EntryPlan } from './zip-entry.js';
@@ -209,7 +209,7 @@ async function extractAll(
       ? await yauzl.fromBufferPromise(zip, options)
       : await yauzl.openPromise(zip.path, { ...options, autoClose: false });
   } catch (cause) {
-    throw new QuorumError('UNPACK_UNSAFE', `malformed plugin archive: ${(cause as Error).message}`, {
+    throw new QuorumError('UNPACK_UNSAFE', `malformed plugin archive: ${messageOf(cause)}`, {
       cause,
     });
   }
@@ -254,7 +254,7 @@ async function extractAll(
     return files;
   } catch (err) {
     if (err instanceof QuorumError) throw err;
-    const message = (err as Error).message;
+    const message = messageOf(err);
     if (current === undefined) {
       throw new QuorumError('UNPACK_UNSAFE', `malformed plugin archive: ${message}`, { cause: err });
     }

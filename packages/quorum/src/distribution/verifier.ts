@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { Logger } from '@qplugin/go-plugin/protocol';
-import { silentLogger } from '@qplugin/go-plugin/protocol';
+import { silentLogger, messageOf } from '@qplugin/go-plugin/protocol';
 
 import { DEFAULT_PUBLIC_KEY_FILE } from '../settings/defaults.js';
 import { QuorumError } from '../errors.js';
@@ -55,7 +55,7 @@ async function readMaterial(path: string, what: string): Promise<string> {
     return await readFile(path, 'utf8');
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    const message = code === 'ENOENT' ? `stat ${path}: no such file or directory` : (cause as Error).message;
+    const message = code === 'ENOENT' ? `stat ${path}: no such file or directory` : messageOf(cause);
     throw new QuorumError('VERIFY_MATERIAL', `${what}: ${message}`, {
       fix:
         what === 'plugin signature'

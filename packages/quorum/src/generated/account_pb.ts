@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MPL-2.0
 // The account interface: a keystore living in a plugin. Addresses are the
 // 20-byte Ethereum addresses; signatures are 65 bytes R || S || V with V = 0/1.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MPL-2.0
 // Token refresh for qlight client nodes: the host asks the plugin for a fresh
 // token ahead of the current one's expiry.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MPL-2.0
 // The security interface: TLS material for geth's RPC servers (optional half)
 // and access-token authentication (required half). A plugin answers
 // UNIMPLEMENTED on the half it does not provide.

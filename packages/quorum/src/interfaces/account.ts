@@ -9,6 +9,7 @@ import { formatAddress, parseAddress, validateRawKey } from './account-keys.js';
 import { formatAccountUrl, parseAccountUrl } from './account-url.js';
 import { gatewayContext, sourceOf } from './source.js';
 import type { ClientProvider, ClientSource, GatewayContext, GatewayOptions } from './source.js';
+import { messageOf } from '@qplugin/go-plugin/protocol';
 
 export interface PluginAccount {
   /** `0x` + 40 lower-case hex digits. */
@@ -84,7 +85,7 @@ export class AccountGateway {
       wire = (await this.source().accounts({}, this.ctx.call())).accounts;
     } catch (err) {
       this.ctx.logger.error('unable to get accounts from the account plugin', {
-        err: (err as Error).message,
+        err: messageOf(err),
       });
       return [];
     }
@@ -94,7 +95,7 @@ export class AccountGateway {
         out.push(toAccount(w));
       } catch (err) {
         this.ctx.logger.error('skipping invalid account returned from plugin', {
-          err: (err as Error).message,
+          err: messageOf(err),
         });
       }
     }
@@ -108,7 +109,7 @@ export class AccountGateway {
       return (await this.source().contains({ address: bytes }, this.ctx.call())).isContained;
     } catch (err) {
       this.ctx.logger.error('unable to check the contents of the account plugin', {
-        err: (err as Error).message,
+        err: messageOf(err),
       });
       return false;
     }

@@ -1,3 +1,4 @@
+import { messageOf } from '@qplugin/go-plugin/protocol';
 /**
  * Reading a qlight token's expiry: the token may carry an authorization
  * scheme (`Bearer <jwt>`), which is stripped; the JWT payload's `exp`
@@ -22,7 +23,7 @@ export function jwtExpiry(token: string): Date {
   try {
     payload = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
   } catch (err) {
-    throw new Error(`invalid token: payload is not base64url JSON (${(err as Error).message})`, {
+    throw new Error(`invalid token: payload is not base64url JSON (${messageOf(err)})`, {
       cause: err,
     });
   }

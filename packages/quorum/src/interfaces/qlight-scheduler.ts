@@ -3,7 +3,7 @@
  * `exp` (at once if that moment has passed), then schedules the next refresh
  * from the new token. Clock and timers are injectable for tests.
  */
-import { silentLogger } from '@qplugin/go-plugin/protocol';
+import { silentLogger, messageOf } from '@qplugin/go-plugin/protocol';
 import type { Logger } from '@qplugin/go-plugin/protocol';
 
 import { jwtExpiry } from './qlight-jwt.js';
@@ -136,7 +136,7 @@ export class TokenRefreshScheduler {
     try {
       listener();
     } catch (err) {
-      this.logger.error('qlight token listener failed', { err: (err as Error).message });
+      this.logger.error('qlight token listener failed', { err: messageOf(err) });
     }
   }
 

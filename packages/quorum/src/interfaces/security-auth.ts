@@ -4,7 +4,8 @@
  * `not supported operation`); any other answer, errors included, selects the
  * plugin-backed manager.
  */
-import { Status, toRpcError } from '@qplugin/go-plugin/protocol';
+import { Status } from '@qplugin/go-plugin/protocol';
+import { toRpcError } from '@qplugin/go-plugin/internal';
 
 import { AuthenticationManager } from '../generated/security_pb.js';
 import {

@@ -10,7 +10,8 @@
  */
 import { createSecureContext } from 'node:tls';
 import type { SecureVersion } from 'node:tls';
-import { Status, toRpcError } from '@qplugin/go-plugin/protocol';
+import { Status, messageOf } from '@qplugin/go-plugin/protocol';
+import { toRpcError } from '@qplugin/go-plugin/internal';
 
 import { TLSConfigurationSource } from '../generated/security_pb.js';
 import type { TLSConfiguration_Data } from '../generated/security_pb.js';
@@ -56,7 +57,7 @@ export function buildTlsServerOptions(
     // What tls.X509KeyPair checks in geth: both parse and belong together.
     createSecureContext(options);
   } catch (err) {
-    throw new Error(`invalid TLS key pair from the plugin: ${(err as Error).message}`, { cause: err });
+    throw new Error(`invalid TLS key pair from the plugin: ${messageOf(err)}`, { cause: err });
   }
   return options;
 }

@@ -4,7 +4,7 @@
  * client per interface that always reaches the provider's current process.
  */
 import type { DescService } from '@bufbuild/protobuf';
-import { silentLogger } from '@qplugin/go-plugin/protocol';
+import { messageOf, silentLogger } from '@qplugin/go-plugin/protocol';
 import type { Client, Logger } from '@qplugin/go-plugin/protocol';
 
 import { QuorumError } from '../errors.js';
@@ -71,9 +71,7 @@ export class PluginManager {
     if (this.providers.size === 0) return;
     this.logger.info('Stopping all plugins', { count: this.providers.size });
     const results = await Promise.allSettled([...this.providers.values()].map((p) => p.stop()));
-    const errors = results.flatMap((r) =>
-      r.status === 'rejected' ? [String((r.reason as Error).message)] : [],
-    );
+    const errors = results.flatMap((r) => (r.status === 'rejected' ? [messageOf(r.reason)] : []));
     this.logger.info('All plugins stopped', { errors });
     this.started = false;
     if (errors.length > 0) {

@@ -18,7 +18,7 @@ import type {
   StartInfo,
   SupervisorState,
 } from '@qplugin/go-plugin/host';
-import { RpcError, Status } from '@qplugin/go-plugin/protocol';
+import { isRpcError, RpcError, Status } from '@qplugin/go-plugin/protocol';
 import type { Client, Logger } from '@qplugin/go-plugin/protocol';
 
 import { QuorumError } from '../errors.js';
@@ -266,7 +266,7 @@ function errorCode(err: unknown): string {
 function wrapStartError(iface: InterfaceName, def: PluginDefinition, err: unknown): Error {
   if (err instanceof QuorumError) return err;
   const label = `plugin ${iface} (${def.name}-${def.version})`;
-  if (err instanceof RpcError) {
+  if (isRpcError(err)) {
     return new QuorumError('PLUGIN_INIT', err.message, {
       fix: `${label} rejected its configuration in Init: fix "config" of provider ${iface} in the settings.`,
       details: { provider: iface, code: err.codeName },

@@ -7,7 +7,8 @@
  * killed outright, by the next host that starts.
  */
 import { rm } from 'node:fs/promises';
-import { makeOwnedDir, reapLeftoversOnce, removeAtExit } from '@qplugin/go-plugin/host';
+
+import { makeOwnedDir, reapLeftoversOnce, removeAtExit } from '@qplugin/go-plugin/internal';
 import type { Logger } from '@qplugin/go-plugin/protocol';
 
 export class WorkspaceRoot {

@@ -11,7 +11,7 @@
 import { constants } from 'node:os';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CallEvent, PluginSupervisor, StartReason, SupervisorState } from '@qplugin/go-plugin/host';
-import { goCodeName } from '@qplugin/go-plugin/protocol';
+import { goCodeName } from '@qplugin/go-plugin/internal';
 
 import type { ManagerObserver, ObtainedDistribution, PluginManager, ProviderRef } from '../manager/index.js';
 import type { ProviderInfo } from '../manager/index.js';

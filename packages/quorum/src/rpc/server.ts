@@ -9,7 +9,8 @@ import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } fro
 import { createServer as createHttpsServer } from 'node:https';
 import type { ServerOptions as HttpsOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { RpcError, startServerSpan, tracingActive } from '@qplugin/go-plugin/protocol';
+import { messageOf } from '@qplugin/go-plugin/protocol';
+import { startServerSpan, tracingActive } from '@qplugin/go-plugin/internal';
 import { silentLogger } from '@qplugin/go-plugin/protocol';
 import type { Logger } from '@qplugin/go-plugin/protocol';
 
@@ -313,7 +314,7 @@ export class JsonRpcGateway {
       if (err instanceof CallTimeoutError || scope.timedOut)
         return errorResponse(id, ErrorCode.server, 'request timed out');
       // Plugin errors (gRPC statuses) and everything else: geth's generic -32000 with the error text.
-      const message = err instanceof RpcError || err instanceof Error ? err.message : String(err);
+      const message = messageOf(err);
       return errorResponse(id, ErrorCode.server, message);
     } finally {
       this.deadlines.finish(scope);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MPL-2.0
 // Quorum's initialisation service. Every Quorum plugin serves it: geth calls
 // Init once, right after the plugin process is connected, with its node
 // identity and the plugin's configuration bytes from the settings file.

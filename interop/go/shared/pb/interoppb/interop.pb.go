@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MPL-2.0
 // Test-only services used by the interop suite to exercise go-plugin features
 // the Quorum interfaces do not touch (broker callbacks, stdio forwarding) and
 // the gRPC wire itself (Probe).

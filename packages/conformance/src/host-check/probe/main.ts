@@ -15,17 +15,17 @@ import type { Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { write } from 'node:fs';
 
+import { Env, formatHandshake } from '@qplugin/go-plugin/protocol';
 import {
-  Env,
   YamuxSession,
   bindNetServer,
-  formatHandshake,
   generateCertificate,
   listenerConfigFromEnv,
   mtlsServerOptions,
   parseOfferedVersions,
-} from '@qplugin/go-plugin/protocol';
-import type { BoundListener, GrpcServer } from '@qplugin/go-plugin/protocol';
+} from '@qplugin/go-plugin/internal';
+
+import type { BoundListener, GrpcServer } from '@qplugin/go-plugin/internal';
 
 import { readProc } from '../../process/processes.js';
 import { PROBE_CHILD_MARKER, PROBE_LOG_MARKER } from '../messages.js';

@@ -8,6 +8,7 @@
 import type { Http2SecureServer, IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { TLSSocket, TlsOptions } from 'node:tls';
 
+import { service } from '@qplugin/go-plugin/protocol';
 import {
   GRPCBrokerService,
   GRPCController,
@@ -16,8 +17,7 @@ import {
   Health,
   ServingStatus,
   addServices,
-  service,
-} from '@qplugin/go-plugin/protocol';
+} from '@qplugin/go-plugin/internal';
 import type { ServiceRegistration } from '@qplugin/go-plugin/protocol';
 
 import type { ProbeScript } from '../messages.js';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MPL-2.0
 // go-plugin's connection broker. One long-lived bidirectional stream per
 // plugin carries connection announcements in both directions.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MPL-2.0
 // How a go-plugin host asks a plugin to stop. The plugin answers (or drops the
 // connection) and its process must exit shortly after.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MPL-2.0
 // Carries what a plugin writes to stdout/stderr after the handshake to the
 // host. Called once per plugin; data already sent is not repeated.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MPL-2.0
 // Wire contract of the standard gRPC health service, as go-plugin's Go peers
 // register it. go-plugin checks the status of the service named "plugin".
 
