@@ -184,6 +184,14 @@ describe('baseDir', () => {
     assert.match(settings.warnings?.[0] ?? '', /NOT_SET_ANYWHERE is not set/);
   });
 
+  it('an unset env:// name of 9,000 characters is shortened in the warning (fuzz seed 349151056)', async () => {
+    const name = 'CFG_' + 'TEFG_'.repeat(1800);
+    const settings = await load('s.json', `{"baseDir": "env://${name}"}`, { datadir: 'node1' });
+    const warning = settings.warnings?.[0] ?? '';
+    assert.match(warning, /CFG_TEFG_.*\.\.\. \(9004 characters\) is not set; using the default/);
+    assert.ok(warning.length < 1000, `warning of ${warning.length} characters`);
+  });
+
   it('defaults to <datadir>/plugins, created with parents and mode 0755', async () => {
     const settings = await load('s.json', hello(), { datadir: 'deep/data/dir' });
     const expected = join(settings.cwd, 'deep', 'data', 'dir', 'plugins');

@@ -56,7 +56,7 @@ function expandEnv(decoded: DecodedValue<string>, env: NodeJS.ProcessEnv, ctx: D
   if (value === undefined) {
     ctx.warn(
       decoded.node.at,
-      `baseDir ${decoded.value}: ${url.host} is not set; using the default <datadir>/plugins`,
+      `baseDir ${shortText(decoded.value)}: ${shortText(url.host)} is not set; using the default <datadir>/plugins`,
     );
   }
   return value ?? '';
