@@ -48,7 +48,12 @@ function declarationText(decl) {
     const kind = list.flags & ts.NodeFlags.Const ? 'const' : 'let';
     return `${kind} ${printer.printNode(ts.EmitHint.Unspecified, decl, sf)}`;
   }
-  const text = printer.printNode(ts.EmitHint.Unspecified, node, sf);
+  const text = printer
+    .printNode(ts.EmitHint.Unspecified, node, sf)
+    // Private members are not API: renaming one must not look like an API change.
+    .split('\n')
+    .filter((line) => !/^\s+(private [\w$]+|#private);$/.test(line))
+    .join('\n');
   return text.replace(/^export (declare )?/, '').replace(/^declare /, '');
 }
 
