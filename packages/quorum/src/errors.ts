@@ -38,6 +38,8 @@ export const QuorumErrorCodes = {
   DIST_URL: 'A Plugin Central URL is invalid.',
   /** Signature or public key missing/unreadable/not armored. */
   VERIFY_MATERIAL: 'The signature or public key cannot be read.',
+  /** openpgp, an optional peer dependency, is not installed: signing and signature checks need it. */
+  OPENPGP_MISSING: 'The openpgp package is not installed.',
   /** The signature does not verify over the checksum (nor checksum + newline). */
   VERIFY_SIGNATURE: 'The plugin signature does not verify.',
   /** The signing key is not one of the pinned fingerprints. */
