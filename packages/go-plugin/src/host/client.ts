@@ -82,7 +82,11 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
   private resolveExited: (e: ExitInfo) => void = () => {};
   private stopWatchingPid: (() => void) | undefined;
   private readonly clients = new WeakMap<DescService, Client<DescService>>();
-  /** Resolves when the plugin process has exited (or, for a reattached plugin, is gone). */
+  /**
+   * Resolves when the plugin process has exited (or, for a reattached plugin,
+   * is gone) and its socket directory is removed. The `exited` event comes
+   * first, as soon as the process is gone.
+   */
   readonly exited: Promise<ExitInfo>;
 
   constructor(options: PluginClientOptions) {
@@ -287,11 +291,10 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     this.exitInfo = exit;
     this.release();
     this.logger.debug('plugin process exited', { code: exit.code, signal: exit.signal });
-    // Calls fail from now on; `exited` once the files are gone too, so that nothing is left then.
-    void this.removeFilesLater().then(() => {
-      this.resolveExited(exit);
-      this.emit('exited', exit);
-    });
+    // The event at once (a supervisor restarts without waiting on the file system); the
+    // `exited` promise once the files are gone too, so that nothing is left when it resolves.
+    this.emit('exited', exit);
+    void this.removeFilesLater().then(() => this.resolveExited(exit));
   }
 
   private guard(): ClientGuard {
