@@ -18,9 +18,11 @@ describe('TS plugin watchdogs', () => {
     const tag = `watchdog-${randomUUID()}`;
     // `; exit` keeps sh from exec'ing node, so node's parent is sh, not the host.
     const script = `"${process.execPath}" "${INTEROP_PLUGIN}" ${tag}; exit`;
+    // The grace also runs from the plugin's start until the host connects: long enough for a loaded
+    // machine (300 ms failed once under a full test run), short against the wait below.
     const host = await spawnHost(
       { command: '/bin/sh', args: ['-c', script], handshake: QUORUM_HANDSHAKE, managed: false },
-      { ...process.env, QPLUGIN_TEST_HOST_GRACE_MS: '300', QPLUGIN_TEST_WATCH_HOST_MS: '0' },
+      { ...process.env, QPLUGIN_TEST_HOST_GRACE_MS: '2000', QPLUGIN_TEST_WATCH_HOST_MS: '0' },
     );
     const [plugin] = processesMatching(tag).filter((pid) => pid !== host.pluginPid);
     assert.ok(plugin !== undefined, 'the node plugin process under sh');
