@@ -267,7 +267,7 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
       } catch (err) {
         this.logger.warn('could not remove the plugin socket directory', {
           dir: this.socketDir,
-          error: (err as Error).message,
+          error: messageOf(err),
         });
       }
     })();

@@ -5,6 +5,8 @@
  */
 import type * as OpenPGP from 'openpgp';
 
+import { messageOf } from '@qplugin/go-plugin/protocol';
+
 import { QuorumError } from '../errors.js';
 
 type Importer = () => Promise<typeof OpenPGP>;
@@ -17,7 +19,7 @@ export async function openpgpFrom(importer: Importer): Promise<typeof OpenPGP> {
     return await importer();
   } catch (err) {
     const code = (err as { code?: unknown } | null)?.code;
-    if (code !== 'ERR_MODULE_NOT_FOUND' || !String((err as Error).message).includes("'openpgp'")) throw err;
+    if (code !== 'ERR_MODULE_NOT_FOUND' || !messageOf(err).includes("'openpgp'")) throw err;
     throw new QuorumError(
       'OPENPGP_MISSING',
       'openpgp is not installed: signing plugins and checking their signatures need it (an optional peer dependency of @qplugin/quorum)',
