@@ -281,7 +281,12 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     this.stopWatchingPid?.();
     this.connection?.close();
     void this.mux?.close();
-    void this.removeFilesLater();
+    // kill() has started removing them off the event loop; otherwise (the plugin exited by itself, a
+    // disconnect) now, so that a host exiting right after finds nothing left.
+    if (!this.filesRemoved) {
+      this.removeFiles();
+      this.filesRemoved = Promise.resolve();
+    }
     if (this.options.managed) unregisterManaged(this.managedHandle);
   }
 
@@ -434,8 +439,9 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     // Children the plugin left in its group go too.
     proc.signalGroup('SIGKILL');
     await Promise.race([proc.closed, sleep(2000)]);
+    const removed = this.removeFilesLater();
     this.onGone(exit);
-    await this.removeFilesLater();
+    await removed;
     return exit;
   }
 
