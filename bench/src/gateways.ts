@@ -9,7 +9,7 @@ import { mkdirSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 
-import { packPlugin } from '@qplugin/cli';
+import { DEFAULT_NODE_FLAGS, packPlugin } from '@qplugin/cli';
 
 import { GREETING_BODY } from './load.js';
 import type { Peers } from './prepare.js';
@@ -116,6 +116,8 @@ export async function startQpluginRun(
   const child = spawn(
     peers.runtime.node,
     [
+      // As docs/hosting.md advises running a host (young generation capped).
+      ...DEFAULT_NODE_FLAGS,
       ...nodeArgs,
       peers.qplugin,
       'run',

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { bundlePlugin } from '@qplugin/cli';
+import { bundlePlugin, DEFAULT_NODE_FLAGS } from '@qplugin/cli';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BENCH = join(ROOT, 'bench');
@@ -110,9 +110,11 @@ export async function prepareShared(log: (line: string) => void): Promise<Shared
 
   const entry = join(ROOT, 'examples', 'helloworld', 'dist', 'src', 'main.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npx tsc -b\` first`);
-  log('bundling the TS hello world plugin (bundlePlugin, minified)');
+  log(
+    `bundling the TS hello world plugin (bundlePlugin, minified, ${DEFAULT_NODE_FLAGS.join(' ')} as qplugin pack does)`,
+  );
   const bundled = join(CACHE, 'helloworld.mjs');
-  writeFileSync(bundled, await bundlePlugin(entry), { mode: 0o755 });
+  writeFileSync(bundled, await bundlePlugin(entry, { nodeFlags: DEFAULT_NODE_FLAGS }), { mode: 0o755 });
 
   const rootImport = join(CACHE, 'root-import', 'main.mjs');
   mkdirSync(dirname(rootImport), { recursive: true });
@@ -183,10 +185,12 @@ export function prepareRuntime(shared: Shared, runtime: Runtime, log: (line: str
     ...rest,
     runtime,
     qplugin,
-    tsHarness: [node, join(BENCH, 'dist', 'ts-host.js')],
+    // Hosts and packed plugins on the runtime under test with the flags their first lines
+    // give them (qplugin pack's default; the flag hosts are advised to run with, docs/hosting.md).
+    tsHarness: [node, ...DEFAULT_NODE_FLAGS, join(BENCH, 'dist', 'ts-host.js')],
     tsPlugin: [node, entry],
-    tsPluginBundled: [node, bundled],
-    tsPluginCodeCache: [node, join(codeCacheDir, packed.entrypoint)],
+    tsPluginBundled: [node, ...DEFAULT_NODE_FLAGS, bundled],
+    tsPluginCodeCache: [node, ...DEFAULT_NODE_FLAGS, join(codeCacheDir, packed.entrypoint)],
     tsPluginRootImport: [node, rootImport],
     marksPreload: join(BENCH, 'dist', 'startup-marks.js'),
   };

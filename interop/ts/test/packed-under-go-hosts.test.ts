@@ -65,6 +65,7 @@ interface CliPacked {
   entrypoint: string;
   meta: Record<string, unknown>;
   sea: { snapshot: boolean; executableBytes: number };
+  nodeFlags: string[];
 }
 
 /** The hello world single executable as a user makes it: the CLI, with the Node it is built from. */
@@ -131,7 +132,8 @@ before(async () => {
     entry: HELLOWORLD_PLUGIN,
     outDir: join(scratch, 'out-bundled'),
   });
-  variants.bundled = [process.execPath, join(unzip(bundled.zipPath, 'bundled'), bundled.entrypoint)];
+  // Exec'd as geth does: the entrypoint's first lines start node, with the default flags.
+  variants.bundled = [join(unzip(bundled.zipPath, 'bundled'), bundled.entrypoint)];
   const cached = await packPlugin({
     name: 'hello',
     version: '1.0.0',
@@ -139,7 +141,7 @@ before(async () => {
     outDir: join(scratch, 'out-code-cache'),
     codeCache: true,
   });
-  variants['code cache'] = [process.execPath, join(unzip(cached.zipPath, 'code-cache'), cached.entrypoint)];
+  variants['code cache'] = [join(unzip(cached.zipPath, 'code-cache'), cached.entrypoint)];
   const packed = await packSeaWithCli(join(scratch, 'out-sea'));
   seaZip = packed.zip;
   seaSha = packed.sha256;
@@ -147,6 +149,7 @@ before(async () => {
   assert.equal(packed.entrypoint, 'quorum-plugin-hello-world');
   assert.equal(packed.meta.os, 'linux');
   assert.equal(packed.sea.snapshot, false, 'a code cache by default');
+  assert.deepEqual(packed.nodeFlags, ['--max-semi-space-size=2'], 'the default flags, in the SEA config');
   const dir = unzip(packed.zip, 'sea');
   assert.deepEqual(readdirSync(dir).sort(), ['plugin-meta.json', 'quorum-plugin-hello-world']);
   assert.ok(statSync(join(dir, packed.entrypoint)).mode & 0o100, 'the executable is executable');
@@ -183,6 +186,20 @@ describe('packed TS hello world under go-plugin Go hosts', { skip }, () => {
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /^This binary is a plugin\./);
   });
+
+  for (const variant of ['bundled', 'code cache', 'sea', 'sea snapshot']) {
+    it(`${variant}: runs with the default Node.js flags (execArgv seen by a preload)`, () => {
+      const probe = join(scratch, 'execargv-probe.cjs');
+      writeFileSync(probe, 'process.stderr.write("EXECARGV " + JSON.stringify(process.execArgv) + "\\n");\n');
+      const r = spawnSync(variants[variant]![0]!, [], {
+        env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: `--require ${probe}` },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(/EXECARGV (.*)/.exec(r.stderr)?.[1], '["--max-semi-space-size=2"]', r.stderr);
+    });
+  }
 
   it('sea: byte-reproducible: a second build from the same inputs and Node gives the same zip', async () => {
     const again = await packSeaWithCli(join(scratch, 'out-sea-again'));

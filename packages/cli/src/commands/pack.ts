@@ -1,7 +1,8 @@
 /** `qplugin pack`: a distribution zip geth loads, from a TS/JS plugin or an executable. */
 import { stat } from 'node:fs/promises';
 
-import { packPlugin } from '../packaging/index.js';
+import { DEFAULT_NODE_FLAGS, packPlugin } from '../packaging/index.js';
+import { parseNodeFlags } from '../packaging/node-flags.js';
 import type { PackOptions } from '../packaging/index.js';
 import { bool, str, strs, UsageError } from '../args.js';
 import { ExitCode } from '../command.js';
@@ -74,11 +75,19 @@ async function inputBytes(paths: readonly string[]): Promise<number> {
   return total;
 }
 
+/** Why a TS/JS plugin starts with no flags. */
+function nodeFlagsNone(packed: { sea?: unknown }, asked: readonly string[] | undefined): string {
+  if (asked !== undefined && asked.length === 0) return 'none';
+  return packed.sea
+    ? "none (this Node.js takes no execArgv in a single executable's config)"
+    : "none (the entry's own #! line starts it)";
+}
+
 export const pack: Command = {
   name: 'pack',
   summary: 'build a plugin distribution zip (+ .sha256sum) from a TS/JS entry or an executable',
   usage:
-    'qplugin pack --name N --version V (--entry FILE | --executable FILE) [--entrypoint NAME] [--param P ...] [--target-platform OS-ARCH] [--plain-name] [--file name=path ...] [--out DIR] [--no-minify] [--code-cache | --sea [--node PATH] [--snapshot]]',
+    'qplugin pack --name N --version V (--entry FILE | --executable FILE) [--entrypoint NAME] [--param P ...] [--target-platform OS-ARCH] [--plain-name] [--file name=path ...] [--out DIR] [--no-minify] [--node-flags=FLAGS] [--code-cache | --sea [--node PATH] [--snapshot]]',
   options: {
     name: { type: 'string', value: 'N', description: 'plugin name, e.g. quorum-plugin-hello-world' },
     version: { type: 'string', value: 'V', description: 'plugin version, e.g. 1.0.0' },
@@ -132,6 +141,11 @@ export const pack: Command = {
     },
     out: { type: 'string', value: 'DIR', description: 'output directory', default: '.' },
     'no-minify': { type: 'boolean', description: 'keep the bundle readable (bigger, slower to load)' },
+    'node-flags': {
+      type: 'string',
+      value: 'FLAGS',
+      description: `Node.js flags the plugin starts with, space-separated, given with = (--node-flags="--a --b"); "" for none (default "${DEFAULT_NODE_FLAGS.join(' ')}": a busy plugin's memory about halves on Node 24)`,
+    },
     'code-cache': {
       type: 'boolean',
       description:
@@ -189,6 +203,10 @@ export const pack: Command = {
     if (sea && entry === undefined) throw new UsageError('--sea needs --entry (a TS/JS plugin)');
     if (sea && bool(values['code-cache'])) throw new UsageError('give only one of --sea and --code-cache');
     const files = extraFiles(strs(values.file));
+    const flagsText = str(values['node-flags']);
+    if (flagsText !== undefined && entry === undefined)
+      throw new UsageError('--node-flags goes with --entry: an executable is copied as it is');
+    const nodeFlags = flagsText !== undefined ? parseNodeFlags(flagsText) : undefined;
 
     const options: PackOptions = {
       name,
@@ -203,6 +221,7 @@ export const pack: Command = {
       minify: !bool(values['no-minify']),
       codeCache: bool(values['code-cache']),
       ...(sea ? { sea: { ...(node !== undefined ? { node } : {}), snapshot } } : {}),
+      ...(nodeFlags !== undefined ? { nodeFlags } : {}),
     };
     const size = await inputBytes([
       ...(executable !== undefined ? [executable] : []),
@@ -231,6 +250,7 @@ export const pack: Command = {
         entrypoint: packed.entrypoint,
         meta: packed.meta,
         ...(packed.sea ? { sea: packed.sea } : {}),
+        ...(entry !== undefined ? { nodeFlags: packed.nodeFlags } : {}),
         ...(plainName ? { warnings: [PLAIN_NAME_WARNING] } : {}),
       },
       `packed ${packed.zipPath}\n` +
@@ -242,6 +262,16 @@ export const pack: Command = {
             ['checksum', packed.checksumPath],
             ['entrypoint', packed.entrypoint],
             ['meta', JSON.stringify(packed.meta)],
+            ...(entry !== undefined
+              ? [
+                  [
+                    'node flags',
+                    packed.nodeFlags.length > 0
+                      ? packed.nodeFlags.join(' ')
+                      : nodeFlagsNone(packed, nodeFlags),
+                  ] as [string, string],
+                ]
+              : []),
             ...(packed.sea
               ? [
                   [

@@ -1,14 +1,18 @@
 /**
  * One-file bundles of TypeScript/JavaScript plugins with esbuild, so a
- * distribution needs no node_modules. The bundle keeps (or gets) a
- * `#!/usr/bin/env node` line: geth execs the entrypoint directly, without a
- * shell, and the kernel's shebang handling then starts node with no shell in
- * between either.
+ * distribution needs no node_modules. The bundle keeps the entry's own `#!`
+ * line unless it is a plain `#!/usr/bin/env node`, else gets ours
+ * (node-flags.ts): geth execs the entrypoint directly,
+ * and the kernel's `#!` handling starts node (through sh when the plugin has
+ * Node.js flags).
  */
 import { readFileSync } from 'node:fs';
 
 import { QuorumError } from '@qplugin/quorum';
 import { messageOf } from '@qplugin/go-plugin/protocol';
+import { launchHeader } from './node-flags.js';
+
+const PLAIN_NODE = '#!/usr/bin/env node';
 
 /** ESM bundles of CommonJS dependencies need a real `require` for Node built-ins. */
 const REQUIRE_SHIM =
@@ -18,9 +22,22 @@ const REQUIRE_SHIM =
 export interface BundleOptions {
   /** Minify (smaller, faster to load). Default true. */
   minify?: boolean;
+  /** Node.js flags the bundle starts with (written into its first lines). Default none. */
+  nodeFlags?: readonly string[];
+}
+
+interface Bundle {
+  code: Buffer;
+  /** The flags its first lines start node with: none when the entry brought its own `#!` line. */
+  nodeFlags: string[];
 }
 
 export async function bundlePlugin(entry: string, options: BundleOptions = {}): Promise<Buffer> {
+  return (await bundleWithFlags(entry, options)).code;
+}
+
+/** bundlePlugin, and which flags the bundle's first lines carry. */
+export async function bundleWithFlags(entry: string, options: BundleOptions = {}): Promise<Bundle> {
   const esbuild = await import('esbuild');
   let result: Awaited<ReturnType<typeof esbuild.build>>;
   try {
@@ -44,9 +61,18 @@ export async function bundlePlugin(entry: string, options: BundleOptions = {}): 
     });
   }
   let code = Buffer.from(result.outputFiles![0]!.contents);
+  const flags = [...(options.nodeFlags ?? [])];
   const source = readFileSync(entry, 'utf8');
-  if (!source.startsWith('#!') && !code.subarray(0, 2).equals(Buffer.from('#!'))) {
-    code = Buffer.concat([Buffer.from('#!/usr/bin/env node\n'), code]);
+  if (source.startsWith('#!') || code.subarray(0, 2).equals(Buffer.from('#!'))) {
+    // esbuild keeps the entry's `#!` line first. A plain `#!/usr/bin/env node` asks for nothing
+    // more than node (our scaffold writes it): ours replaces it. Any other line is the author's choice.
+    const eol = code.indexOf(0x0a);
+    const line = code
+      .subarray(0, eol < 0 ? code.length : eol)
+      .toString()
+      .trim();
+    if (line !== PLAIN_NODE) return { code, nodeFlags: [] };
+    code = code.subarray(eol + 1);
   }
-  return code;
+  return { code: Buffer.concat([Buffer.from(launchHeader(flags)), code]), nodeFlags: flags };
 }

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 
 import { QuorumError } from '@qplugin/quorum';
 import { messageOf } from '@qplugin/go-plugin/protocol';
+import { launchHeader } from './node-flags.js';
 
 /**
  * Entrypoint: compiles `<base>.bundle.js` with the shipped cache on the Node
@@ -28,10 +29,14 @@ import { messageOf } from '@qplugin/go-plugin/protocol';
  * and the architecture, so a new plugin version or Node never reads an old
  * one.
  */
-export function loaderSource(bundleName: string, bundleHash: string, packedWith: string): string {
+export function loaderSource(
+  bundleName: string,
+  bundleHash: string,
+  packedWith: string,
+  nodeFlags: readonly string[] = [],
+): string {
   const name = JSON.stringify(bundleName);
-  return `#!/usr/bin/env node
-// qplugin loader: runs ${bundleName} with a V8 code cache (qplugin pack --code-cache).
+  return `${launchHeader(nodeFlags)}// qplugin loader: runs ${bundleName} with a V8 code cache (qplugin pack --code-cache).
 'use strict';
 const fs = require('node:fs'), vm = require('node:vm'), path = require('node:path'), os = require('node:os');
 const file = path.join(__dirname, ${name});
@@ -116,12 +121,13 @@ async function bundleCjs(entry: string, minify: boolean): Promise<string> {
  * (so what it compiles is in the cache), then the loader writes the cache and
  * exits before the plugin gets to serve.
  */
-async function makeCache(dir: string, loaderName: string): Promise<Buffer> {
+async function makeCache(dir: string, loaderName: string, nodeFlags: readonly string[]): Promise<Buffer> {
   const out = join(dir, 'cache.bin');
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PLUGIN_')));
   await new Promise<void>((resolve, reject) => {
     // --predictable: the same cache bytes on every run (V8 accepts the cache without the flag).
-    const child = spawn(process.execPath, ['--predictable', join(dir, loaderName)], {
+    // The plugin's own flags too: Node 20's V8 rejects a cache made under other heap flags.
+    const child = spawn(process.execPath, ['--predictable', ...nodeFlags, join(dir, loaderName)], {
       cwd: dir,
       env: { ...env, QPLUGIN_WRITE_CODE_CACHE: out },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -143,17 +149,18 @@ export async function buildCodeCachePlugin(
   entry: string,
   baseName: string,
   minify = true,
+  nodeFlags: readonly string[] = [],
 ): Promise<CodeCachePlugin> {
   const bundleName = `${baseName}.bundle.js`;
   const bundle = Buffer.from(await bundleCjs(entry, minify));
   const hash = createHash('sha256').update(bundle).digest('hex').slice(0, 32);
   // makeCache runs this Node: the shipped cache is for its version and architecture.
-  const loader = Buffer.from(loaderSource(bundleName, hash, `${process.version}-${process.arch}`));
+  const loader = Buffer.from(loaderSource(bundleName, hash, `${process.version}-${process.arch}`, nodeFlags));
   const dir = await mkdtemp(join(tmpdir(), 'qplugin-codecache-'));
   try {
     await writeFile(join(dir, bundleName), bundle);
     await writeFile(join(dir, `${baseName}.cjs`), loader);
-    const cache = await makeCache(dir, `${baseName}.cjs`);
+    const cache = await makeCache(dir, `${baseName}.cjs`, nodeFlags);
     return { loader, bundle, cache };
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -11,8 +11,9 @@ import { basename, join } from 'node:path';
 
 import { QuorumError } from '@qplugin/quorum';
 import { goPlatform } from '@qplugin/quorum/internal';
-import { bundlePlugin } from './bundle.js';
+import { bundleWithFlags } from './bundle.js';
 import { buildCodeCachePlugin } from './code-cache.js';
+import { checkNodeAccepts, checkNodeFlagShapes, DEFAULT_NODE_FLAGS } from './node-flags.js';
 import type { SeaOptions } from './sea.js';
 import { buildZip } from './zip.js';
 import type { ZipEntryInput } from './zip.js';
@@ -57,6 +58,13 @@ export interface PackOptions {
    * platform of `sea.node` (os/arch in plugin-meta.json and the file name).
    */
   sea?: boolean | SeaOptions;
+  /**
+   * Node.js flags the plugin starts with (TS/JS entries only). Default
+   * DEFAULT_NODE_FLAGS (`--max-semi-space-size=2`: a busy plugin's RSS about
+   * halves on Node 24); `[]` for none. A bundle whose entry has its own `#!`
+   * line keeps that line and gets no flags.
+   */
+  nodeFlags?: readonly string[];
 }
 
 export interface PackResult {
@@ -68,6 +76,8 @@ export interface PackResult {
   meta: Record<string, unknown>;
   /** For `sea`: how the executable was made. */
   sea?: { node: string; nodeVersion: string; snapshot: boolean; executableBytes: number };
+  /** The Node.js flags the entrypoint starts the plugin with (none for an executable). */
+  nodeFlags: string[];
 }
 
 const CLEAN = /^[\w\-.]+$/;
@@ -138,6 +148,14 @@ export async function packPlugin(o: PackOptions): Promise<PackResult> {
       'Give only one of --sea and --code-cache.',
     );
   }
+  if (o.nodeFlags !== undefined && o.executable !== undefined && o.nodeFlags.length > 0) {
+    throw invalid(
+      'Node.js flags go with a TS/JS entry: an executable is copied as it is',
+      'Drop --node-flags for an executable.',
+    );
+  }
+  const nodeFlags = o.entry !== undefined ? [...(o.nodeFlags ?? DEFAULT_NODE_FLAGS)] : [];
+  checkNodeFlagShapes(nodeFlags);
   const entrypoint =
     o.entrypoint ??
     (sea
@@ -156,14 +174,19 @@ export async function packPlugin(o: PackOptions): Promise<PackResult> {
   let os = o.os;
   let arch = o.arch;
   let seaInfo: PackResult['sea'];
+  let flagsApplied: string[] = [];
+  // A single executable's flags are checked by its own Node (sea.ts); the others run on the host's node.
+  if (!sea) await checkNodeAccepts(process.execPath, nodeFlags);
   if (o.entry !== undefined && sea) {
     // Loaded only here: the SEA builder needs postject, and a plain pack should not pay for it.
     const { buildSeaExecutable } = await import('./sea.js');
     const built = await buildSeaExecutable(o.entry, entrypoint, {
       minify: o.minify,
       ...sea,
+      nodeFlags,
       expect: { os: o.os, arch: o.arch },
     });
+    flagsApplied = built.nodeFlags;
     ({ os, arch } = built);
     program = built.executable;
     seaInfo = {
@@ -174,14 +197,17 @@ export async function packPlugin(o: PackOptions): Promise<PackResult> {
     };
   } else if (o.entry !== undefined && o.codeCache) {
     const base = entrypoint.replace(/\.c?js$/, '');
-    const built = await buildCodeCachePlugin(o.entry, base, o.minify ?? true);
+    const built = await buildCodeCachePlugin(o.entry, base, o.minify ?? true, nodeFlags);
     program = built.loader;
+    flagsApplied = nodeFlags;
     companions.push(
       { name: `${base}.bundle.js`, data: built.bundle },
       { name: `${base}.bundle.js.cache`, data: built.cache },
     );
   } else if (o.entry !== undefined) {
-    program = await bundlePlugin(o.entry, { minify: o.minify });
+    const built = await bundleWithFlags(o.entry, { minify: o.minify, nodeFlags });
+    program = built.code;
+    flagsApplied = built.nodeFlags;
   } else {
     const st = await stat(o.executable!).catch(() => undefined);
     if (!st?.isFile())
@@ -227,5 +253,6 @@ export async function packPlugin(o: PackOptions): Promise<PackResult> {
     bytes: zip.length,
     meta,
     ...(seaInfo ? { sea: seaInfo } : {}),
+    nodeFlags: flagsApplied,
   };
 }

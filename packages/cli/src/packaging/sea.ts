@@ -31,6 +31,7 @@ import { COOKIE_MISMATCH_TEXT } from '@qplugin/go-plugin/internal';
 import { QuorumError } from '@qplugin/quorum';
 import { goPlatform } from '@qplugin/quorum/internal';
 import { lazyBuiltinsPlugin } from './lazy-builtins.js';
+import { checkNodeAccepts } from './node-flags.js';
 import { messageOf } from '@qplugin/go-plugin/protocol';
 
 /** The fuse Node.js checks for an injected blob (Node's documented value). */
@@ -46,6 +47,8 @@ export interface SeaOptions {
   minify?: boolean;
   /** Go os/arch the caller wants (plugin-meta.json); checked against the Node binary's before building. */
   expect?: { os?: string; arch?: string };
+  /** Node.js flags the executable starts with (the SEA config's execArgv). Default none. */
+  nodeFlags?: readonly string[];
 }
 
 export interface SeaBuild {
@@ -56,6 +59,8 @@ export interface SeaBuild {
   os: string;
   arch: string;
   snapshot: boolean;
+  /** The flags the executable starts with: none when its Node.js takes no execArgv in a SEA config. */
+  nodeFlags: string[];
 }
 
 interface NodeFacts {
@@ -184,6 +189,22 @@ async function bundleForSea(entry: string, snapshot: boolean, minify: boolean): 
   }
 }
 
+/**
+ * Whether this Node's SEA config takes `execArgv` (24.22 does; older
+ * releases ignore the field without a word). Asked of the generator
+ * itself: a Node that knows execArgvExtension (which came after execArgv)
+ * refuses an unknown value for it, an older one builds the blob.
+ */
+async function takesExecArgv(node: string, dir: string): Promise<boolean> {
+  await writeFile(join(dir, 'probe.cjs'), '0;\n');
+  await writeFile(
+    join(dir, 'probe.json'),
+    JSON.stringify({ main: 'probe.cjs', output: 'probe.blob', execArgvExtension: 'qplugin-probe' }),
+  );
+  const r = await run(node, ['--experimental-sea-config', 'probe.json'], { cwd: dir, env: cleanEnv() });
+  return r.code !== 0 && /execArgvExtension/.test(r.stderr + r.stdout);
+}
+
 /** Injects the blob into a copy of `node` with postject, in a child process (it holds ~3 copies of the binary). */
 async function inject(node: string, blob: string, out: string): Promise<void> {
   await copyFile(node, out);
@@ -239,8 +260,11 @@ export async function buildSeaExecutable(
     );
   }
   const script = await bundleForSea(entry, snapshot, options.minify ?? true);
+  const wanted = [...(options.nodeFlags ?? [])];
+  await checkNodeAccepts(node, wanted);
   const dir = await mkdtemp(join(tmpdir(), 'qplugin-sea-'));
   try {
+    const nodeFlags = wanted.length > 0 && (await takesExecArgv(node, dir)) ? wanted : [];
     const main = join(dir, `${name}.cjs`);
     const blob = join(dir, 'sea.blob');
     const config = join(dir, 'sea-config.json');
@@ -254,13 +278,19 @@ export async function buildSeaExecutable(
         disableExperimentalSEAWarning: true,
         useSnapshot: snapshot,
         useCodeCache: !snapshot,
+        ...(nodeFlags.length > 0 ? { execArgv: nodeFlags } : {}),
       }),
     );
     // --predictable: a byte-identical code cache from run to run (V8 still accepts it).
-    const gen = await run(node, ['--predictable', '--no-warnings', '--experimental-sea-config', config], {
-      cwd: dir,
-      env: cleanEnv(),
-    });
+    // The plugin's flags too, so the cache or snapshot is made under the heap flags it runs with.
+    const gen = await run(
+      node,
+      ['--predictable', '--no-warnings', ...nodeFlags, '--experimental-sea-config', config],
+      {
+        cwd: dir,
+        env: cleanEnv(),
+      },
+    );
     if (gen.code !== 0) {
       const output = `${gen.stderr}\n${gen.stdout}`;
       const unsafe = /built-in module "(node:[\w/]+)"/.exec(output)?.[1];
@@ -285,6 +315,7 @@ export async function buildSeaExecutable(
       os: platform.os,
       arch: platform.arch,
       snapshot,
+      nodeFlags,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });

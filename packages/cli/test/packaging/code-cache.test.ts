@@ -9,7 +9,8 @@ import { PluginClient } from '@qplugin/go-plugin/host';
 
 import { QuorumError } from '@qplugin/quorum';
 import { PluginGreeting, PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum/plugin';
-import { packPlugin } from '../../src/packaging/index.js';
+import { DEFAULT_NODE_FLAGS, packPlugin } from '../../src/packaging/index.js';
+import { launchHeader } from '../../src/packaging/node-flags.js';
 import { HELLO_MAIN, scratch } from '../support/cli.js';
 
 async function greet(entrypoint: string, env: Record<string, string> = {}): Promise<string> {
@@ -47,10 +48,14 @@ describe('packPlugin with a V8 code cache', () => {
     assert.ok(statSync(join(out, 'hello.bundle.js.cache')).size > 10_000, 'a real cache, not an empty file');
     assert.equal(await greet(join(out, 'hello.cjs')), 'Hola Quorum!');
 
-    // The shipped cache is accepted by the Node that packed it (made with --predictable, run without).
+    // The shipped cache is accepted by the Node that packed it (made with --predictable, run without),
+    // under the flags the loader starts node with (Node 20 rejects a cache made under other heap flags).
+    assert.deepEqual(packed.nodeFlags, [...DEFAULT_NODE_FLAGS]);
+    assert.ok(readFileSync(join(out, 'hello.cjs'), 'utf8').startsWith(launchHeader(DEFAULT_NODE_FLAGS)));
     const probe = execFileSync(
       process.execPath,
       [
+        ...DEFAULT_NODE_FLAGS,
         '-e',
         `const vm = require('node:vm'), fs = require('node:fs');
          const file = ${JSON.stringify(join(out, 'hello.bundle.js'))};
@@ -93,11 +98,12 @@ describe('packPlugin with a V8 code cache', () => {
   });
 });
 
-/** V8's verdict on a cache file for the unpacked bundle, in a fresh process of this Node. */
+/** V8's verdict on a cache file for the unpacked bundle, in a fresh process of this Node with the loader's flags. */
 function accepted(bundle: string, cache: string): boolean {
   const out = execFileSync(
     process.execPath,
     [
+      ...DEFAULT_NODE_FLAGS,
       '-e',
       `const vm = require('node:vm'), fs = require('node:fs');
        const s = new vm.Script(fs.readFileSync(${JSON.stringify(bundle)}, 'utf8'), {

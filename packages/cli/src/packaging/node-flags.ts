@@ -1,0 +1,83 @@
+/**
+ * Node.js flags a packed plugin starts with. The default caps V8's young
+ * generation: under load Node 24 grows it to 2 × 32 MB semi-spaces, which is
+ * half of a busy plugin's RSS (225 MB against 113 MB with the cap at 2 MB,
+ * calls/s the same within this machine's noise; bench/findings.md §15).
+ * V8 reads heap sizes only at start-up, so the flag cannot be set from inside
+ * the plugin: it has to be on the command line that starts Node.
+ *
+ * How each pack kind carries the flags:
+ * - bundle / code-cache loader: a first line geth can exec on any POSIX
+ *   system (`#!/bin/sh`), and a second line that is a shell `exec` for sh and
+ *   a string plus a comment for JavaScript. `env -S` would be one line shorter,
+ *   but busybox's env (Alpine, where Quorum's images live) has no `-S`.
+ * - single executable: the SEA config's `execArgv`.
+ */
+import { spawn } from 'node:child_process';
+
+import { QuorumError } from '@qplugin/quorum';
+
+/** What `qplugin pack` gives a plugin unless told otherwise (`--node-flags ""` for none). */
+export const DEFAULT_NODE_FLAGS: readonly string[] = Object.freeze(['--max-semi-space-size=2']);
+
+/**
+ * A flag, optionally with a value of plain characters: the flags land in a
+ * shell line, so nothing a shell would read as quoting, expansion or a
+ * command separator may pass.
+ */
+const FLAG = /^--[a-z0-9][a-z0-9-]*(=[\w.,:+/@%-]+)?$/;
+
+/** Splits `--node-flags` text on whitespace and checks each flag's shape. */
+export function parseNodeFlags(text: string): string[] {
+  const flags = text.split(/\s+/).filter((f) => f !== '');
+  checkNodeFlagShapes(flags);
+  return flags;
+}
+
+export function checkNodeFlagShapes(flags: readonly string[]): void {
+  for (const flag of flags) {
+    if (!FLAG.test(flag)) {
+      throw new QuorumError(
+        'PACK_INPUT',
+        `Node.js flag ${JSON.stringify(flag)} is not of the form --name or --name=value`,
+        {
+          fix: 'Give Node.js/V8 flags such as --max-semi-space-size=2; values may use letters, digits and . , : + / @ % _ - only (the flags are written into a shell line).',
+          details: { flag },
+        },
+      );
+    }
+  }
+}
+
+/** Refuses flags the packing Node.js does not accept (`node <flags> -e 0` must exit 0). */
+export async function checkNodeAccepts(node: string, flags: readonly string[]): Promise<void> {
+  if (flags.length === 0) return;
+  const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+    const child = spawn(node, [...flags, '-e', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stderr }));
+  });
+  if (result.code !== 0) {
+    throw new QuorumError(
+      'PACK_INPUT',
+      `Node.js ${node} refuses the plugin's flags ${flags.join(' ')}: ${result.stderr.trim().split('\n')[0] ?? `exit ${result.code}`}`,
+      {
+        fix: 'Drop or correct the flag in --node-flags (node --help and node --v8-options list what this Node accepts).',
+        details: { node, flags: [...flags] },
+      },
+    );
+  }
+}
+
+/**
+ * The first lines of a bundle or loader: `#!/usr/bin/env node` without
+ * flags; with flags, sh execs node with them on this same file (node skips
+ * the `#!` line; the second line is an expression statement and a comment).
+ */
+export function launchHeader(flags: readonly string[]): string {
+  if (flags.length === 0) return '#!/usr/bin/env node\n';
+  checkNodeFlagShapes(flags);
+  return `#!/bin/sh\n":" //; exec node ${flags.join(' ')} "$0" "$@"\n`;
+}
