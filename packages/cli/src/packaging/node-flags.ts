@@ -1,7 +1,8 @@
 /**
  * Node.js flags a packed plugin starts with. The default caps V8's young
- * generation, which under load grows to half of a busy plugin's RSS on Node 24 (225 MB against 113 MB with the cap at 2 MB,
- * calls/s the same within this machine's noise; bench/findings.md §15).
+ * generation, which under load grows to half of a busy plugin's RSS on Node
+ * 24 (225 MB against 113 MB with the cap at 2 MB, calls/s the same within
+ * this machine's noise; bench/findings.md §15).
  * V8 reads heap sizes only at start-up, so the flag cannot be set from inside
  * the plugin: it has to be on the command line that starts Node.
  *
