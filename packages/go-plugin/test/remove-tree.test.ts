@@ -34,6 +34,24 @@ describe('removeTree', () => {
       }
     });
 
+    it(`${name} removes a plain file given as the path`, async () => {
+      const file = join(mkdtempSync(join(tmpdir(), 'qp-rmtree-file-')), 'f');
+      writeFileSync(file, 'x');
+      await remove(file);
+      assert.equal(existsSync(file), false);
+    });
+
+    it(`${name}: two removals of one tree at once both finish, and the tree is gone`, async () => {
+      const { dir, close } = await socketDir();
+      try {
+        for (let i = 0; i < 20; i++) writeFileSync(join(dir, `f${i}`), 'x');
+        await Promise.all([remove(dir), removeTreeAsync(dir)]);
+        assert.equal(existsSync(dir), false);
+      } finally {
+        close();
+      }
+    });
+
     it(`${name} accepts a path that is already gone`, async () => {
       const dir = join(tmpdir(), `qp-rmtree-missing-${process.pid}`);
       await remove(dir);

@@ -277,15 +277,22 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
   /** This client is done with the plugin: fail calls, release resources. */
   private release(): void {
     this.state = 'exited';
-    this.lifetime.abort();
-    this.stopWatchingPid?.();
+    // The connection first: its streams (stdio, broker, calls in flight) end with it, so the abort
+    // below need not reset each one on a dead socket (100 plugins killed at once: ~45 ms of
+    // AbortErrors with stack traces). Calls still fail in the lifetime's terms (`plugin is not running`).
     this.connection?.close();
     void this.mux?.close();
-    // kill() has started removing them off the event loop; otherwise (the plugin exited by itself, a
-    // disconnect) now, so that a host exiting right after finds nothing left.
+    this.lifetime.abort();
+    this.stopWatchingPid?.();
+    // During kill() (the plugin usually exits on Shutdown, before kill() gets to its files) off the
+    // event loop: kill() waits for that. Otherwise (the plugin exited by itself, a disconnect) now, so
+    // that a host exiting right after finds nothing left.
     if (!this.filesRemoved) {
-      this.removeFiles();
-      this.filesRemoved = Promise.resolve();
+      if (this.killing) void this.removeFilesLater();
+      else {
+        this.removeFiles();
+        this.filesRemoved = Promise.resolve();
+      }
     }
     if (this.options.managed) unregisterManaged(this.managedHandle);
   }
@@ -419,7 +426,8 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
       // A call sent while the plugin is going away can hang until its deadline;
       // once the process has exited there is nothing left to wait for.
       await Promise.race([shutdown, this.exited]);
-      stop.abort();
+      // Gone already: closing the connection ends the call; no reset needed.
+      if (!this.exitInfo) stop.abort();
       this.connection.close();
     }
     if (!proc) {
