@@ -231,6 +231,7 @@ export class RawH2Connection {
     this.flushFn = () => this.#flush();
     /** Frames received, by type (0..9), for the checks. */
     this.framesIn = new Uint32Array(10);
+    this.paddedIn = 0;
 
     const settings = Buffer.alloc(18);
     settings.writeUInt16BE(2, 0); // ENABLE_PUSH
@@ -466,6 +467,7 @@ export class RawH2Connection {
       case T_HEADERS: {
         if (id === 0) return this.#connectionError(E_PROTOCOL, 'HEADERS on stream 0');
         if (flags & F_PADDED) {
+          this.paddedIn++;
           const pad = buf[a++];
           if (pad > b - a) return this.#connectionError(E_PROTOCOL, 'padding beyond the frame');
           b -= pad;
@@ -603,6 +605,7 @@ export class RawH2Connection {
     }
     if (flags & F_PADDED) {
       if (size < 1) return this.#connectionError(E_FRAME_SIZE, 'padded DATA without pad length');
+      this.paddedIn++;
       const pad = buf[a++];
       if (pad > b - a) return this.#connectionError(E_PROTOCOL, 'padding beyond the frame');
       b -= pad;
