@@ -55,7 +55,9 @@ function gobench(args) {
       try {
         const f = readFileSync(`/proc/${p.pid}/stat`, 'utf8').split(') ')[1].split(' ');
         cpuTicks = Number(f[11]) + Number(f[12]); // utime + stime
-      } catch {}
+      } catch {
+        // exited between two samples: the last one stands
+      }
     }, 20);
     p.stdout.on('data', (c) => (out += c));
     p.on('error', reject);
@@ -125,7 +127,9 @@ const h2 = () =>
     });
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
-    req.on('trailers', (t) => (t['grpc-status'] === '0' ? resolve(Buffer.concat(chunks)) : reject(new Error(t['grpc-message']))));
+    req.on('trailers', (t) =>
+      t['grpc-status'] === '0' ? resolve(Buffer.concat(chunks)) : reject(new Error(t['grpc-message'])),
+    );
     req.on('error', reject);
     req.end(framed);
   });
@@ -205,11 +209,15 @@ const range = (xs, digits = 0) => {
   const f = (x) => x.toFixed(digits);
   return `${f(med)} (${f(s[0])}–${f(s[s.length - 1])})`;
 };
-console.log(`\nNode ${process.version}, ${ROUNDS - 1} rounds of ${CALLS} sequential calls + ${DURATION} ms loops; load ${loads.join(' | ')}`);
+console.log(
+  `\nNode ${process.version}, ${ROUNDS - 1} rounds of ${CALLS} sequential calls + ${DURATION} ms loops; load ${loads.join(' | ')}`,
+);
 console.log('medians (min–max over rounds)');
 for (const n of names) {
   const rs = results[n];
-  console.log(`${n.padEnd(7)} p50 ${range(rs.map((r) => r.lat.p50))} µs  p99 ${range(rs.map((r) => r.lat.p99))} µs  CPU/call seq ${range(rs.map((r) => r.lat.cpuPerCall))} µs`);
+  console.log(
+    `${n.padEnd(7)} p50 ${range(rs.map((r) => r.lat.p50))} µs  p99 ${range(rs.map((r) => r.lat.p99))} µs  CPU/call seq ${range(rs.map((r) => r.lat.cpuPerCall))} µs`,
+  );
   console.log(
     `        calls/s ${CONCURRENCY.map((c) => `c${c} ${range(rs.map((r) => r[c].rate))}`).join('  ')}`,
   );
@@ -218,10 +226,19 @@ for (const n of names) {
   );
 }
 const maxRssMb = process.resourceUsage().maxRSS / 1024;
-console.log(`RSS after setup ${rssSetupMb.toFixed(0)} MB, peak RSS of this process ${maxRssMb.toFixed(0)} MB`);
+console.log(
+  `RSS after setup ${rssSetupMb.toFixed(0)} MB, peak RSS of this process ${maxRssMb.toFixed(0)} MB`,
+);
 if (opt.json) {
   const { writeFileSync } = await import('node:fs');
-  writeFileSync(opt.json, JSON.stringify({ node: process.version, loads, results, goBefore, goAfter, rssSetupMb, maxRssMb }, null, 1));
+  writeFileSync(
+    opt.json,
+    JSON.stringify(
+      { node: process.version, loads, results, goBefore, goAfter, rssSetupMb, maxRssMb },
+      null,
+      1,
+    ),
+  );
 }
 session?.close();
 conn?.close();

@@ -40,10 +40,17 @@ const session = http2.connect('https://localhost', {
 await new Promise((r) => session.once('connect', r));
 const h2 = (msg) =>
   new Promise((resolve, reject) => {
-    const req = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' });
+    const req = session.request({
+      ':method': 'POST',
+      ':path': path,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+    });
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
-    req.on('trailers', (t) => (t['grpc-status'] === '0' ? resolve(Buffer.concat(chunks)) : reject(new Error(t['grpc-message']))));
+    req.on('trailers', (t) =>
+      t['grpc-status'] === '0' ? resolve(Buffer.concat(chunks)) : reject(new Error(t['grpc-message'])),
+    );
     req.on('error', reject);
     const head = Buffer.alloc(5);
     head.writeUInt32BE(msg.length, 1);

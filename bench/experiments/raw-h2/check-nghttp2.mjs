@@ -88,7 +88,9 @@ const m = (p) => new Method(p, 'localhost', 'http');
     await expectError(conn.unary(m('/t/rst'), Buffer.from('x')), Code.UNAVAILABLE);
   });
   await check('GOAWAY: calls above last-stream-id fail UNAVAILABLE, new calls too', async () => {
-    const held = [1, 2, 3].map(() => expectError(conn.unary(m('/t/hold'), Buffer.from('x')), Code.UNAVAILABLE));
+    const held = [1, 2, 3].map(() =>
+      expectError(conn.unary(m('/t/hold'), Buffer.from('x')), Code.UNAVAILABLE),
+    );
     await new Promise((r) => setTimeout(r, 50));
     // GOAWAY naming a last stream below the held ones: all three were "not processed".
     sessions[0].goaway(http2.constants.NGHTTP2_NO_ERROR, 1);
@@ -106,7 +108,10 @@ const m = (p) => new Method(p, 'localhost', 'http');
     const rs = await Promise.all(
       Array.from({ length: 200 }, (_, i) => conn.unary(m('/t/echo'), Buffer.alloc(10_000, i & 255))),
     );
-    assert(rs.every((r, i) => r.length === 10_000 && r[0] === (i & 255)), 'replies');
+    assert(
+      rs.every((r, i) => r.length === 10_000 && r[0] === (i & 255)),
+      'replies',
+    );
     return `peer max streams ${conn.peerMaxStreams}, WINDOW_UPDATEs received ${conn.framesIn[8]}`;
   });
   conn.close();

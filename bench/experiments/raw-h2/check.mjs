@@ -4,6 +4,7 @@
 // failure.
 //   bash interop/go/build.sh v1.8.0
 //   node bench/experiments/raw-h2/check.mjs [interop/go/bin/v1.8.0/plugin]
+//   node bench/experiments/raw-h2/check.mjs node interop/ts/dist/src/fixtures/interop-plugin.js   (the TS plugin)
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { PluginClient } from '@qplugin/go-plugin/host';
 import { PluginGreeting, PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum/plugin';
@@ -11,7 +12,8 @@ import { PluginGreeting, PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/qu
 import { Code, Method, RpcError, connectTls } from './client.mjs';
 import { tlsOptionsOf } from './plugin-tls.mjs';
 
-const plugin = process.argv[2] ?? new URL('../../../interop/go/bin/v1.8.0/plugin', import.meta.url).pathname;
+const [plugin = new URL('../../../interop/go/bin/v1.8.0/plugin', import.meta.url).pathname, ...args] =
+  process.argv.slice(2);
 
 // Just enough protobuf for qplugin.interop.Probe (field number -> value).
 function pb(fields) {
@@ -66,7 +68,7 @@ function unpb(buf) {
   return fields;
 }
 
-const client = new PluginClient({ command: plugin, args: [], handshake: QUORUM_HANDSHAKE });
+const client = new PluginClient({ command: plugin, args, handshake: QUORUM_HANDSHAKE });
 await client.start();
 await client.client(PluginInitializer).init({ rawConfiguration: Buffer.from('{"language":"en"}') });
 const rc = client.reattachConfig();
@@ -102,7 +104,16 @@ async function expectError(p, code) {
 }
 const greetMsg = (s) => Buffer.from(toBinary(greeting.input, create(greeting.input, { msg: s })));
 const observeUntilEnded = async (tag) =>
-  unpb(await conn.unary(observe, pb([[1, tag], [2, 'ended']]), { timeoutMs: 5000 }));
+  unpb(
+    await conn.unary(
+      observe,
+      pb([
+        [1, tag],
+        [2, 'ended'],
+      ]),
+      { timeoutMs: 5000 },
+    ),
+  );
 
 await check('greeting OK', async () => {
   const r = fromBinary(greeting.output, await conn.unary(greet, greetMsg('Quorum'), { timeoutMs: 5000 }));
@@ -110,15 +121,30 @@ await check('greeting OK', async () => {
   return JSON.stringify(r.msg);
 });
 await check('unknown method -> UNIMPLEMENTED (trailers-only)', async () => {
-  const e = await expectError(conn.unary(new Method('/qplugin.interop.Probe/Nope'), Buffer.alloc(0)), Code.UNIMPLEMENTED);
-  assert(e.metadata[':status'] === '200' && e.metadata['grpc-status'] === '12', 'not a trailers-only response');
+  const e = await expectError(
+    conn.unary(new Method('/qplugin.interop.Probe/Nope'), Buffer.alloc(0)),
+    Code.UNIMPLEMENTED,
+  );
+  assert(
+    e.metadata[':status'] === '200' && e.metadata['grpc-status'] === '12',
+    'not a trailers-only response',
+  );
   return e.details;
 });
 await check('every status code 1..16 with a percent-encoded message, trailer and details', async () => {
   for (let code = 1; code <= 16; code++) {
     const message = `status ${code}: ünïcode % 100\n`;
     const e = await expectError(
-      conn.unary(unary, pb([[2, code], [3, message], [4, 'why'], [5, 'tv1'], [5, 'tv2']])),
+      conn.unary(
+        unary,
+        pb([
+          [2, code],
+          [3, message],
+          [4, 'why'],
+          [5, 'tv1'],
+          [5, 'tv2'],
+        ]),
+      ),
       code,
     );
     assert(e.details === message, `message ${JSON.stringify(e.details)}`);
@@ -129,7 +155,14 @@ await check('every status code 1..16 with a percent-encoded message, trailer and
   }
 });
 await check('request metadata reaches the server', async () => {
-  const r = unpb(await conn.unary(unary, pb([[9, 'x-echo']]), { metadata: [['x-echo', 'v1'], ['x-echo', 'v2']] }));
+  const r = unpb(
+    await conn.unary(unary, pb([[9, 'x-echo']]), {
+      metadata: [
+        ['x-echo', 'v1'],
+        ['x-echo', 'v2'],
+      ],
+    }),
+  );
   const got = (r[3] ?? []).map((b) => b.toString());
   assert(got.join(',') === 'v1,v2', `echoed ${got}`);
 });
@@ -147,31 +180,69 @@ await check('5 MiB response -> RESOURCE_EXHAUSTED, connection still usable', asy
 });
 await check('1 MiB and 3 MiB requests (send-side flow control)', async () => {
   for (const n of [1 << 20, 3 << 20]) {
-    const r = unpb(await conn.unary(unary, pb([[10, Buffer.alloc(n, 7)], [7, 3]])));
+    const r = unpb(
+      await conn.unary(
+        unary,
+        pb([
+          [10, Buffer.alloc(n, 7)],
+          [7, 3],
+        ]),
+      ),
+    );
     assert(r[2][0].length === 3, 'reply');
   }
   return `send window now ${conn.connSendWindow}`;
 });
 await check("5 MiB request -> server's RESOURCE_EXHAUSTED", async () => {
-  const e = await expectError(conn.unary(unary, pb([[10, Buffer.alloc(5 << 20, 7)]])), Code.RESOURCE_EXHAUSTED);
+  const e = await expectError(
+    conn.unary(unary, pb([[10, Buffer.alloc(5 << 20, 7)]])),
+    Code.RESOURCE_EXHAUSTED,
+  );
   await conn.unary(greet, greetMsg('after'));
   return e.details;
 });
-await check('deadline: DEADLINE_EXCEEDED here, the server got grpc-timeout and its handler ended', async () => {
-  await expectError(conn.unary(unary, pb([[1, 'dl'], [8, true]]), { timeoutMs: 300 }), Code.DEADLINE_EXCEEDED);
-  const o = await observeUntilEnded('dl');
-  const ms = Number(o[3]?.[0] ?? -1n);
-  // Our timer and the server's race: the server's context ends by its own
-  // deadline or by our RST_STREAM CANCEL, whichever comes first.
-  const ended = o[2][0].toString();
-  assert(ended === 'deadline' || ended === 'canceled', `server ended: ${ended}`);
-  assert(ms > 0 && ms <= 300, `server deadline ${ms} ms`);
-  return `server saw ${ms} ms, ended by ${ended}`;
-});
+await check(
+  'deadline: DEADLINE_EXCEEDED here, the server got grpc-timeout and its handler ended',
+  async () => {
+    await expectError(
+      conn.unary(
+        unary,
+        pb([
+          [1, 'dl'],
+          [8, true],
+        ]),
+        { timeoutMs: 300 },
+      ),
+      Code.DEADLINE_EXCEEDED,
+    );
+    const o = await observeUntilEnded('dl');
+    const ms = Number(o[3]?.[0] ?? -1n);
+    // Our timer and the server's race: the server's context ends by its own
+    // deadline or by our RST_STREAM CANCEL, whichever comes first.
+    const ended = o[2][0].toString();
+    assert(ended === 'deadline' || ended === 'canceled', `server ended: ${ended}`);
+    assert(ms > 0 && ms <= 300, `server deadline ${ms} ms`);
+    return `server saw ${ms} ms, ended by ${ended}`;
+  },
+);
 await check('AbortSignal: CANCELLED here, the server saw the cancel', async () => {
   const ac = new AbortController();
-  const p = conn.unary(unary, pb([[1, 'cx'], [8, true]]), { signal: ac.signal });
-  await conn.unary(observe, pb([[1, 'cx'], [2, 'started']]), { timeoutMs: 5000 });
+  const p = conn.unary(
+    unary,
+    pb([
+      [1, 'cx'],
+      [8, true],
+    ]),
+    { signal: ac.signal },
+  );
+  await conn.unary(
+    observe,
+    pb([
+      [1, 'cx'],
+      [2, 'started'],
+    ]),
+    { timeoutMs: 5000 },
+  );
   ac.abort();
   await expectError(p, Code.CANCELLED);
   const o = await observeUntilEnded('cx');
@@ -189,7 +260,10 @@ await check('1,000 concurrent calls, each answered with its own reply', async ()
 });
 await check('1,000 concurrent 64 KiB responses (receive windows replenished)', async () => {
   const rs = await Promise.all(Array.from({ length: 1000 }, () => conn.unary(unary, pb([[7, 65536]]))));
-  assert(rs.every((r) => unpb(r)[2][0].length === 65536), 'sizes');
+  assert(
+    rs.every((r) => unpb(r)[2][0].length === 65536),
+    'sizes',
+  );
   return `connection receive window ${conn.connRecvWindow}`;
 });
 await check('plugin killed with a call in flight -> UNAVAILABLE, later calls UNAVAILABLE', async () => {
@@ -199,7 +273,18 @@ await check('plugin killed with a call in flight -> UNAVAILABLE, later calls UNA
   await expectError(conn.unary(greet, greetMsg('x')), Code.UNAVAILABLE);
   return e.details;
 });
-const names = ['DATA', 'HEADERS', 'PRIORITY', 'RST_STREAM', 'SETTINGS', 'PUSH_PROMISE', 'PING', 'GOAWAY', 'WINDOW_UPDATE', 'CONTINUATION'];
+const names = [
+  'DATA',
+  'HEADERS',
+  'PRIORITY',
+  'RST_STREAM',
+  'SETTINGS',
+  'PUSH_PROMISE',
+  'PING',
+  'GOAWAY',
+  'WINDOW_UPDATE',
+  'CONTINUATION',
+];
 console.log(`frames received: ${names.map((n, i) => `${n} ${conn.framesIn[i]}`).join(', ')}`);
 console.log(failed ? `${failed} check(s) failed` : 'all checks passed');
 process.exit(failed ? 1 : 0);

@@ -242,7 +242,9 @@ export class RawH2Connection {
     settings.writeUInt32BE(64 * 1024, 14);
     const inc = Buffer.allocUnsafe(4);
     inc.writeUInt32BE(RECV_WINDOW - DEFAULT_WINDOW);
-    socket.write(Buffer.concat([PREFACE, frame(T_SETTINGS, 0, 0, settings), frame(T_WINDOW_UPDATE, 0, 0, inc)]));
+    socket.write(
+      Buffer.concat([PREFACE, frame(T_SETTINGS, 0, 0, settings), frame(T_WINDOW_UPDATE, 0, 0, inc)]),
+    );
 
     socket.on('data', (chunk) => this.#onData(chunk));
     socket.on('error', (err) => this.#fail(`connection error: ${err.message}`));
@@ -285,7 +287,12 @@ export class RawH2Connection {
       method.block.length + (tv ? TIMEOUT_NAME.length + 1 + tv.length : 0) + (extra ? extra.length : 0);
     const msgLen = message.length;
     const framedLen = 5 + msgLen;
-    if (blockLen <= this.peerMaxFrame && framedLen <= this.peerMaxFrame && framedLen <= this.connSendWindow && framedLen <= s.sendWindow) {
+    if (
+      blockLen <= this.peerMaxFrame &&
+      framedLen <= this.peerMaxFrame &&
+      framedLen <= this.connSendWindow &&
+      framedLen <= s.sendWindow
+    ) {
       // Fast path: one allocation, one HEADERS and one DATA frame.
       const b = Buffer.allocUnsafe(9 + blockLen + 9 + framedLen);
       frameHeader(b, 0, blockLen, T_HEADERS, F_END_HEADERS, id);
@@ -313,7 +320,7 @@ export class RawH2Connection {
         o += block.latin1Write(tv, o);
       }
       if (extra) extra.copy(block, o);
-      for (let off = 0; off < blockLen || off === 0; ) {
+      for (let off = 0; off < blockLen || off === 0;) {
         const n = Math.min(this.peerMaxFrame, blockLen - off);
         const last = off + n >= blockLen;
         const type = off === 0 ? T_HEADERS : T_CONTINUATION;
@@ -349,7 +356,9 @@ export class RawH2Connection {
         return;
       }
       const end = s.pendingOff + n;
-      this.#queue(frame(T_DATA, end === buf.length ? F_END_STREAM : 0, s.id, buf.subarray(s.pendingOff, end)));
+      this.#queue(
+        frame(T_DATA, end === buf.length ? F_END_STREAM : 0, s.id, buf.subarray(s.pendingOff, end)),
+      );
       s.pendingOff = end;
       this.connSendWindow -= n;
       s.sendWindow -= n;
@@ -459,8 +468,10 @@ export class RawH2Connection {
 
   #frame(type, flags, id, buf, a, b) {
     if (type < 10) this.framesIn[type]++;
-    if (!this.gotSettings && type !== T_SETTINGS) return this.#connectionError(E_PROTOCOL, 'first frame is not SETTINGS');
-    if (this.cont !== null && type !== T_CONTINUATION) return this.#connectionError(E_PROTOCOL, 'header block interrupted');
+    if (!this.gotSettings && type !== T_SETTINGS)
+      return this.#connectionError(E_PROTOCOL, 'first frame is not SETTINGS');
+    if (this.cont !== null && type !== T_CONTINUATION)
+      return this.#connectionError(E_PROTOCOL, 'header block interrupted');
     switch (type) {
       case T_DATA:
         return this.#onDataFrame(flags, id, buf, a, b);
@@ -496,7 +507,8 @@ export class RawH2Connection {
         if (b - a !== 4) return this.#connectionError(E_FRAME_SIZE, 'RST_STREAM size');
         const code = buf.readUInt32BE(a);
         const s = this.streams.get(id);
-        if (s) this.#finish(s, new RpcError(rstToCode(code), `stream reset by the server (HTTP/2 error ${code})`));
+        if (s)
+          this.#finish(s, new RpcError(rstToCode(code), `stream reset by the server (HTTP/2 error ${code})`));
         return;
       }
       case T_SETTINGS:
@@ -530,7 +542,8 @@ export class RawH2Connection {
         if (id === 0) {
           if (inc === 0) return this.#connectionError(E_PROTOCOL, 'WINDOW_UPDATE of 0');
           this.connSendWindow += inc;
-          if (this.connSendWindow > MAX_WINDOW) return this.#connectionError(E_FLOW_CONTROL, 'window above 2^31-1');
+          if (this.connSendWindow > MAX_WINDOW)
+            return this.#connectionError(E_FLOW_CONTROL, 'window above 2^31-1');
           if (this.blocked.size > 0) this.#pumpBlocked();
           return;
         }
@@ -568,14 +581,16 @@ export class RawH2Connection {
           this.peerMaxStreams = v;
           break;
         case 4: {
-          if (v > MAX_WINDOW) return this.#connectionError(E_FLOW_CONTROL, 'INITIAL_WINDOW_SIZE above 2^31-1');
+          if (v > MAX_WINDOW)
+            return this.#connectionError(E_FLOW_CONTROL, 'INITIAL_WINDOW_SIZE above 2^31-1');
           const delta = v - this.peerInitialWindow;
           this.peerInitialWindow = v;
           for (const s of this.streams.values()) s.sendWindow += delta;
           break;
         }
         case 5:
-          if (v < 16384 || v > 16777215) return this.#connectionError(E_PROTOCOL, 'MAX_FRAME_SIZE out of range');
+          if (v < 16384 || v > 16777215)
+            return this.#connectionError(E_PROTOCOL, 'MAX_FRAME_SIZE out of range');
           this.peerMaxFrame = v;
           break;
         default: // HEADER_TABLE_SIZE (our encoder keeps no table), MAX_HEADER_LIST_SIZE, unknown
@@ -594,7 +609,8 @@ export class RawH2Connection {
     const size = b - a;
     // Connection-level flow control counts every DATA frame, padding included.
     this.connRecvWindow -= size;
-    if (this.connRecvWindow < 0) return this.#connectionError(E_FLOW_CONTROL, 'peer overran the connection window');
+    if (this.connRecvWindow < 0)
+      return this.#connectionError(E_FLOW_CONTROL, 'peer overran the connection window');
     this.connRecvUnacked += size;
     if (this.connRecvUnacked >= RECV_WINDOW / 2) {
       const p = Buffer.allocUnsafe(4);
@@ -646,11 +662,17 @@ export class RawH2Connection {
         if (s.hdrGot++ === 0) s.flag = byte;
         else s.msgLen = s.msgLen * 256 + byte;
         if (s.hdrGot < 5) continue;
-        if (s.flag !== 0) return this.#abortCall(s, Code.INTERNAL, 'compressed message, but no compression was offered');
+        if (s.flag !== 0)
+          return this.#abortCall(s, Code.INTERNAL, 'compressed message, but no compression was offered');
         if (s.msgLen > this.maxReceive) {
-          return this.#abortCall(s, Code.RESOURCE_EXHAUSTED, `response of ${s.msgLen} bytes is over the limit of ${this.maxReceive}`);
+          return this.#abortCall(
+            s,
+            Code.RESOURCE_EXHAUSTED,
+            `response of ${s.msgLen} bytes is over the limit of ${this.maxReceive}`,
+          );
         }
-        if (s.message !== null) return this.#abortCall(s, Code.INTERNAL, 'more than one response message to a unary call');
+        if (s.message !== null)
+          return this.#abortCall(s, Code.INTERNAL, 'more than one response message to a unary call');
         if (b - a >= s.msgLen) {
           // Whole message in this frame: a view, no copy.
           s.message = buf.subarray(a, a + s.msgLen);
@@ -699,7 +721,8 @@ export class RawH2Connection {
     }
     const s = this.streams.get(id);
     if (!s) {
-      if (id >= this.nextId || (id & 1) === 0) return this.#connectionError(E_PROTOCOL, `HEADERS on stream ${id} we did not open`);
+      if (id >= this.nextId || (id & 1) === 0)
+        return this.#connectionError(E_PROTOCOL, `HEADERS on stream ${id} we did not open`);
       return;
     }
     const end = (flags & F_END_STREAM) !== 0;
@@ -708,12 +731,17 @@ export class RawH2Connection {
       s.httpStatus = Number(fields[':status']);
       const ct = fields['content-type'];
       if (!end) {
-        if (s.httpStatus !== 200) return this.#abortCall(s, httpToCode(s.httpStatus), `HTTP status ${s.httpStatus}`);
+        if (s.httpStatus !== 200)
+          return this.#abortCall(s, httpToCode(s.httpStatus), `HTTP status ${s.httpStatus}`);
         if (typeof ct !== 'string' || !ct.startsWith('application/grpc')) {
           return this.#abortCall(s, Code.UNKNOWN, `content-type ${ct}`);
         }
         if (fields['grpc-encoding'] !== undefined && fields['grpc-encoding'] !== 'identity') {
-          return this.#abortCall(s, Code.INTERNAL, `grpc-encoding ${fields['grpc-encoding']} was not offered`);
+          return this.#abortCall(
+            s,
+            Code.INTERNAL,
+            `grpc-encoding ${fields['grpc-encoding']} was not offered`,
+          );
         }
         return;
       }
@@ -734,10 +762,12 @@ export class RawH2Connection {
     if (s.pending) this.#rst(s.id, E_CANCEL); // server ended before our request was fully sent
     if (code !== Code.OK) {
       const m = fields['grpc-message'];
-      const details = typeof raw === 'string' ? (typeof m === 'string' ? percentDecode(m) : '') : 'missing grpc-status';
+      const details =
+        typeof raw === 'string' ? (typeof m === 'string' ? percentDecode(m) : '') : 'missing grpc-status';
       return this.#finish(s, new RpcError(code, details, fields));
     }
-    if (s.hdrGot !== 0 || s.msg !== null) return this.#finish(s, new RpcError(Code.INTERNAL, 'truncated response message'));
+    if (s.hdrGot !== 0 || s.msg !== null)
+      return this.#finish(s, new RpcError(Code.INTERNAL, 'truncated response message'));
     if (s.message === null) return this.#finish(s, new RpcError(Code.UNIMPLEMENTED, 'no response message'));
     this.#finish(s, null, s.message);
   }
@@ -756,7 +786,9 @@ export function connectTls(tlsOptions, options) {
       socket.off('error', onError);
       if (socket.alpnProtocol !== 'h2') {
         socket.destroy();
-        return reject(new RpcError(Code.UNAVAILABLE, `server did not select h2 (ALPN ${socket.alpnProtocol})`));
+        return reject(
+          new RpcError(Code.UNAVAILABLE, `server did not select h2 (ALPN ${socket.alpnProtocol})`),
+        );
       }
       socket.setNoDelay?.(true);
       resolve(new RawH2Connection(socket, options));
