@@ -9,7 +9,7 @@ import tls from 'node:tls';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { Metadata } from '@grpc/grpc-js';
 import { PluginClient } from '@qplugin/go-plugin/host';
-import { derToPem } from '@qplugin/go-plugin/protocol';
+import { derToPem } from '@qplugin/go-plugin/internal';
 import { PluginGreeting, PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum/plugin';
 
 const [command, ...args] = process.argv.slice(2);

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readlinkSync } from 'node:fs';
 
 import { PluginClient } from '@qplugin/go-plugin/host';
-import { createClient, GRPCController } from '@qplugin/go-plugin/protocol';
+import { createClient, GRPCController } from '@qplugin/go-plugin/internal';
 import { QUORUM_HANDSHAKE } from '@qplugin/quorum/plugin';
 
 const args = process.argv.slice(2);

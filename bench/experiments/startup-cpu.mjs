@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
-import { generateCertificate } from '@qplugin/go-plugin/protocol';
+import { generateCertificate } from '@qplugin/go-plugin/internal';
 import { QUORUM_HANDSHAKE } from '@qplugin/quorum/plugin';
 
 const [roundsArg, ...specs] = process.argv.slice(2);
