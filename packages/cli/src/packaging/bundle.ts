@@ -1,10 +1,10 @@
 /**
  * One-file bundles of TypeScript/JavaScript plugins with esbuild, so a
- * distribution needs no node_modules. The bundle keeps the entry's own `#!`
- * line unless it is a plain `#!/usr/bin/env node`, else gets ours
- * (node-flags.ts): geth execs the entrypoint directly,
- * and the kernel's `#!` handling starts node (through sh when the plugin has
- * Node.js flags).
+ * distribution needs no node_modules. geth execs the entrypoint directly and
+ * the kernel's `#!` handling starts node (through sh when the plugin has
+ * Node.js flags): the bundle gets our first lines (node-flags.ts), in place
+ * of the entry's own `#!` line if that is a plain `#!/usr/bin/env node`; any
+ * other `#!` line of the entry is kept as it is.
  */
 import { readFileSync } from 'node:fs';
 

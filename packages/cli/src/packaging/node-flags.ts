@@ -62,7 +62,7 @@ export async function checkNodeAccepts(node: string, flags: readonly string[]): 
   if (result.code !== 0) {
     throw new QuorumError(
       'PACK_INPUT',
-      `Node.js ${node} refuses the plugin's flags ${flags.join(' ')}: ${result.stderr.trim().split('\n')[0] ?? `exit ${result.code}`}`,
+      `Node.js ${node} refuses the plugin's flags ${flags.join(' ')}: ${result.stderr.trim().split('\n')[0] || `exit ${result.code}`}`,
       {
         fix: 'Drop or correct the flag in --node-flags (node --help and node --v8-options list what this Node accepts).',
         details: { node, flags: [...flags] },

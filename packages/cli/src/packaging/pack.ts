@@ -62,7 +62,7 @@ export interface PackOptions {
    * Node.js flags the plugin starts with (TS/JS entries only). Default
    * DEFAULT_NODE_FLAGS (`--max-semi-space-size=2`: a busy plugin's RSS about
    * halves on Node 24); `[]` for none. A bundle whose entry has its own `#!`
-   * line keeps that line and gets no flags.
+   * line, other than a plain `#!/usr/bin/env node`, keeps it and gets no flags.
    */
   nodeFlags?: readonly string[];
 }
