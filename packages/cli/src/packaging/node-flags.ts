@@ -1,8 +1,8 @@
 /**
  * Node.js flags a packed plugin starts with. The default caps V8's young
  * generation, which under load grows to half of a busy plugin's RSS on Node
- * 24 (225 MB against 113 MB with the cap at 2 MB, calls/s the same within
- * this machine's noise; bench/findings.md §15).
+ * 24 (209–231 MB against 115–128 MB with a 4 MB cap; calls/s at 64 in flight
+ * 0.87–1.26× in paired rounds, where a 2 MB cap cost ~10 %; bench/findings.md §15).
  * V8 reads heap sizes only at start-up, so the flag cannot be set from inside
  * the plugin: it has to be on the command line that starts Node.
  *
@@ -18,7 +18,7 @@ import { spawn } from 'node:child_process';
 import { QuorumError } from '@qplugin/quorum';
 
 /** What `qplugin pack` gives a plugin unless told otherwise (`--node-flags ""` for none). */
-export const DEFAULT_NODE_FLAGS: readonly string[] = Object.freeze(['--max-semi-space-size=2']);
+export const DEFAULT_NODE_FLAGS: readonly string[] = Object.freeze(['--max-semi-space-size=4']);
 
 /**
  * A flag, optionally with a value of plain characters: the flags land in a
@@ -41,7 +41,7 @@ export function checkNodeFlagShapes(flags: readonly string[]): void {
         'PACK_INPUT',
         `Node.js flag ${JSON.stringify(flag)} is not of the form --name or --name=value`,
         {
-          fix: 'Give Node.js/V8 flags such as --max-semi-space-size=2; values may use letters, digits and . , : + / @ % _ - only (the flags are written into a shell line).',
+          fix: 'Give Node.js/V8 flags such as --max-semi-space-size=4; values may use letters, digits and . , : + / @ % _ - only (the flags are written into a shell line).',
           details: { flag },
         },
       );

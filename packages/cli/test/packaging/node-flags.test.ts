@@ -70,8 +70,8 @@ async function greet(entrypoint: string): Promise<string> {
 
 describe('Node.js flags: shape and acceptance', () => {
   it('parses space-separated flags and refuses anything a shell would read', () => {
-    assert.deepEqual(parseNodeFlags('  --max-semi-space-size=2   --no-warnings '), [
-      '--max-semi-space-size=2',
+    assert.deepEqual(parseNodeFlags('  --max-semi-space-size=4   --no-warnings '), [
+      '--max-semi-space-size=4',
       '--no-warnings',
     ]);
     assert.deepEqual(parseNodeFlags(''), []);
@@ -86,8 +86,8 @@ describe('Node.js flags: shape and acceptance', () => {
 
   it('the header: env node without flags; sh exec with them, which is also valid JavaScript', () => {
     assert.equal(launchHeader([]), '#!/usr/bin/env node\n');
-    const header = launchHeader(['--max-semi-space-size=2']);
-    assert.equal(header, '#!/bin/sh\n":" //; exec node --max-semi-space-size=2 "$0" "$@"\n');
+    const header = launchHeader(['--max-semi-space-size=4']);
+    assert.equal(header, '#!/bin/sh\n":" //; exec node --max-semi-space-size=4 "$0" "$@"\n');
     // What node runs once it has skipped the #! line: an expression statement and a comment.
     assert.doesNotThrow(() => new Function(header.split('\n')[1]!));
   });
@@ -106,12 +106,12 @@ describe('packPlugin with Node.js flags', () => {
   it('by default the bundle starts node with DEFAULT_NODE_FLAGS, exec’d directly as geth does', async () => {
     const dir = scratch('qp-flags-default-');
     const { result, entrypoint } = await packed(dir);
-    assert.deepEqual(result.nodeFlags, ['--max-semi-space-size=2']);
+    assert.deepEqual(result.nodeFlags, ['--max-semi-space-size=4']);
     const text = readFileSync(entrypoint, 'utf8');
     // The entry's plain `#!/usr/bin/env node` is replaced, not kept as a second line.
     assert.ok(text.startsWith(launchHeader(DEFAULT_NODE_FLAGS)), text.slice(0, 120));
     assert.doesNotMatch(text, /#!\/usr\/bin\/env node/);
-    assert.deepEqual(execArgvOf(entrypoint, dir), ['--max-semi-space-size=2']);
+    assert.deepEqual(execArgvOf(entrypoint, dir), ['--max-semi-space-size=4']);
     assert.equal(await greet(entrypoint), 'Hola Quorum!');
   });
 
@@ -136,8 +136,8 @@ describe('packPlugin with Node.js flags', () => {
   it('a code-cached plugin starts with the flags and V8 takes its cache', async () => {
     const dir = scratch('qp-flags-cache-');
     const { result, entrypoint } = await packed(dir, { codeCache: true });
-    assert.deepEqual(result.nodeFlags, ['--max-semi-space-size=2']);
-    assert.deepEqual(execArgvOf(entrypoint, dir), ['--max-semi-space-size=2']);
+    assert.deepEqual(result.nodeFlags, ['--max-semi-space-size=4']);
+    assert.deepEqual(execArgvOf(entrypoint, dir), ['--max-semi-space-size=4']);
     assert.equal(await greet(entrypoint), 'Hola Quorum!');
   });
 
@@ -195,7 +195,7 @@ describe('packPlugin with Node.js flags', () => {
       '--out',
       dir,
     ]);
-    assert.match(human.stdout, /node flags +--max-semi-space-size=2/);
+    assert.match(human.stdout, /node flags +--max-semi-space-size=4/);
     const bad = await qplugin([
       'pack',
       '--name',
