@@ -3,14 +3,14 @@
  * stream the zip once into a private copy while hashing it (SHA-256), OpenPGP
  * check of the detached signature (local mode, as geth's
  * --plugins.localverify), safe unpack from the copy. Prints the phase times
- * of each of n runs as JSON.
+ * of each of n runs and the process's peak RSS as JSON.
  *
  *   node dist-verify.js <zip> <baseDir with gpg.key> <workRoot> <n>
  */
 import { rm } from 'node:fs/promises';
 
-import { verifyDistribution } from '@qplugin/quorum';
-import { snapshotArchive, unpackArchive } from '@qplugin/quorum/internal';
+// The distribution code alone (no gRPC, protobuf or manager code), as a tool that only verifies and unpacks loads it.
+import { snapshotArchive, unpackArchive, verifyDistribution } from '@qplugin/quorum/distribution/internal';
 
 import { selfMaxRssKB } from './proc.js';
 

@@ -62,8 +62,12 @@ export function openFds(): number {
   }
 }
 
-/** Peak RSS of this process in kB (getrusage, as the Go harness reports it). */
-export const selfMaxRssKB = (): number => process.resourceUsage().maxRSS;
+/**
+ * Peak RSS of this process in kB: its VmHWM, as the Go harness reports it. Not getrusage's maxrss:
+ * Linux carries the parent's peak into a child across fork and exec, so a harness spawned by the bench
+ * reported the bench's own peak (S6 on Node 24: 200 MB, where the harness itself peaked at 140 MB).
+ */
+export const selfMaxRssKB = (): number => procStatusKB('self', 'VmHWM') || process.resourceUsage().maxRSS;
 
 export type Json = Record<string, unknown>;
 

@@ -33,7 +33,13 @@ func openFDs() int {
 	return len(entries)
 }
 
+// selfMaxRSSKB is this process's VmHWM. getrusage's maxrss would be no
+// better than the bench's own peak: Linux carries a parent's maxrss into the
+// child across fork and exec.
 func selfMaxRSSKB() int64 {
+	if kb := procStatusKB(os.Getpid(), "VmHWM"); kb > 0 {
+		return int64(kb)
+	}
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0

@@ -4,9 +4,9 @@
  * `message` starts with geth's text; `fix` says what to do and `details`
  * carries file, JSON path, value found and value expected.
  */
-import { CodedError } from '@qplugin/go-plugin/protocol';
-import { brandClass, hasBrand } from '@qplugin/go-plugin/internal';
-import type { CodedErrorOptions } from '@qplugin/go-plugin/protocol';
+// The light entry: importing the error catalog must not load the gRPC layers.
+import { CodedError, brandClass, hasBrand } from '@qplugin/go-plugin/core/internal';
+import type { CodedErrorOptions } from '@qplugin/go-plugin/core/internal';
 
 export const QuorumErrorCodes = {
   // --- settings (packages/quorum/src/settings) ---

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { QuorumError } from '../errors.js';
-import { messageOf } from '@qplugin/go-plugin/protocol';
+import { messageOf } from '@qplugin/go-plugin/core/internal';
 
 export const DEFAULT_MAX_ARCHIVE_BYTES = 512 * 1024 * 1024;
 const CHUNK_BYTES = 1024 * 1024;

@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 
-import type { Logger } from '@qplugin/go-plugin/protocol';
+import type { Logger } from '@qplugin/go-plugin/core/internal';
 
 import { QuorumError } from '../errors.js';
 import { certificateFingerprints, formatFingerprint } from './fingerprint.js';

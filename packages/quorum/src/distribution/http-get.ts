@@ -6,7 +6,7 @@
 import { request } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 
-import type { Logger } from '@qplugin/go-plugin/protocol';
+import type { Logger } from '@qplugin/go-plugin/core/internal';
 
 import { QuorumError } from '../errors.js';
 import type { ConnectOptions } from './connect.js';

@@ -6,8 +6,8 @@
 export { obtainPlugin, removeWorkspace } from './obtain.js';
 export type { ObtainOptions, ObtainedPlugin, ObtainTimings } from './obtain.js';
 
-export { distributionFileNames, findLocalDistribution, signatureFileFor } from './lookup.js';
-export type { DistributionForm, DistributionNames, LocatedDistribution } from './lookup.js';
+// Everything that works on a zip on disk (no network code): see local.ts.
+export * from './local.js';
 
 export type { TemplateData, TemplateRenderer } from './template.js';
 export {
@@ -28,25 +28,5 @@ export type { ProxyEnv } from './proxy.js';
 export { certificateFingerprints, formatFingerprint, normalizePin, parsePins } from './fingerprint.js';
 export type { CertificateFingerprints } from './fingerprint.js';
 
-export {
-  DEFAULT_MAX_ARCHIVE_BYTES,
-  readArchive,
-  sha256Checksum,
-  sha256File,
-  snapshotArchive,
-} from './archive.js';
-export type { ArchiveSnapshot } from './archive.js';
-export { normalizeKeyFingerprint, readPublicKeys, verifyChecksumSignature } from './signature.js';
-export type { SignatureCheck, SignedOver, VerifySignatureInput } from './signature.js';
 export { generateSigningKey, signChecksum } from './signing.js';
 export type { GenerateSigningKeyOptions, SignChecksumOptions, SigningKeyPair } from './signing.js';
-export { verifyDistribution } from './verifier.js';
-export type { VerificationMode, VerificationResult, VerifyOptions } from './verifier.js';
-export { resolveKeyPath } from './key-path.js';
-
-export { DEFAULT_UNPACK_LIMITS, unpackArchive } from './unpack.js';
-export type { ArchiveSource, UnpackLimits, UnpackOptions, UnpackResult, UnpackedFile } from './unpack.js';
-export { EntryNames, entrySegments, planEntry } from './zip-entry.js';
-export type { EntryHeader, EntryPlan } from './zip-entry.js';
-export { PLUGIN_META_FILE, checkMetaMatches, loadPluginMeta, parsePluginMeta } from './meta.js';
-export type { LoadedMeta, PluginMeta } from './meta.js';

@@ -12,8 +12,8 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import type { Logger } from '@qplugin/go-plugin/protocol';
-import { silentLogger } from '@qplugin/go-plugin/protocol';
+import type { Logger } from '@qplugin/go-plugin/core/internal';
+import { silentLogger } from '@qplugin/go-plugin/core/internal';
 
 import type { PluginDefinition, Platform } from '../settings/types.js';
 

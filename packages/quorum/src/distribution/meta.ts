@@ -10,7 +10,7 @@ import { join, sep } from 'node:path';
 
 import { QuorumError } from '../errors.js';
 import type { PluginDefinition, Platform } from '../settings/types.js';
-import { messageOf } from '@qplugin/go-plugin/protocol';
+import { messageOf } from '@qplugin/go-plugin/core/internal';
 
 export const PLUGIN_META_FILE = 'plugin-meta.json';
 const MAX_META_BYTES = 1024 * 1024;

@@ -9,8 +9,8 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import type { Logger } from '@qplugin/go-plugin/protocol';
-import { silentLogger } from '@qplugin/go-plugin/protocol';
+import type { Logger } from '@qplugin/go-plugin/core/internal';
+import { silentLogger } from '@qplugin/go-plugin/core/internal';
 
 import { QuorumError } from '../errors.js';
 import type { CentralConfig, PluginDefinition, Platform } from '../settings/types.js';

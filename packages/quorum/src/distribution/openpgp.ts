@@ -5,7 +5,7 @@
  */
 import type * as OpenPGP from 'openpgp';
 
-import { messageOf } from '@qplugin/go-plugin/protocol';
+import { messageOf } from '@qplugin/go-plugin/core/internal';
 
 import { QuorumError } from '../errors.js';
 

@@ -10,8 +10,8 @@
 import type * as OpenPGP from 'openpgp';
 import type { Key } from 'openpgp';
 
-import type { Logger } from '@qplugin/go-plugin/protocol';
-import { silentLogger, messageOf } from '@qplugin/go-plugin/protocol';
+import type { Logger } from '@qplugin/go-plugin/core/internal';
+import { silentLogger, messageOf } from '@qplugin/go-plugin/core/internal';
 
 import { QuorumError } from '../errors.js';
 import { loadOpenpgp } from './openpgp.js';

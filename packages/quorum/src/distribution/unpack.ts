@@ -15,8 +15,8 @@ import * as zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 
-import type { Logger } from '@qplugin/go-plugin/protocol';
-import { silentLogger, messageOf } from '@qplugin/go-plugin/protocol';
+import type { Logger } from '@qplugin/go-plugin/core/internal';
+import { silentLogger, messageOf } from '@qplugin/go-plugin/core/internal';
 
 import { QuorumError } from '../errors.js';
 import type { EntryPlan } from './zip-entry.js';

@@ -8,8 +8,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import type { Logger } from '@qplugin/go-plugin/protocol';
-import { silentLogger, messageOf } from '@qplugin/go-plugin/protocol';
+import type { Logger } from '@qplugin/go-plugin/core/internal';
+import { silentLogger, messageOf } from '@qplugin/go-plugin/core/internal';
 
 import { DEFAULT_PUBLIC_KEY_FILE } from '../settings/defaults.js';
 import { QuorumError } from '../errors.js';

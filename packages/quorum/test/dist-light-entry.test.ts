@@ -1,0 +1,84 @@
+/**
+ * `@qplugin/quorum/distribution/internal` loads the distribution code alone: a
+ * process that only verifies and unpacks (bench S6, tools) must not load the
+ * gRPC layers, protobuf, the settings parser or the manager (~25 MB resident
+ * on Node 24), nor Plugin Central's HTTP/TLS client (~9 MB), nor openpgp
+ * before a signature is checked. The modules a fresh
+ * process has compiled are listed by the inspector (Debugger.enable reports
+ * every script already parsed).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const PACKAGE_DIR = fileURLToPath(new URL('../../', import.meta.url));
+
+/** URLs (file: and node:) of every module compiled in a fresh process after `code` ran. */
+function modulesLoadedBy(code: string): string[] {
+  const script = `
+    import { Session } from 'node:inspector';
+    ${code}
+    const session = new Session();
+    session.connect();
+    const urls = [];
+    session.on('Debugger.scriptParsed', (m) => urls.push(m.params.url));
+    session.post('Debugger.enable');
+    session.disconnect();
+    process.stdout.write(JSON.stringify(urls.filter((u) => /^(file|node):/.test(u))));
+  `;
+  // cwd is the package, so its own name resolves through its exports (self-reference).
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: PACKAGE_DIR,
+    encoding: 'utf8',
+  });
+  return JSON.parse(out) as string[];
+}
+
+const HEAVY = [
+  // Plugin Central's client: HTTP, TLS (~9 MB on Node 24).
+  /^node:(https?|http2|tls|_tls_wrap)$/,
+  /\/node_modules\/@bufbuild\//,
+  /\/node_modules\/@grpc\//,
+  /\/node_modules\/@noble\//,
+  /\/node_modules\/smol-toml\//,
+  /\/node_modules\/openpgp\//,
+  /\/go-plugin\/dist\/src\/(host|plugin|testing)\//,
+  /\/go-plugin\/dist\/src\/protocol\/(grpc|yamux)\//,
+  /\/quorum\/dist\/src\/(manager|rpc|interfaces|generated|observe)\//,
+];
+
+describe('distribution entry point', () => {
+  it('loads the distribution modules and yauzl, and none of the gRPC, protobuf, manager, HTTP/TLS or openpgp code', () => {
+    const urls = modulesLoadedBy(`await import('@qplugin/quorum/distribution/internal');`);
+    // Positive control: the listing sees ESM and CommonJS modules of ours and of dependencies.
+    assert.ok(
+      urls.some((u) => u.endsWith('/quorum/dist/src/distribution/unpack.js')),
+      'unpack.js listed',
+    );
+    assert.ok(
+      urls.some((u) => /\/node_modules\/yauzl\/index\.js$/.test(u)),
+      'yauzl listed',
+    );
+    const heavy = urls.filter((u) => HEAVY.some((re) => re.test(u)));
+    assert.deepEqual(heavy, []);
+  });
+
+  it('the same listing sees the heavy modules when the package root is imported (the check can fail)', () => {
+    const urls = modulesLoadedBy(`await import('@qplugin/quorum');`);
+    assert.ok(urls.some((u) => /\/node_modules\/@bufbuild\/protobuf\//.test(u)));
+    assert.ok(urls.some((u) => /\/quorum\/dist\/src\/manager\//.test(u)));
+    assert.ok(urls.includes('node:tls'), 'builtins are listed too');
+  });
+
+  it('errors.js (the catalog every module imports) shares the go-plugin error classes without their gRPC layers', async () => {
+    const urls = modulesLoadedBy(`await import('@qplugin/go-plugin/core/internal');`);
+    assert.deepEqual(
+      urls.filter((u) => HEAVY.some((re) => re.test(u))),
+      [],
+    );
+    const { QuorumError } = await import('../src/errors.js');
+    const { isCodedError } = await import('@qplugin/go-plugin/protocol');
+    assert.equal(isCodedError(new QuorumError('UNPACK_UNSAFE', 'x')), true);
+  });
+});
