@@ -128,7 +128,8 @@ export class H2Connection {
   ) {
     this.maxHeaderListBytes = options.maxHeaderListBytes ?? DEFAULT_MAX_HEADER_LIST_BYTES;
     this.receiveWindow = options.receiveWindowBytes ?? DEFAULT_RECEIVE_WINDOW_BYTES;
-    this.connRecvWindow = this.receiveWindow;
+    // The connection window starts at 65,535 whatever SETTINGS say; we only ever raise it.
+    this.connRecvWindow = Math.max(this.receiveWindow, DEFAULT_WINDOW);
     this.decoder = new HpackDecoder(OUR_HEADER_TABLE, this.maxHeaderListBytes);
     const settings = encodeSettings([
       [Setting.HEADER_TABLE_SIZE, OUR_HEADER_TABLE],
@@ -297,7 +298,11 @@ export class H2Connection {
     while (this.waiting.length > 0 && this.streams.size < this.peerMaxConcurrentStreams && !this.error) {
       this.open(this.waiting.shift()!);
     }
-    if (this.streams.size === 0 && this.waiting.length === 0) this.setRef(false);
+    if (this.streams.size === 0 && this.waiting.length === 0) {
+      this.setRef(false);
+      // After a GOAWAY the connection closes once its last stream is done.
+      if (this.error) this.fail(this.error);
+    }
   }
 
   private rememberReset(id: number): void {
@@ -470,7 +475,7 @@ export class H2Connection {
       );
     }
     this.connRecvUnacked += size;
-    if (this.connRecvUnacked >= this.receiveWindow / 2) {
+    if (this.connRecvUnacked >= Math.max(this.receiveWindow, DEFAULT_WINDOW) / 2) {
       this.queue(encodeFrame(FrameType.WINDOW_UPDATE, 0, 0, uint32(this.connRecvUnacked)));
       this.connRecvWindow += this.connRecvUnacked;
       this.connRecvUnacked = 0;
