@@ -16,7 +16,7 @@ export const H2ErrorCodes = {
   HPACK_TABLE_SIZE: 'An HPACK table size update is above our setting or misplaced.',
   /** An HPACK index that is 0 or beyond the static + dynamic table. */
   HPACK_INDEX: 'An HPACK index refers to no table entry.',
-  /** A Huffman string with EOS, an unknown code or padding that is not a short run of 1-bits. */
+  /** A Huffman string with EOS, or padding that is not a short run of 1-bits. */
   HPACK_HUFFMAN: 'An HPACK Huffman string is invalid.',
   /** A truncated or overlong HPACK integer or string. */
   HPACK_MALFORMED: 'An HPACK header block is malformed.',

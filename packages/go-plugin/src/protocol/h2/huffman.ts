@@ -51,9 +51,9 @@ export function huffmanDecode(buf: Uint8Array, start: number, end: number): stri
         node = 0;
         depth = 0;
         ones = true;
-      } else if (next === 0) {
-        throw huffmanError('invalid Huffman code');
       } else {
+        // The code is complete (every bit string reaches a symbol or EOS), so
+        // there is no "unknown code": next is always a node or a leaf.
         node = next;
         depth++;
         if (bit === 0) ones = false;
