@@ -26,6 +26,8 @@ export interface CallStatus {
   trailers: Metadata;
   /** Set when the connection failed or was lost (the status is ours, not the server's). */
   connectionLost?: true;
+  /** The transport's error behind a status of ours (protocol/h2's H2Error). */
+  cause?: Error;
 }
 
 export interface ClientCallOptions {

@@ -5,14 +5,16 @@
  * does an AbortSignal), so the server sees both. Failures are RpcErrors with
  * the gRPC code grpc-go would give; an HTTP/2 cause is attached as `cause`.
  */
+import type { OutgoingHttpHeaders } from 'node:http2';
+
+import type { CallStatus } from '../grpc/call.js';
 import { encodeFrame, FrameReader } from '../grpc/framing.js';
 import { Metadata } from '../grpc/metadata.js';
-import type { OutgoingHttpHeaders } from 'node:http2';
 import { decodeGrpcMessage, Status, statusFromHttp, statusFromRstCode } from '../grpc/status.js';
 import { encodeTimeout } from '../grpc/timeout.js';
 import { RpcError } from '../rpc-error.js';
 import type { H2Connection, H2Stream, StreamHandler } from './connection.js';
-import { H2Code, H2Error } from './errors.js';
+import { H2Code, H2Error, h2CodeName } from './errors.js';
 import { encodeHeaderBlock, headerListSize } from './hpack-encoder.js';
 
 export const DEFAULT_MAX_RECEIVE_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -57,18 +59,6 @@ export interface UnaryResult {
   trailers: Metadata;
 }
 
-function metadataFields(md: Metadata | undefined, timeout: string | undefined): [string, string][] {
-  const out: [string, string][] = [];
-  if (timeout !== undefined) out.push(['grpc-timeout', timeout]);
-  if (!md) return out;
-  const headers: OutgoingHttpHeaders = {};
-  md.addTo(headers); // validated keys and values; -bin values base64
-  for (const [k, v] of Object.entries(headers)) {
-    for (const value of Array.isArray(v) ? v : [v]) out.push([k, String(value)]);
-  }
-  return out;
-}
-
 /** Header fields (Latin-1 from HPACK) as metadata, without pseudo-headers and gRPC's own. */
 function toMetadata(fields: string[]): Metadata {
   return Metadata.fromRaw(fields, {});
@@ -86,60 +76,81 @@ function grpcMessage(raw: string | undefined): string {
   return s === raw ? Buffer.from(raw, 'latin1').toString('utf8') : s;
 }
 
-class UnaryCall implements StreamHandler {
-  stream: H2Stream | undefined;
+/** How a call ended: the status, and the response on OK. */
+export type UnaryDone = (
+  status: CallStatus,
+  message: Buffer | undefined,
+  headers: Metadata | undefined,
+) => void;
+
+const NO_METADATA = new Metadata();
+
+/**
+ * One call with a complete request (its messages, already framed) and a
+ * single response message: what unary calls are, and client-streaming calls
+ * whose messages are all known when they start. Deadlines and aborts are the
+ * owner's: it calls {@link cancel}; `timeout` only sets grpc-timeout.
+ */
+export class UnaryCall implements StreamHandler {
+  private stream: H2Stream | undefined;
   private readonly reader: FrameReader;
   private message: Buffer | undefined;
   private messages = 0;
   private headers: Metadata | undefined;
-  private timer: NodeJS.Timeout | undefined;
   private done = false;
-  private readonly onAbort = (): void => {
-    const reason: unknown = this.options.signal?.reason;
-    const why = reason instanceof Error ? reason.message : String(reason ?? 'aborted');
-    this.cancel(Status.CANCELLED, `call cancelled: ${why}`);
-  };
 
   constructor(
-    private readonly options: UnaryOptions,
-    private readonly resolve: (r: UnaryResult) => void,
-    private readonly reject: (err: RpcError) => void,
+    private readonly onDone: UnaryDone,
+    maxReceiveMessageBytes: number = DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
   ) {
-    this.reader = new FrameReader(
-      options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
-      (m) => {
-        this.messages++;
-        this.message = m;
-      },
-    );
+    this.reader = new FrameReader(maxReceiveMessageBytes, (m) => {
+      this.messages++;
+      this.message = m;
+    });
   }
 
-  arm(left: number | undefined): void {
-    if (left !== undefined) {
-      this.timer = setTimeout(() => this.cancel(Status.DEADLINE_EXCEEDED, 'context deadline exceeded'), left);
-      this.timer.unref();
+  get finished(): boolean {
+    return this.done;
+  }
+
+  /**
+   * Sends the request on `conn`. `body` is the framed request message(s);
+   * `extra` are header fields after the method's own (grpc-timeout, metadata).
+   */
+  start(conn: H2Connection, method: UnaryMethod, body: Buffer, extra: [string, string][]): void {
+    if (this.done) return;
+    let block = method.block;
+    let listSize = method.listSize;
+    if (extra.length > 0) {
+      block = Buffer.concat([block, encodeHeaderBlock(extra)]);
+      listSize += headerListSize(extra);
     }
-    this.options.signal?.addEventListener('abort', this.onAbort, { once: true });
+    if (listSize > conn.peerMaxHeaderList) {
+      return this.fail(
+        Status.INTERNAL,
+        `request headers of ${listSize} bytes exceed the server's SETTINGS_MAX_HEADER_LIST_SIZE of ${conn.peerMaxHeaderList}`,
+      );
+    }
+    const s = conn.request(block, body, this);
+    if (s instanceof H2Error) return this.onError(s);
+    this.stream = s;
   }
 
-  /** Ends the call from our side: RST_STREAM CANCEL, then the status. */
-  cancel(code: Status, details: string, cause?: unknown): void {
+  /** Ends the call from our side: RST_STREAM CANCEL (if it started), then the status. */
+  cancel(code: Status, message: string): void {
     if (this.done) return;
     this.stream?.reset(H2Code.CANCEL);
-    this.fail(code, details, cause);
+    this.fail(code, message);
   }
 
-  fail(code: Status, details: string, cause?: unknown, trailers?: Metadata): void {
-    this.finish(new RpcError(code, details, { cause, ...(trailers ? { metadata: trailers } : {}) }));
+  private fail(code: Status, message: string, extra: Partial<CallStatus> = {}): void {
+    this.finish({ code, message, trailers: NO_METADATA, ...extra }, undefined);
   }
 
-  private finish(result: RpcError | UnaryResult): void {
+  private finish(status: CallStatus, message: Buffer | undefined): void {
     if (this.done) return;
     this.done = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.options.signal?.removeEventListener('abort', this.onAbort);
-    if (result instanceof RpcError) this.reject(result);
-    else this.resolve(result);
+    this.onDone(status, message, this.headers);
   }
 
   onHeaders(fields: string[], endStream: boolean): void {
@@ -147,7 +158,7 @@ class UnaryCall implements StreamHandler {
     if (this.headers === undefined) {
       const httpStatus = Number(field(fields, ':status'));
       if (endStream && field(fields, 'grpc-status') !== undefined) {
-        this.headers = new Metadata();
+        this.headers = NO_METADATA;
         return this.status(fields); // trailers-only
       }
       if (httpStatus !== 200) {
@@ -174,9 +185,7 @@ class UnaryCall implements StreamHandler {
       if (endStream) this.fail(Status.INTERNAL, 'server closed the stream without sending trailers');
       return;
     }
-    if (!endStream) {
-      return this.cancel(Status.INTERNAL, 'grpc: trailers without END_STREAM');
-    }
+    if (!endStream) return this.cancel(Status.INTERNAL, 'grpc: trailers without END_STREAM');
     this.status(fields);
   }
 
@@ -189,7 +198,7 @@ class UnaryCall implements StreamHandler {
       if (this.messages > 1) {
         return this.cancel(
           Status.INTERNAL,
-          `grpc: the server sent ${this.messages} response messages to a unary call`,
+          `grpc: the server sent ${this.messages} response messages to a call expecting one`,
         );
       }
     }
@@ -199,48 +208,60 @@ class UnaryCall implements StreamHandler {
   onError(err: H2Error): void {
     if (this.done) return;
     if (err.code === 'STREAM_RESET') {
-      return this.fail(statusFromRstCode(err.h2Code), err.message, err);
+      return this.fail(
+        statusFromRstCode(err.h2Code),
+        `stream terminated by RST_STREAM with error code: ${h2CodeName(err.h2Code)}`,
+        { cause: err },
+      );
     }
-    if (err.scope === 'stream') return this.fail(Status.INTERNAL, err.message, err);
-    this.fail(Status.UNAVAILABLE, `connection error: ${err.message}`, err);
+    if (err.scope === 'stream') return this.fail(Status.INTERNAL, err.message, { cause: err });
+    this.fail(Status.UNAVAILABLE, `connection error: ${err.message}`, { cause: err, connectionLost: true });
   }
 
   private status(fields: string[]): void {
     const raw = field(fields, 'grpc-status');
     const trailers = toMetadata(fields);
     if (raw === undefined || !/^[0-9]+$/.test(raw)) {
-      return this.fail(
-        Status.UNKNOWN,
-        `malformed grpc-status: ${JSON.stringify(raw ?? '')}`,
-        undefined,
-        trailers,
-      );
+      return this.fail(Status.UNKNOWN, `malformed grpc-status: ${JSON.stringify(raw)}`, { trailers });
     }
     const code = Number(raw) as Status;
     if (code !== Status.OK) {
       const details = field(fields, 'grpc-status-details-bin');
-      return this.finish(
-        new RpcError(code, grpcMessage(field(fields, 'grpc-message')), {
-          metadata: trailers,
-          ...(details !== undefined ? { statusDetails: Buffer.from(details, 'base64') } : {}),
-        }),
-      );
+      return this.fail(code, grpcMessage(field(fields, 'grpc-message')), {
+        trailers,
+        ...(details !== undefined ? { details: Buffer.from(details, 'base64') } : {}),
+      });
     }
     if (this.reader.partial)
-      return this.fail(Status.INTERNAL, 'grpc: the stream ended inside a message', undefined, trailers);
+      return this.fail(Status.INTERNAL, 'grpc: the stream ended inside a message', { trailers });
     if (this.message === undefined) {
-      return this.fail(
-        Status.UNIMPLEMENTED,
-        'grpc: the server sent no response message',
-        undefined,
-        trailers,
-      );
+      return this.fail(Status.UNIMPLEMENTED, 'grpc: the server sent no response message', { trailers });
     }
-    this.finish({ message: this.message, headers: this.headers ?? new Metadata(), trailers });
+    this.finish({ code: Status.OK, message: '', trailers }, this.message);
   }
 }
 
-/** One unary call; rejects with an RpcError. */
+/** Request header fields after the method's: grpc-timeout, then metadata (validated; -bin values base64). */
+export function requestFields(
+  metadata: Metadata | undefined,
+  timeout: string | undefined,
+): [string, string][] {
+  const out: [string, string][] = [];
+  if (timeout !== undefined) out.push(['grpc-timeout', timeout]);
+  if (!metadata) return out;
+  const headers: OutgoingHttpHeaders = {};
+  metadata.addTo(headers);
+  for (const [k, v] of Object.entries(headers)) {
+    for (const value of Array.isArray(v) ? v : [v]) out.push([k, String(value)]);
+  }
+  return out;
+}
+
+/**
+ * One unary call as a promise (rejects with an RpcError whose `cause` is the
+ * H2Error, if one ended it). The deadline sends grpc-timeout and, when it
+ * passes, RST_STREAM CANCEL; so does an abort.
+ */
 export function unaryCall(
   conn: H2Connection,
   method: UnaryMethod,
@@ -248,38 +269,55 @@ export function unaryCall(
   options: UnaryOptions = {},
 ): Promise<UnaryResult> {
   return new Promise<UnaryResult>((resolve, reject) => {
-    const call = new UnaryCall(options, resolve, reject);
-    if (options.signal?.aborted) return call.fail(Status.CANCELLED, 'call cancelled before it started');
+    const { signal, deadline } = options;
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = (): void => {
+      const reason: unknown = signal?.reason;
+      call.cancel(
+        Status.CANCELLED,
+        `call cancelled: ${reason instanceof Error ? reason.message : String(reason ?? 'aborted')}`,
+      );
+    };
+    const call = new UnaryCall((status, response, headers) => {
+      if (timer) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (status.code === Status.OK && response) {
+        resolve({ message: response, headers: headers ?? NO_METADATA, trailers: status.trailers });
+        return;
+      }
+      reject(
+        new RpcError(status.code, status.message, {
+          cause: status.cause,
+          metadata: status.trailers,
+          ...(status.details ? { statusDetails: status.details } : {}),
+        }),
+      );
+    }, options.maxReceiveMessageBytes);
+    if (signal?.aborted) return onAbort();
     const maxSend = options.maxSendMessageBytes ?? DEFAULT_MAX_SEND_MESSAGE_BYTES;
     if (message.length > maxSend) {
-      return call.fail(
+      return call.cancel(
         Status.RESOURCE_EXHAUSTED,
         `trying to send message larger than max (${message.length} vs. ${maxSend})`,
       );
     }
     let left: number | undefined;
-    if (options.deadline !== undefined) {
-      left = options.deadline - Date.now();
-      if (left <= 0) return call.fail(Status.DEADLINE_EXCEEDED, 'context deadline exceeded');
+    if (deadline !== undefined) {
+      left = deadline - Date.now();
+      if (left <= 0) return call.cancel(Status.DEADLINE_EXCEEDED, 'context deadline exceeded');
     }
     let extra: [string, string][];
     try {
-      extra = metadataFields(options.metadata, left === undefined ? undefined : encodeTimeout(left));
+      extra = requestFields(options.metadata, left === undefined ? undefined : encodeTimeout(left));
     } catch (err) {
-      return call.fail(Status.INTERNAL, `invalid request metadata: ${(err as Error).message}`, err);
+      return call.cancel(Status.INTERNAL, `invalid request metadata: ${(err as Error).message}`);
     }
-    let block = method.block;
-    if (extra.length > 0) block = Buffer.concat([block, encodeHeaderBlock(extra)]);
-    const listSize = method.listSize + (extra.length > 0 ? headerListSize(extra) : 0);
-    if (listSize > conn.peerMaxHeaderList) {
-      return call.fail(
-        Status.INTERNAL,
-        `request headers of ${listSize} bytes exceed the server's SETTINGS_MAX_HEADER_LIST_SIZE of ${conn.peerMaxHeaderList}`,
-      );
+    call.start(conn, method, encodeFrame(message), extra);
+    if (call.finished) return;
+    if (left !== undefined) {
+      timer = setTimeout(() => call.cancel(Status.DEADLINE_EXCEEDED, 'context deadline exceeded'), left);
+      timer.unref();
     }
-    const s = conn.request(block, encodeFrame(message), call);
-    if (s instanceof H2Error) return call.onError(s);
-    call.stream = s;
-    call.arm(left);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

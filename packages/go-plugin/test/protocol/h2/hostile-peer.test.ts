@@ -428,14 +428,14 @@ describe('h2 connection: a server that breaks gRPC on one stream', () => {
     streamFailure(
       (peer) => peer.send(FrameType.RST_STREAM, 0, 1, u32(H2Code.REFUSED_STREAM)),
       Status.UNAVAILABLE,
-      /stream reset by the server with REFUSED_STREAM/,
+      /stream terminated by RST_STREAM with error code: REFUSED_STREAM/,
     ));
 
   it('RST_STREAM CANCEL -> CANCELLED', () =>
     streamFailure(
       (peer) => peer.send(FrameType.RST_STREAM, 0, 1, u32(H2Code.CANCEL)),
       Status.CANCELLED,
-      /with CANCEL/,
+      /with error code: CANCEL/,
     ));
 
   it('a compressed message (never offered) -> INTERNAL, and the stream is reset', () =>
@@ -487,7 +487,7 @@ describe('h2 connection: a server that breaks gRPC on one stream', () => {
         );
       },
       Status.INTERNAL,
-      /sent 2 response messages to a unary call/,
+      /sent 2 response messages to a call expecting one/,
     ));
 
   it('HTTP 503 without grpc-status -> UNAVAILABLE', () =>
