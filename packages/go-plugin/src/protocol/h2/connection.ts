@@ -175,10 +175,20 @@ export class H2Connection {
   }
 
   /** Sends GOAWAY and closes; every stream fails with CLOSED. Idempotent. */
-  close(): void {
+  close(why = new H2Error('CLOSED', 'connection closed by the client', H2Code.NO_ERROR)): void {
     if (this.finished) return;
     this.queue(encodeFrame(FrameType.GOAWAY, 0, 0, Buffer.from([0, 0, 0, 0, 0, 0, 0, 0])));
-    this.fail(new H2Error('CLOSED', 'connection closed by the client', H2Code.NO_ERROR));
+    this.fail(why);
+  }
+
+  /**
+   * Takes no new streams; closes (GOAWAY NO_ERROR) once those open are done.
+   * For rotation before stream ids run out.
+   */
+  retire(): void {
+    if (this.finished) return;
+    this.error ??= new H2Error('CLOSED', 'connection retired', H2Code.NO_ERROR);
+    if (this.streams.size === 0 && this.waiting.length === 0) this.close();
   }
 
   /** @internal use {@link H2Stream.reset} */
@@ -300,8 +310,8 @@ export class H2Connection {
     }
     if (this.streams.size === 0 && this.waiting.length === 0) {
       this.setRef(false);
-      // After a GOAWAY the connection closes once its last stream is done.
-      if (this.error) this.fail(this.error);
+      // After a GOAWAY (or retire) the connection closes once its last stream is done.
+      if (this.error) this.close(this.error);
     }
   }
 

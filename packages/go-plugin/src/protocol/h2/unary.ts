@@ -84,6 +84,13 @@ export type UnaryDone = (
 ) => void;
 
 const NO_METADATA = new Metadata();
+const CONNECTION_SPECIFIC = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+]);
 
 /**
  * One call with a complete request (its messages, already framed) and a
@@ -215,7 +222,7 @@ export class UnaryCall implements StreamHandler {
       );
     }
     if (err.scope === 'stream') return this.fail(Status.INTERNAL, err.message, { cause: err });
-    this.fail(Status.UNAVAILABLE, `connection error: ${err.message}`, { cause: err, connectionLost: true });
+    this.fail(Status.UNAVAILABLE, `connection closed: ${err.message}`, { cause: err, connectionLost: true });
   }
 
   private status(fields: string[]): void {
@@ -252,6 +259,9 @@ export function requestFields(
   const headers: OutgoingHttpHeaders = {};
   metadata.addTo(headers);
   for (const [k, v] of Object.entries(headers)) {
+    // RFC 9113 section 8.2.2: a request carrying these is malformed.
+    if (CONNECTION_SPECIFIC.has(k))
+      throw new TypeError(`HTTP/1 connection-specific header "${k}" is forbidden in HTTP/2`);
     for (const value of Array.isArray(v) ? v : [v]) out.push([k, String(value)]);
   }
   return out;
