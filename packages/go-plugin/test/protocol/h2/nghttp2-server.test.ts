@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { constants, createServer } from 'node:http2';
 import type { Http2Server, Http2Session, IncomingHttpHeaders, ServerHttp2Stream, Settings } from 'node:http2';
 import { connect } from 'node:net';
+import { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 
@@ -253,5 +254,54 @@ describe('h2 client against node:http2 (nghttp2)', () => {
     assert.ok(t.conn.framesIn[FrameType.WINDOW_UPDATE]! > 100);
     assert.equal(t.conn.activeStreams, 0);
     await t.stop();
+  });
+});
+
+/** Two in-process Duplex ends wired to each other: no socket, no ref/unref, no setNoDelay (as a yamux stream). */
+function duplexPair(): [Duplex, Duplex] {
+  const make = (): Duplex & { peer?: Duplex } => {
+    const d: Duplex & { peer?: Duplex } = new Duplex({
+      read() {},
+      write(chunk: Buffer, _enc, cb) {
+        d.peer!.push(chunk);
+        cb();
+      },
+      final(cb) {
+        d.peer!.push(null);
+        cb();
+      },
+    });
+    return d;
+  };
+  const a = make();
+  const b = make();
+  a.peer = b;
+  b.peer = a;
+  return [a, b];
+}
+
+describe('h2 client over a Duplex that is not a socket', () => {
+  it('talks to a node:http2 server through an in-process stream pair', async () => {
+    const srv = createServer();
+    srv.on('stream', (stream, headers) => {
+      stream.on('data', () => {});
+      stream.on('end', () => {
+        stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+        stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+        stream.end(frame(Buffer.from(String(headers[':path']))));
+      });
+    });
+    const [client, server] = duplexPair();
+    srv.emit('connection', server);
+    const conn = new H2Connection(client);
+    const r = await unaryCall(conn, m('/over/duplex'), Buffer.from('x'));
+    assert.equal(r.message.toString(), '/over/duplex');
+    conn.close();
+    const err = await unaryCall(conn, m('/after/close'), Buffer.from('x')).then(
+      () => assert.fail('a call after close succeeded'),
+      (e: unknown) => e as RpcError,
+    );
+    assert.equal(err.code, Status.UNAVAILABLE);
+    srv.close();
   });
 });
