@@ -405,6 +405,179 @@ describe('h2 connection: a server that breaks HTTP/2', () => {
     ));
 });
 
+describe('h2 connection: every other malformed frame is a connection error', () => {
+  const cases: [string, (peer: RawPeer) => void, H2ErrorCode, number, RegExp][] = [
+    [
+      'PRIORITY of 4 bytes',
+      (p) => p.send(FrameType.PRIORITY, 0, 1, Buffer.alloc(4)),
+      'FRAME_SIZE',
+      H2Code.FRAME_SIZE_ERROR,
+      /PRIORITY frame of 4 bytes/,
+    ],
+    [
+      'PRIORITY on stream 0',
+      (p) => p.send(FrameType.PRIORITY, 0, 0, Buffer.alloc(5)),
+      'PROTOCOL',
+      H2Code.PROTOCOL_ERROR,
+      /PRIORITY on stream 0/,
+    ],
+    [
+      'RST_STREAM of 3 bytes',
+      (p) => p.send(FrameType.RST_STREAM, 0, 1, Buffer.alloc(3)),
+      'FRAME_SIZE',
+      H2Code.FRAME_SIZE_ERROR,
+      /RST_STREAM frame of 3 bytes/,
+    ],
+    [
+      'RST_STREAM on an idle stream',
+      (p) => p.send(FrameType.RST_STREAM, 0, 7, u32(8)),
+      'IDLE_STREAM',
+      H2Code.PROTOCOL_ERROR,
+      /RST_STREAM on stream 7, which we did not open/,
+    ],
+    [
+      'SETTINGS ACK with a payload',
+      (p) => p.send(FrameType.SETTINGS, Flag.ACK, 0, Buffer.alloc(6)),
+      'FRAME_SIZE',
+      H2Code.FRAME_SIZE_ERROR,
+      /SETTINGS ACK frame of 6 bytes/,
+    ],
+    [
+      'SETTINGS of 5 bytes',
+      (p) => p.send(FrameType.SETTINGS, 0, 0, Buffer.alloc(5)),
+      'FRAME_SIZE',
+      H2Code.FRAME_SIZE_ERROR,
+      /SETTINGS frame of 5 bytes/,
+    ],
+    [
+      'SETTINGS on a stream',
+      (p) => p.send(FrameType.SETTINGS, 0, 1, Buffer.alloc(0)),
+      'PROTOCOL',
+      H2Code.PROTOCOL_ERROR,
+      /SETTINGS on stream 1/,
+    ],
+    [
+      'SETTINGS_ENABLE_PUSH of 2',
+      (p) => p.send(FrameType.SETTINGS, 0, 0, encodeSettings([[Setting.ENABLE_PUSH, 2]])),
+      'PROTOCOL',
+      H2Code.PROTOCOL_ERROR,
+      /SETTINGS_ENABLE_PUSH of 2/,
+    ],
+    [
+      'GOAWAY of 4 bytes',
+      (p) => p.send(FrameType.GOAWAY, 0, 0, Buffer.alloc(4)),
+      'FRAME_SIZE',
+      H2Code.FRAME_SIZE_ERROR,
+      /GOAWAY frame of 4 bytes/,
+    ],
+    [
+      'GOAWAY on a stream',
+      (p) => p.send(FrameType.GOAWAY, 0, 1, Buffer.alloc(8)),
+      'PROTOCOL',
+      H2Code.PROTOCOL_ERROR,
+      /GOAWAY on stream 1/,
+    ],
+    [
+      'WINDOW_UPDATE of 3 bytes',
+      (p) => p.send(FrameType.WINDOW_UPDATE, 0, 0, Buffer.alloc(3)),
+      'FRAME_SIZE',
+      H2Code.FRAME_SIZE_ERROR,
+      /WINDOW_UPDATE frame of 3 bytes/,
+    ],
+    [
+      'WINDOW_UPDATE on an idle stream',
+      (p) => p.send(FrameType.WINDOW_UPDATE, 0, 9, u32(1)),
+      'IDLE_STREAM',
+      H2Code.PROTOCOL_ERROR,
+      /WINDOW_UPDATE on stream 9, which we did not open/,
+    ],
+    [
+      'PING on a stream',
+      (p) => p.send(FrameType.PING, 0, 1, Buffer.alloc(8)),
+      'PROTOCOL',
+      H2Code.PROTOCOL_ERROR,
+      /PING on stream 1/,
+    ],
+    [
+      'padded DATA without a pad length',
+      (p) => p.send(FrameType.DATA, Flag.PADDED, 1, Buffer.alloc(0)),
+      'FRAME_SIZE',
+      H2Code.FRAME_SIZE_ERROR,
+      /padded DATA frame of 0 bytes/,
+    ],
+    [
+      'HEADERS too short for its priority fields',
+      (p) => p.send(FrameType.HEADERS, Flag.END_HEADERS | Flag.PRIORITY, 1, Buffer.alloc(3)),
+      'FRAME_SIZE',
+      H2Code.FRAME_SIZE_ERROR,
+      /HEADERS with priority frame of 3 bytes/,
+    ],
+    [
+      'CONTINUATION without a header block',
+      (p) => p.send(FrameType.CONTINUATION, Flag.END_HEADERS, 1, Buffer.from([0x88])),
+      'PROTOCOL',
+      H2Code.PROTOCOL_ERROR,
+      /CONTINUATION on stream 1 without a header block to continue/,
+    ],
+    [
+      'CONTINUATION for another stream',
+      (p) => {
+        p.send(FrameType.HEADERS, 0, 1, Buffer.from([0x88]));
+        p.send(FrameType.CONTINUATION, Flag.END_HEADERS, 3, Buffer.from([0x88]));
+      },
+      'PROTOCOL',
+      H2Code.PROTOCOL_ERROR,
+      /CONTINUATION on stream 3 without a header block to continue/,
+    ],
+    [
+      'DATA on stream 0',
+      (p) => p.send(FrameType.DATA, 0, 0, Buffer.alloc(1)),
+      'PROTOCOL',
+      H2Code.PROTOCOL_ERROR,
+      /DATA on stream 0/,
+    ],
+    [
+      'HEADERS on stream 0',
+      (p) => p.send(FrameType.HEADERS, Flag.END_HEADERS, 0, Buffer.from([0x88])),
+      'PROTOCOL',
+      H2Code.PROTOCOL_ERROR,
+      /HEADERS on stream 0/,
+    ],
+    [
+      'SETTINGS_MAX_FRAME_SIZE above 2^24-1',
+      (p) => p.send(FrameType.SETTINGS, 0, 0, encodeSettings([[Setting.MAX_FRAME_SIZE, 2 ** 24]])),
+      'PROTOCOL',
+      H2Code.PROTOCOL_ERROR,
+      /SETTINGS_MAX_FRAME_SIZE of 16777216 is out of range/,
+    ],
+    [
+      "SETTINGS_INITIAL_WINDOW_SIZE that takes an open stream's window past 2^31-1",
+      (p) => {
+        p.send(FrameType.WINDOW_UPDATE, 0, 1, u32(2 ** 31 - 1 - 65_535));
+        p.send(FrameType.SETTINGS, 0, 0, encodeSettings([[Setting.INITIAL_WINDOW_SIZE, 65_536 + 10]]));
+      },
+      'WINDOW_OVERFLOW',
+      H2Code.FLOW_CONTROL_ERROR,
+      /takes stream 1's window above 2\^31-1/,
+    ],
+  ];
+  for (const [what, script, code, h2Code, message] of cases) {
+    it(what, () => expectConnectionError(script, code, h2Code, message));
+  }
+
+  it('a stream WINDOW_UPDATE of 0 resets that stream (PROTOCOL_ERROR, INTERNAL)', async () => {
+    const { peer, call } = await callInFlight();
+    peer.send(FrameType.WINDOW_UPDATE, 0, 1, u32(0));
+    const err = await rejection(call);
+    assert.equal(err.code, Status.INTERNAL);
+    assert.equal((err.cause as H2Error).code, 'PROTOCOL');
+    assert.match(err.details, /WINDOW_UPDATE of 0 on stream 1/);
+    const rst = await peer.frameOf(FrameType.RST_STREAM, 1);
+    assert.equal(rst.payload.readUInt32BE(0), H2Code.PROTOCOL_ERROR);
+    await peer.stop();
+  });
+});
+
 describe('h2 connection: a server that breaks gRPC on one stream', () => {
   async function streamFailure(
     script: (peer: RawPeer) => void,
