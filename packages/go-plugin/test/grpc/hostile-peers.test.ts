@@ -19,7 +19,7 @@ import { after, before, describe, it } from 'node:test';
 import { dialChannel } from '../../src/protocol/dial.js';
 import { ClientCall } from '../../src/protocol/grpc/call.js';
 import type { CallStatus } from '../../src/protocol/grpc/call.js';
-import type { Channel } from '../../src/protocol/grpc/channel.js';
+import type { Channel, Transport } from '../../src/protocol/grpc/channel.js';
 import { encodeFrame } from '../../src/protocol/grpc/framing.js';
 import { GrpcServer } from '../../src/protocol/grpc/server.js';
 import { Status } from '../../src/protocol/grpc/status.js';
@@ -58,9 +58,9 @@ const behaviours: Record<string, Behaviour> = {
 };
 
 let raw: Http2Server;
-let channel: Channel;
+let port = 0;
 
-function call(path: string): Promise<{ messages: number; status: CallStatus }> {
+function call(channel: Channel, path: string): Promise<{ messages: number; status: CallStatus }> {
   return new Promise((resolve) => {
     let messages = 0;
     const c = new ClientCall(
@@ -82,42 +82,51 @@ before(async () => {
   });
   raw.listen(0, '127.0.0.1');
   await once(raw, 'listening');
-  const { port } = raw.address() as AddressInfo;
-  channel = dialChannel({ network: 'tcp', address: `127.0.0.1:${port}` }, undefined);
+  port = (raw.address() as AddressInfo).port;
 });
-after(() => {
-  channel.close();
-  raw.close();
-});
+after(() => raw.close());
 
-describe('our client against a server breaking the protocol', () => {
-  const expect: [string, Status, string | RegExp][] = [
-    ['http503', Status.UNAVAILABLE, 'unexpected HTTP status code received from server: 503'],
-    ['html', Status.UNKNOWN, 'unexpected content-type received from server: "text/html"'],
-    ['noTrailers', Status.INTERNAL, 'server closed the stream without sending trailers'],
-    ['compressed', Status.INTERNAL, 'grpc: received a compressed message, but no compression was negotiated'],
-    ['truncated', Status.INTERNAL, 'grpc: the stream ended inside a message'],
-    ['badStatus', Status.UNKNOWN, 'malformed grpc-status: "seven"'],
-    ['refused', Status.UNAVAILABLE, 'stream terminated by RST_STREAM with error code: REFUSED_STREAM'],
-    ['reset', Status.INTERNAL, 'stream terminated by RST_STREAM with error code: PROTOCOL_ERROR'],
-    ['cancel', Status.CANCELLED, 'stream terminated by RST_STREAM with error code: CANCEL'],
-    ['goaway', Status.UNAVAILABLE, /^connection closed/],
-    ['dropConnection', Status.UNAVAILABLE, /^connection closed/],
-  ];
-  for (const [path, code, message] of expect) {
-    it(`${path} → ${Status[code]}`, async () => {
-      const { status } = await call(`/${path}`);
-      assert.equal(status.code, code, status.message);
-      if (typeof message === 'string') assert.equal(status.message, message);
-      else assert.match(status.message, message);
+for (const transport of ['node-http2', 'h2'] as Transport[]) {
+  describe(`our client (${transport}) against a server breaking the protocol`, () => {
+    let channel: Channel;
+    before(
+      () =>
+        (channel = dialChannel({ network: 'tcp', address: `127.0.0.1:${port}` }, undefined, { transport })),
+    );
+    after(() => channel.close());
+
+    const expect: [string, Status, string | RegExp][] = [
+      ['http503', Status.UNAVAILABLE, 'unexpected HTTP status code received from server: 503'],
+      ['html', Status.UNKNOWN, 'unexpected content-type received from server: "text/html"'],
+      ['noTrailers', Status.INTERNAL, 'server closed the stream without sending trailers'],
+      [
+        'compressed',
+        Status.INTERNAL,
+        'grpc: received a compressed message, but no compression was negotiated',
+      ],
+      ['truncated', Status.INTERNAL, 'grpc: the stream ended inside a message'],
+      ['badStatus', Status.UNKNOWN, 'malformed grpc-status: "seven"'],
+      ['refused', Status.UNAVAILABLE, 'stream terminated by RST_STREAM with error code: REFUSED_STREAM'],
+      ['reset', Status.INTERNAL, 'stream terminated by RST_STREAM with error code: PROTOCOL_ERROR'],
+      ['cancel', Status.CANCELLED, 'stream terminated by RST_STREAM with error code: CANCEL'],
+      ['goaway', Status.UNAVAILABLE, /^connection closed/],
+      ['dropConnection', Status.UNAVAILABLE, /^connection closed/],
+    ];
+    for (const [path, code, message] of expect) {
+      it(`${path} → ${Status[code]}`, async () => {
+        const { status } = await call(channel, `/${path}`);
+        assert.equal(status.code, code, status.message);
+        if (typeof message === 'string') assert.equal(status.message, message);
+        else assert.match(status.message, message);
+      });
+    }
+
+    it('still works after all of that (a new session replaces a dead one)', async () => {
+      const { status } = await call(channel, '/http503');
+      assert.equal(status.code, Status.UNAVAILABLE);
     });
-  }
-
-  it('still works after all of that (a new session replaces a dead one)', async () => {
-    const { status } = await call('/http503');
-    assert.equal(status.code, Status.UNAVAILABLE);
   });
-});
+}
 
 describe('our server against a client breaking the protocol', () => {
   let server: GrpcServer;

@@ -9,6 +9,8 @@ import { constants } from 'node:http2';
 import type { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders } from 'node:http2';
 import { addAbortSignal } from 'node:stream';
 
+import type { H2Connection } from '../h2/connection.js';
+import { requestFields, UnaryCall } from '../h2/unary.js';
 import { InvalidHeadersError } from './channel.js';
 import type { Channel } from './channel.js';
 import { encodeFrame, FrameReader } from './framing.js';
@@ -26,6 +28,8 @@ export interface CallStatus {
   trailers: Metadata;
   /** Set when the connection failed or was lost (the status is ours, not the server's). */
   connectionLost?: true;
+  /** The transport's error behind a status of ours (protocol/h2's H2Error). */
+  cause?: Error;
 }
 
 export interface ClientCallOptions {
@@ -105,6 +109,8 @@ export class ClientCall {
   private streamError: Error | undefined;
   private paused = false;
   private early: Buffer[] | undefined;
+  /** The call on the h2 transport, when it runs there. */
+  private h2: UnaryCall | undefined;
   private readonly onAbort = (): void => {
     const reason: unknown = this.options.signal?.reason;
     const why = reason instanceof Error ? reason.message : String(reason ?? 'aborted');
@@ -140,10 +146,42 @@ export class ClientCall {
       this.timer = setTimeout(() => this.fail(Status.DEADLINE_EXCEEDED, 'context deadline exceeded'), left);
       this.timer.unref();
     }
-    this.options.metadata?.addTo(headers);
     signal?.addEventListener('abort', this.onAbort, { once: true });
+    // A request complete before the call starts, and one response: the h2 transport can carry it whole.
+    if (this.channel.transport === 'h2' && this.options.singleResponse && this.pendingEnd) {
+      this.startH2(headers['grpc-timeout'] as string | undefined);
+      return this;
+    }
+    this.options.metadata?.addTo(headers);
     this.channel.open(headers, (s) => this.attach(s));
     return this;
+  }
+
+  private startH2(timeout: string | undefined): void {
+    if (this.finished) return;
+    const queued = this.pending ?? [];
+    this.pending = undefined;
+    const body = queued.length === 1 ? queued[0]! : Buffer.concat(queued);
+    let extra: [string, string][];
+    try {
+      extra = requestFields(this.options.metadata, timeout);
+    } catch (err) {
+      this.fail(Status.INTERNAL, `invalid request metadata: ${(err as Error).message}`);
+      return;
+    }
+    const call = new UnaryCall((status, message) => {
+      if (message) {
+        this.messages++;
+        this.listener.onMessage(message);
+      }
+      this.finish(status);
+    }, this.channel.maxReceiveMessageBytes);
+    this.h2 = call;
+    this.channel.withH2((conn: H2Connection | Error) => {
+      if (call.finished) return;
+      if (conn instanceof Error) this.fail(Status.UNAVAILABLE, `connection error: ${conn.message}`, true);
+      else call.start(conn, this.channel.unaryMethod(this.options.path), body, extra);
+    });
   }
 
   private attach(s: ClientHttp2Stream | Error): void {
@@ -275,6 +313,10 @@ export class ClientCall {
   /** Ends the call here, with a status of our own, and tells the server. */
   private fail(code: Status, message: string, connectionLost = false): void {
     if (this.finished) return;
+    if (this.h2 && !connectionLost) {
+      this.h2.cancel(code, message); // RST_STREAM CANCEL if it started; reports back through finish()
+      return;
+    }
     this.finish({ code, message, trailers: NO_TRAILERS, ...(connectionLost ? { connectionLost } : {}) });
     const s = this.stream;
     if (s && !s.closed) resetStream(s);

@@ -6,10 +6,15 @@
  * silent reconnect to a plugin that is gone. Idle sessions do not hold the
  * event loop open.
  */
+import { once } from 'node:events';
 import { connect as http2Connect, constants } from 'node:http2';
 import type { ClientHttp2Session, ClientHttp2Stream, OutgoingHttpHeaders } from 'node:http2';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { TLSSocket } from 'node:tls';
 
+import { H2Connection } from '../h2/connection.js';
+import { UnaryMethod } from '../h2/unary.js';
 import { MAX_HEADER_PAIRS } from './metadata.js';
 
 /** Makes the transport for a new session: a connected (or connecting) socket. */
@@ -27,7 +32,15 @@ export interface ChannelOptions {
   maxSendMessageBytes?: number;
   /** Requests per session before it is retired (stream ids run out at 2^31). */
   maxRequestsPerSession?: number;
+  /**
+   * Which HTTP/2 client carries calls whose request is complete when they
+   * start and that take one response (unary calls): `node-http2` (default)
+   * or `h2`, our own (protocol/h2). Streaming calls use node:http2 either way.
+   */
+  transport?: Transport;
 }
+
+export type Transport = 'node-http2' | 'h2';
 
 export const DEFAULT_MAX_RECEIVE_MESSAGE_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_MAX_SEND_MESSAGE_BYTES = 2 ** 31 - 1;
@@ -67,6 +80,12 @@ export class Channel {
   private readonly lives = new Set<Live>();
   private readonly bySession = new WeakMap<ClientHttp2Session, Live>();
   private closedFlag = false;
+  readonly transport: Transport;
+  private h2: H2Connection | undefined;
+  private h2Connecting: Promise<H2Connection> | undefined;
+  private readonly h2Conns = new Set<H2Connection>();
+  private readonly h2Requests = new WeakMap<H2Connection, number>();
+  private readonly methods = new Map<string, UnaryMethod>();
 
   constructor(private readonly options: ChannelOptions) {
     this.scheme = options.secure ? 'https' : 'http';
@@ -74,6 +93,7 @@ export class Channel {
     this.maxReceiveMessageBytes = options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES;
     this.maxSendMessageBytes = options.maxSendMessageBytes ?? DEFAULT_MAX_SEND_MESSAGE_BYTES;
     this.maxRequests = options.maxRequestsPerSession ?? DEFAULT_MAX_REQUESTS_PER_SESSION;
+    this.transport = options.transport ?? 'node-http2';
   }
 
   get closed(): boolean {
@@ -111,7 +131,93 @@ export class Channel {
 
   /** Connects now (e.g. to fail fast on a bad address); resolves when a session is up. */
   async ready(): Promise<void> {
-    await this.session();
+    if (this.transport === 'h2') await this.h2Connection();
+    else await this.session();
+  }
+
+  /** Open h2 connections (the h2 transport's; for tests and diagnostics). */
+  get h2Connections(): number {
+    return this.h2Conns.size;
+  }
+
+  /** A method's request header block for the h2 transport, encoded once per path. */
+  unaryMethod(path: string): UnaryMethod {
+    let m = this.methods.get(path);
+    if (!m) {
+      m = new UnaryMethod(path, { authority: this.authority, secure: this.scheme === 'https' });
+      this.methods.set(path, m);
+    }
+    return m;
+  }
+
+  /**
+   * Runs `use` with an h2 connection that takes new streams: synchronously
+   * when one is up (the hot path), else once one is; or with the error that
+   * prevented it. Counts the request for rotation.
+   */
+  withH2(use: (conn: H2Connection | Error) => void): void {
+    const conn = this.h2;
+    if (conn && !conn.error) {
+      this.useH2(conn, use);
+      return;
+    }
+    this.h2Connection().then(
+      (c) => (c.error ? this.withH2(use) : this.useH2(c, use)),
+      (err: unknown) => use(err instanceof Error ? err : new ChannelError(String(err))),
+    );
+  }
+
+  private useH2(conn: H2Connection, use: (conn: H2Connection | Error) => void): void {
+    if (this.closedFlag) {
+      use(new ChannelError('channel closed'));
+      return;
+    }
+    const n = (this.h2Requests.get(conn) ?? 0) + 1;
+    this.h2Requests.set(conn, n);
+    use(conn);
+    if (n >= this.maxRequests) {
+      if (this.h2 === conn) this.h2 = undefined;
+      conn.retire();
+    }
+  }
+
+  private h2Connection(): Promise<H2Connection> {
+    if (this.closedFlag) return Promise.reject(new ChannelError('channel closed'));
+    const conn = this.h2;
+    if (conn && !conn.error) return Promise.resolve(conn);
+    this.h2Connecting ??= this.connectH2().finally(() => (this.h2Connecting = undefined));
+    return this.h2Connecting;
+  }
+
+  private async connectH2(): Promise<H2Connection> {
+    const socket = await this.options.connect();
+    try {
+      await established(socket);
+    } catch (err) {
+      socket.destroy();
+      throw new ChannelError(err instanceof Error ? err.message : String(err));
+    }
+    if (this.closedFlag) {
+      socket.destroy();
+      throw new ChannelError('channel closed');
+    }
+    if (
+      socket instanceof TLSSocket &&
+      typeof socket.alpnProtocol === 'string' &&
+      socket.alpnProtocol !== 'h2'
+    ) {
+      socket.destroy();
+      throw new ChannelError(`the server chose ${socket.alpnProtocol} by ALPN, not h2`);
+    }
+    if (socket instanceof Socket) socket.setNoDelay(true);
+    const conn = new H2Connection(socket);
+    this.h2Conns.add(conn);
+    conn.onClose = () => {
+      this.h2Conns.delete(conn);
+      if (this.h2 === conn) this.h2 = undefined;
+    };
+    this.h2 = conn;
+    return conn;
   }
 
   private request(live: Live, headers: OutgoingHttpHeaders): ClientHttp2Stream | Error {
@@ -228,5 +334,16 @@ export class Channel {
       live.socket.destroy();
     }
     this.current = undefined;
+    for (const conn of this.h2Conns) conn.close();
+    this.h2 = undefined;
   }
+}
+
+/** Resolves once a socket can carry HTTP/2: connected, and for TLS past the handshake. Rejects on its error. */
+async function established(socket: Duplex): Promise<void> {
+  let event: string | undefined;
+  // alpnProtocol is null until the TLS handshake is done (then a string or false).
+  if (socket instanceof TLSSocket) event = socket.alpnProtocol === null ? 'secureConnect' : undefined;
+  else if (socket instanceof Socket && socket.connecting) event = 'connect';
+  if (event) await once(socket, event);
 }

@@ -1,0 +1,730 @@
+/**
+ * The client side of one HTTP/2 connection (RFC 9113) over any Duplex: a TLS
+ * socket, a plain socket, or a yamux stream. It replaces node:http2 on the
+ * unary hot path: no per-stream Duplex objects, and the writes of one event
+ * loop turn are coalesced into one transport write (flushed in a microtask).
+ *
+ * It handles SETTINGS/PING ACKs, both directions of flow control (receive
+ * windows replenished at half; DATA cut to the peer's frame size and send
+ * windows, resumed on WINDOW_UPDATE/SETTINGS), MAX_CONCURRENT_STREAMS (calls
+ * past it wait), HEADERS + CONTINUATION with padding and priority fields,
+ * RST_STREAM and GOAWAY. Everything a peer can get wrong ends as an H2Error:
+ * a stream's own failure is given to that stream, a connection error sends
+ * GOAWAY and fails every stream.
+ */
+import type { Duplex } from 'node:stream';
+
+import { H2Code, H2Error, h2CodeName } from './errors.js';
+import type { H2ErrorCode } from './errors.js';
+import {
+  DEFAULT_WINDOW,
+  encodeFrame,
+  encodeSettings,
+  Flag,
+  FRAME_HEADER_BYTES,
+  FrameType,
+  MAX_MAX_FRAME_SIZE,
+  MAX_WINDOW,
+  MIN_MAX_FRAME_SIZE,
+  PREFACE,
+  readFrameHeader,
+  Setting,
+  uint32,
+  writeFrameHeader,
+} from './frames.js';
+import { HpackDecoder } from './hpack-decoder.js';
+
+export interface H2ConnectionOptions {
+  /** Cap on a received header block, compressed and decoded; advertised as SETTINGS_MAX_HEADER_LIST_SIZE. Default 64 KiB. */
+  maxHeaderListBytes?: number;
+  /** Our receive window per stream and for the connection. Default 8 MiB: a 4 MiB message never waits for a WINDOW_UPDATE. */
+  receiveWindowBytes?: number;
+}
+
+/** What a stream's owner (a call) hears. Each stream gets at most one `onEnd`/`onError`, last. */
+export interface StreamHandler {
+  /** A complete header block; `endStream` when the peer ended the stream with it. */
+  onHeaders(fields: string[], endStream: boolean): void;
+  /** DATA payload buf[start, end) (a view: copy what you keep past the call). */
+  onData(buf: Buffer, start: number, end: number, endStream: boolean): void;
+  /** The stream ended without a complete response: reset by the peer, a stream error, or the connection failed. */
+  onError(err: H2Error): void;
+}
+
+export const DEFAULT_MAX_HEADER_LIST_BYTES = 64 * 1024;
+export const DEFAULT_RECEIVE_WINDOW_BYTES = 8 * 1024 * 1024;
+/** We do not raise SETTINGS_MAX_FRAME_SIZE: the peer's frames are at most this. */
+const OUR_MAX_FRAME = MIN_MAX_FRAME_SIZE;
+const OUR_HEADER_TABLE = 4096;
+/** How many of our own resets we remember, so DATA still in flight for them is not a STREAM_CLOSED error. */
+const RESET_MEMORY = 4096;
+
+export class H2Stream {
+  /** 0 until opened (it may wait for MAX_CONCURRENT_STREAMS). */
+  id = 0;
+  sendWindow = 0;
+  recvWindow: number;
+  recvUnacked = 0;
+  /** Request body bytes not yet sent (flow control), END_STREAM goes with the last. */
+  pending: Buffer | null;
+  pendingOff = 0;
+  /** The peer ended its side (END_STREAM seen). */
+  remoteEnded = false;
+  done = false;
+
+  constructor(
+    readonly conn: H2Connection,
+    readonly headerBlock: Buffer,
+    body: Buffer,
+    readonly handler: StreamHandler,
+  ) {
+    this.pending = body;
+    this.recvWindow = conn.receiveWindow;
+  }
+
+  /** Ends the stream from our side with RST_STREAM (CANCEL by default). The handler hears nothing more. */
+  reset(code: number = H2Code.CANCEL): void {
+    this.conn.resetStream(this, code);
+  }
+}
+
+export class H2Connection {
+  readonly maxHeaderListBytes: number;
+  readonly receiveWindow: number;
+  /** Frames received, by type 0..9 (diagnostics, and tests that prove a path ran). */
+  readonly framesIn = new Uint32Array(10);
+  paddedFramesIn = 0;
+  /** The peer's settings as they stand. */
+  peerMaxConcurrentStreams = Infinity;
+  peerInitialWindow = DEFAULT_WINDOW;
+  peerMaxFrame = MIN_MAX_FRAME_SIZE;
+  peerMaxHeaderList = Infinity;
+  connSendWindow = DEFAULT_WINDOW;
+  connRecvWindow: number;
+  /** Set once the connection takes no new streams (GOAWAY received, failure, close). */
+  error: H2Error | undefined;
+  /** Called once when the connection is done for (after its streams were failed). */
+  onClose: ((err: H2Error) => void) | undefined;
+
+  readonly decoder: HpackDecoder;
+  private readonly streams = new Map<number, H2Stream>();
+  private readonly waiting: H2Stream[] = [];
+  private readonly blocked = new Set<H2Stream>();
+  private readonly resetIds = new Set<number>();
+  private nextId = 1;
+  private gotSettings = false;
+  private connRecvUnacked = 0;
+  private rest: Buffer | null = null;
+  /** A header block being continued: stream id, the HEADERS flags, fragments, their size. */
+  private cont: { id: number; flags: number; parts: Buffer[]; bytes: number } | null = null;
+  private out: Buffer[] = [];
+  private flushScheduled = false;
+  private finished = false;
+  private readonly flushFn = (): void => this.flush();
+
+  constructor(
+    readonly socket: Duplex,
+    options: H2ConnectionOptions = {},
+  ) {
+    this.maxHeaderListBytes = options.maxHeaderListBytes ?? DEFAULT_MAX_HEADER_LIST_BYTES;
+    this.receiveWindow = options.receiveWindowBytes ?? DEFAULT_RECEIVE_WINDOW_BYTES;
+    // The connection window starts at 65,535 whatever SETTINGS say; we only ever raise it.
+    this.connRecvWindow = Math.max(this.receiveWindow, DEFAULT_WINDOW);
+    this.decoder = new HpackDecoder(OUR_HEADER_TABLE, this.maxHeaderListBytes);
+    const settings = encodeSettings([
+      [Setting.HEADER_TABLE_SIZE, OUR_HEADER_TABLE],
+      [Setting.ENABLE_PUSH, 0],
+      [Setting.INITIAL_WINDOW_SIZE, this.receiveWindow],
+      [Setting.MAX_HEADER_LIST_SIZE, this.maxHeaderListBytes],
+    ]);
+    const parts = [PREFACE, encodeFrame(FrameType.SETTINGS, 0, 0, settings)];
+    if (this.receiveWindow > DEFAULT_WINDOW) {
+      parts.push(encodeFrame(FrameType.WINDOW_UPDATE, 0, 0, uint32(this.receiveWindow - DEFAULT_WINDOW)));
+    }
+    socket.write(Buffer.concat(parts));
+    socket.on('data', (chunk: Buffer) => this.onBytes(chunk));
+    socket.on('error', (err: Error) =>
+      this.fail(new H2Error('CONNECTION_LOST', `connection error: ${err.message}`, H2Code.INTERNAL_ERROR)),
+    );
+    socket.on('close', () =>
+      this.fail(new H2Error('CONNECTION_LOST', 'connection closed', H2Code.INTERNAL_ERROR)),
+    );
+    socket.on('end', () =>
+      this.fail(new H2Error('CONNECTION_LOST', 'connection closed by the peer', H2Code.INTERNAL_ERROR)),
+    );
+    this.setRef(false);
+  }
+
+  /** Streams open or waiting for a slot. */
+  get activeStreams(): number {
+    return this.streams.size + this.waiting.length;
+  }
+
+  /**
+   * Opens a stream with a complete request: `headerBlock` (HPACK) and the
+   * whole `body` (END_STREAM follows it). Returns the stream, or the
+   * connection's error when it takes no new streams.
+   */
+  request(headerBlock: Buffer, body: Buffer, handler: StreamHandler): H2Stream | H2Error {
+    if (this.error) return this.error;
+    const s = new H2Stream(this, headerBlock, body, handler);
+    if (this.streams.size === 0 && this.waiting.length === 0) this.setRef(true);
+    if (this.streams.size >= this.peerMaxConcurrentStreams) this.waiting.push(s);
+    else this.open(s);
+    return s;
+  }
+
+  /** Sends GOAWAY and closes; every stream fails with CLOSED. Idempotent. */
+  close(why = new H2Error('CLOSED', 'connection closed by the client', H2Code.NO_ERROR)): void {
+    if (this.finished) return;
+    this.queue(encodeFrame(FrameType.GOAWAY, 0, 0, Buffer.from([0, 0, 0, 0, 0, 0, 0, 0])));
+    this.fail(why);
+  }
+
+  /**
+   * Takes no new streams; closes (GOAWAY NO_ERROR) once those open are done.
+   * For rotation before stream ids run out.
+   */
+  retire(): void {
+    if (this.finished) return;
+    this.error ??= new H2Error('CLOSED', 'connection retired', H2Code.NO_ERROR);
+    if (this.streams.size === 0 && this.waiting.length === 0) this.close();
+  }
+
+  /** @internal use {@link H2Stream.reset} */
+  resetStream(s: H2Stream, code: number): void {
+    if (s.done) return;
+    if (s.id !== 0) {
+      this.queue(encodeFrame(FrameType.RST_STREAM, 0, s.id, uint32(code)));
+      this.rememberReset(s.id);
+    }
+    this.end(s);
+  }
+
+  private open(s: H2Stream): void {
+    if (this.nextId > MAX_WINDOW) {
+      // Stream ids are spent: this connection takes no more (the caller makes a new one).
+      this.error ??= new H2Error('PROTOCOL', 'stream ids exhausted', H2Code.NO_ERROR);
+      s.done = true;
+      s.handler.onError(this.error);
+      return;
+    }
+    s.id = this.nextId;
+    this.nextId += 2;
+    s.sendWindow = this.peerInitialWindow;
+    this.streams.set(s.id, s);
+    const block = s.headerBlock;
+    const body = s.pending!;
+    if (
+      block.length <= this.peerMaxFrame &&
+      body.length <= this.peerMaxFrame &&
+      body.length <= this.connSendWindow &&
+      body.length <= s.sendWindow
+    ) {
+      // The common case: HEADERS and the whole body in one buffer.
+      const b = Buffer.allocUnsafe(2 * FRAME_HEADER_BYTES + block.length + body.length);
+      writeFrameHeader(b, 0, block.length, FrameType.HEADERS, Flag.END_HEADERS, s.id);
+      block.copy(b, FRAME_HEADER_BYTES);
+      const o = FRAME_HEADER_BYTES + block.length;
+      writeFrameHeader(b, o, body.length, FrameType.DATA, Flag.END_STREAM, s.id);
+      body.copy(b, o + FRAME_HEADER_BYTES);
+      this.connSendWindow -= body.length;
+      s.sendWindow -= body.length;
+      s.pending = null;
+      this.queue(b);
+      return;
+    }
+    for (let off = 0; ;) {
+      const n = Math.min(this.peerMaxFrame, block.length - off);
+      const last = off + n >= block.length;
+      const type = off === 0 ? FrameType.HEADERS : FrameType.CONTINUATION;
+      this.queue(encodeFrame(type, last ? Flag.END_HEADERS : 0, s.id, block.subarray(off, off + n)));
+      off += n;
+      if (last) break;
+    }
+    this.pump(s);
+  }
+
+  /** Sends what the windows allow of s's pending body. */
+  private pump(s: H2Stream): void {
+    const buf = s.pending;
+    if (!buf) return;
+    do {
+      const n = Math.min(buf.length - s.pendingOff, this.peerMaxFrame, this.connSendWindow, s.sendWindow);
+      if (n <= 0 && buf.length > 0) {
+        this.blocked.add(s);
+        return;
+      }
+      const end = s.pendingOff + n;
+      const flags = end === buf.length ? Flag.END_STREAM : 0;
+      this.queue(encodeFrame(FrameType.DATA, flags, s.id, buf.subarray(s.pendingOff, end)));
+      s.pendingOff = end;
+      this.connSendWindow -= n;
+      s.sendWindow -= n;
+    } while (s.pendingOff < buf.length);
+    s.pending = null;
+    this.blocked.delete(s);
+  }
+
+  private pumpBlocked(): void {
+    for (const s of this.blocked) {
+      if (this.connSendWindow <= 0) return;
+      this.pump(s);
+    }
+  }
+
+  private queue(buf: Buffer): void {
+    this.out.push(buf);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(this.flushFn);
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const out = this.out;
+    if (out.length === 0 || this.socket.destroyed) return;
+    this.out = [];
+    this.socket.write(out.length === 1 ? out[0] : Buffer.concat(out));
+  }
+
+  /** Holds the event loop open only while streams are active (net sockets; yamux streams have no ref). */
+  private setRef(on: boolean): void {
+    const s = this.socket as Duplex & { ref?: () => void; unref?: () => void };
+    if (on) s.ref?.();
+    else s.unref?.();
+  }
+
+  /** Removes a stream that is over; starts waiting ones. */
+  private end(s: H2Stream): void {
+    s.done = true;
+    if (s.id !== 0) this.streams.delete(s.id);
+    else {
+      const i = this.waiting.indexOf(s);
+      if (i >= 0) this.waiting.splice(i, 1);
+    }
+    this.blocked.delete(s);
+    while (this.waiting.length > 0 && this.streams.size < this.peerMaxConcurrentStreams && !this.error) {
+      this.open(this.waiting.shift()!);
+    }
+    if (this.streams.size === 0 && this.waiting.length === 0) {
+      this.setRef(false);
+      // After a GOAWAY (or retire) the connection closes once its last stream is done.
+      if (this.error) this.close(this.error);
+    }
+  }
+
+  private rememberReset(id: number): void {
+    this.resetIds.add(id);
+    if (this.resetIds.size > RESET_MEMORY) {
+      this.resetIds.delete(this.resetIds.values().next().value!);
+    }
+  }
+
+  /** A stream error: RST_STREAM to the peer, the error to the stream's owner. */
+  private streamError(s: H2Stream, code: H2ErrorCode, message: string, h2Code: number): void {
+    this.resetStream(s, h2Code);
+    s.handler.onError(new H2Error(code, message, h2Code, 'stream'));
+  }
+
+  /** A connection error: GOAWAY with the code, then every stream fails with it. */
+  private connectionError(code: H2ErrorCode, message: string, h2Code: number = H2Code.PROTOCOL_ERROR): void {
+    this.goaway(new H2Error(code, message, h2Code));
+  }
+
+  private goaway(err: H2Error): void {
+    if (this.finished) return;
+    const p = Buffer.alloc(8); // last stream id 0: we accept no peer-initiated streams
+    p.writeUInt32BE(err.h2Code, 4);
+    this.queue(encodeFrame(FrameType.GOAWAY, 0, 0, p));
+    this.fail(err);
+  }
+
+  /** The connection is over: every stream, open or waiting, fails with `err`. */
+  private fail(err: H2Error): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.error ??= err;
+    const streams = [...this.streams.values(), ...this.waiting.splice(0)];
+    this.streams.clear();
+    this.blocked.clear();
+    for (const s of streams) {
+      s.done = true;
+      s.handler.onError(err);
+    }
+    this.setRef(false);
+    if (!this.socket.destroyed) {
+      this.flush(); // a GOAWAY we queued goes out before the FIN
+      this.socket.end(() => this.socket.destroy());
+    }
+    this.onClose?.(err);
+  }
+
+  private onBytes(chunk: Buffer): void {
+    if (this.finished) return;
+    let buf = chunk;
+    if (this.rest !== null) {
+      buf = Buffer.concat([this.rest, chunk]);
+      this.rest = null;
+    }
+    let p = 0;
+    const n = buf.length;
+    while (n - p >= FRAME_HEADER_BYTES) {
+      const h = readFrameHeader(buf, p);
+      if (h.length > OUR_MAX_FRAME) {
+        return this.connectionError(
+          'FRAME_TOO_LARGE',
+          `frame of ${h.length} bytes exceeds our SETTINGS_MAX_FRAME_SIZE of ${OUR_MAX_FRAME}`,
+          H2Code.FRAME_SIZE_ERROR,
+        );
+      }
+      if (n - p - FRAME_HEADER_BYTES < h.length) break;
+      const a = p + FRAME_HEADER_BYTES;
+      this.onFrame(h.type, h.flags, h.streamId, buf, a, a + h.length);
+      if (this.finished) return;
+      p = a + h.length;
+    }
+    if (p < n) this.rest = buf.subarray(p);
+  }
+
+  private onFrame(type: number, flags: number, id: number, buf: Buffer, a: number, b: number): void {
+    if (type < 10) this.framesIn[type]!++;
+    if (!this.gotSettings && type !== FrameType.SETTINGS) {
+      return this.connectionError('PROTOCOL', `first frame is of type ${type}, not SETTINGS`);
+    }
+    if (this.cont !== null && type !== FrameType.CONTINUATION) {
+      return this.connectionError(
+        'PROTOCOL',
+        `header block of stream ${this.cont.id} interrupted by a frame of type ${type}`,
+      );
+    }
+    switch (type) {
+      case FrameType.DATA:
+        return this.onData(flags, id, buf, a, b);
+      case FrameType.HEADERS:
+        return this.onHeaders(flags, id, buf, a, b);
+      case FrameType.CONTINUATION:
+        return this.onContinuation(flags, id, buf, a, b);
+      case FrameType.PRIORITY:
+        if (id === 0) return this.connectionError('PROTOCOL', 'PRIORITY on stream 0');
+        if (b - a !== 5) return this.frameSize('PRIORITY', b - a);
+        return;
+      case FrameType.RST_STREAM:
+        return this.onRstStream(id, buf, a, b);
+      case FrameType.SETTINGS:
+        return this.onSettings(flags, id, buf, a, b);
+      case FrameType.PUSH_PROMISE:
+        return this.connectionError('PROTOCOL', 'PUSH_PROMISE, but we disabled push');
+      case FrameType.PING:
+        if (id !== 0) return this.connectionError('PROTOCOL', `PING on stream ${id}`);
+        if (b - a !== 8) return this.frameSize('PING', b - a);
+        if (!(flags & Flag.ACK)) this.queue(encodeFrame(FrameType.PING, Flag.ACK, 0, buf.subarray(a, b)));
+        return;
+      case FrameType.GOAWAY:
+        return this.onGoaway(id, buf, a, b);
+      case FrameType.WINDOW_UPDATE:
+        return this.onWindowUpdate(id, buf, a, b);
+      default:
+        return; // unknown frame types are ignored (RFC 9113 section 4.1)
+    }
+  }
+
+  private frameSize(what: string, length: number): void {
+    this.connectionError('FRAME_SIZE', `${what} frame of ${length} bytes`, H2Code.FRAME_SIZE_ERROR);
+  }
+
+  /** Strips padding; returns the new end, or -1 after failing the connection. */
+  private unpad(what: string, buf: Buffer, a: number, b: number): number {
+    if (b - a < 1) {
+      this.frameSize(`padded ${what}`, 0);
+      return -1;
+    }
+    this.paddedFramesIn++;
+    const pad = buf[a]!;
+    if (pad > b - a - 1) {
+      this.connectionError('PADDING', `${what} frame with ${pad} bytes of padding in ${b - a - 1}`);
+      return -1;
+    }
+    return b - pad;
+  }
+
+  /**
+   * A frame for a stream not in the table: ignored (true) if we reset it
+   * ourselves, since the peer may have sent it before our RST_STREAM
+   * arrived; else a connection error (false).
+   */
+  private checkNotOpen(what: string, id: number): boolean {
+    if (id === 0) {
+      this.connectionError('PROTOCOL', `${what} on stream 0`);
+      return false;
+    }
+    if ((id & 1) === 0 || id >= this.nextId) {
+      this.connectionError('IDLE_STREAM', `${what} on stream ${id}, which we did not open`);
+      return false;
+    }
+    if (this.resetIds.has(id)) return true; // we reset it; the peer had not heard yet
+    this.connectionError(
+      'STREAM_CLOSED',
+      `${what} on stream ${id}, which the server had already ended`,
+      H2Code.STREAM_CLOSED,
+    );
+    return false;
+  }
+
+  private onData(flags: number, id: number, buf: Buffer, a: number, b: number): void {
+    if (id === 0) return this.connectionError('PROTOCOL', 'DATA on stream 0');
+    const size = b - a;
+    // Connection flow control counts every DATA frame, padding and ignored streams included.
+    this.connRecvWindow -= size;
+    if (this.connRecvWindow < 0) {
+      return this.connectionError(
+        'WINDOW_OVERRUN',
+        `server sent ${-this.connRecvWindow} bytes past the connection window`,
+        H2Code.FLOW_CONTROL_ERROR,
+      );
+    }
+    this.connRecvUnacked += size;
+    if (this.connRecvUnacked >= Math.max(this.receiveWindow, DEFAULT_WINDOW) / 2) {
+      this.queue(encodeFrame(FrameType.WINDOW_UPDATE, 0, 0, uint32(this.connRecvUnacked)));
+      this.connRecvWindow += this.connRecvUnacked;
+      this.connRecvUnacked = 0;
+    }
+    if (flags & Flag.PADDED) {
+      b = this.unpad('DATA', buf, a, b);
+      if (b < 0) return;
+      a++;
+    }
+    const s = this.streams.get(id);
+    if (!s) {
+      this.checkNotOpen('DATA', id);
+      return;
+    }
+    s.recvWindow -= size;
+    if (s.recvWindow < 0) {
+      return this.streamError(
+        s,
+        'WINDOW_OVERRUN',
+        `server sent ${-s.recvWindow} bytes past stream ${id}'s window`,
+        H2Code.FLOW_CONTROL_ERROR,
+      );
+    }
+    const endStream = (flags & Flag.END_STREAM) !== 0;
+    if (endStream) this.remoteEnd(s);
+    else {
+      s.recvUnacked += size;
+      if (s.recvUnacked >= this.receiveWindow / 2) {
+        this.queue(encodeFrame(FrameType.WINDOW_UPDATE, 0, id, uint32(s.recvUnacked)));
+        s.recvWindow += s.recvUnacked;
+        s.recvUnacked = 0;
+      }
+    }
+    s.handler.onData(buf, a, b, endStream);
+  }
+
+  /** The peer ended its side: the stream is over (we always send our whole request first or reset). */
+  private remoteEnd(s: H2Stream): void {
+    s.remoteEnded = true;
+    if (s.pending) {
+      // Answered before our request was all sent (an error status, say): stop sending.
+      this.queue(encodeFrame(FrameType.RST_STREAM, 0, s.id, uint32(H2Code.NO_ERROR)));
+      this.rememberReset(s.id);
+    }
+    this.end(s);
+  }
+
+  private onHeaders(flags: number, id: number, buf: Buffer, a: number, b: number): void {
+    if (id === 0) return this.connectionError('PROTOCOL', 'HEADERS on stream 0');
+    if (flags & Flag.PADDED) {
+      b = this.unpad('HEADERS', buf, a, b);
+      if (b < 0) return;
+      a++;
+    }
+    if (flags & Flag.PRIORITY) {
+      if (b - a < 5) return this.frameSize('HEADERS with priority', b - a);
+      a += 5;
+    }
+    if (b - a > this.maxHeaderListBytes) return this.headerListTooLarge(b - a);
+    if (flags & Flag.END_HEADERS) return this.headerBlock(id, flags, buf.subarray(a, b));
+    this.cont = { id, flags, parts: [Buffer.from(buf.subarray(a, b))], bytes: b - a };
+  }
+
+  private onContinuation(flags: number, id: number, buf: Buffer, a: number, b: number): void {
+    const c = this.cont;
+    if (c === null || c.id !== id) {
+      return this.connectionError(
+        'PROTOCOL',
+        `CONTINUATION on stream ${id} without a header block to continue`,
+      );
+    }
+    // The cap that stops a CONTINUATION flood: we never hold more than the limit.
+    c.bytes += b - a;
+    if (c.bytes > this.maxHeaderListBytes) return this.headerListTooLarge(c.bytes);
+    c.parts.push(Buffer.from(buf.subarray(a, b)));
+    if (flags & Flag.END_HEADERS) {
+      this.cont = null;
+      this.headerBlock(id, c.flags, Buffer.concat(c.parts, c.bytes));
+    }
+  }
+
+  private headerListTooLarge(bytes: number): void {
+    this.connectionError(
+      'HEADER_LIST_TOO_LARGE',
+      `header block of ${bytes}+ bytes exceeds the limit of ${this.maxHeaderListBytes} bytes (SETTINGS_MAX_HEADER_LIST_SIZE)`,
+      H2Code.ENHANCE_YOUR_CALM,
+    );
+  }
+
+  private headerBlock(id: number, flags: number, block: Buffer): void {
+    // Decode whatever the stream: the dynamic table must follow every block the peer sent.
+    let fields: string[];
+    try {
+      fields = this.decoder.decode(block);
+    } catch (err) {
+      if (!(err instanceof H2Error)) throw err;
+      return this.goaway(err);
+    }
+    const s = this.streams.get(id);
+    if (!s) {
+      this.checkNotOpen('HEADERS', id);
+      return;
+    }
+    const endStream = (flags & Flag.END_STREAM) !== 0;
+    if (endStream) this.remoteEnd(s);
+    s.handler.onHeaders(fields, endStream);
+  }
+
+  private onRstStream(id: number, buf: Buffer, a: number, b: number): void {
+    if (b - a !== 4) return this.frameSize('RST_STREAM', b - a);
+    const code = buf.readUInt32BE(a);
+    const s = this.streams.get(id);
+    if (!s) {
+      if (id === 0 || (id & 1) === 0 || id >= this.nextId) {
+        this.connectionError('IDLE_STREAM', `RST_STREAM on stream ${id}, which we did not open`);
+      }
+      return;
+    }
+    this.end(s);
+    s.handler.onError(
+      new H2Error('STREAM_RESET', `stream reset by the server with ${h2CodeName(code)}`, code, 'stream'),
+    );
+  }
+
+  private onSettings(flags: number, id: number, buf: Buffer, a: number, b: number): void {
+    if (id !== 0) return this.connectionError('PROTOCOL', `SETTINGS on stream ${id}`);
+    if (flags & Flag.ACK) {
+      if (b !== a) return this.frameSize('SETTINGS ACK', b - a);
+      return;
+    }
+    if ((b - a) % 6 !== 0) return this.frameSize('SETTINGS', b - a);
+    this.gotSettings = true;
+    for (let p = a; p < b; p += 6) {
+      const key = buf.readUInt16BE(p);
+      const v = buf.readUInt32BE(p + 2);
+      switch (key) {
+        case Setting.ENABLE_PUSH:
+          if (v > 1) return this.connectionError('PROTOCOL', `SETTINGS_ENABLE_PUSH of ${v}`);
+          break;
+        case Setting.MAX_CONCURRENT_STREAMS:
+          this.peerMaxConcurrentStreams = v;
+          break;
+        case Setting.INITIAL_WINDOW_SIZE: {
+          if (v > MAX_WINDOW) {
+            return this.connectionError(
+              'WINDOW_OVERFLOW',
+              `SETTINGS_INITIAL_WINDOW_SIZE of ${v} is above 2^31-1`,
+              H2Code.FLOW_CONTROL_ERROR,
+            );
+          }
+          const delta = v - this.peerInitialWindow;
+          this.peerInitialWindow = v;
+          for (const s of this.streams.values()) {
+            s.sendWindow += delta;
+            if (s.sendWindow > MAX_WINDOW) {
+              return this.connectionError(
+                'WINDOW_OVERFLOW',
+                `SETTINGS_INITIAL_WINDOW_SIZE of ${v} takes stream ${s.id}'s window above 2^31-1`,
+                H2Code.FLOW_CONTROL_ERROR,
+              );
+            }
+          }
+          break;
+        }
+        case Setting.MAX_FRAME_SIZE:
+          if (v < MIN_MAX_FRAME_SIZE || v > MAX_MAX_FRAME_SIZE) {
+            return this.connectionError('PROTOCOL', `SETTINGS_MAX_FRAME_SIZE of ${v} is out of range`);
+          }
+          this.peerMaxFrame = v;
+          break;
+        case Setting.MAX_HEADER_LIST_SIZE:
+          this.peerMaxHeaderList = v;
+          break;
+        default: // HEADER_TABLE_SIZE: our encoder keeps no table; unknown settings are ignored
+      }
+    }
+    this.queue(encodeFrame(FrameType.SETTINGS, Flag.ACK, 0, Buffer.alloc(0)));
+    if (this.blocked.size > 0) this.pumpBlocked();
+    while (this.waiting.length > 0 && this.streams.size < this.peerMaxConcurrentStreams && !this.error) {
+      this.open(this.waiting.shift()!);
+    }
+  }
+
+  private onGoaway(id: number, buf: Buffer, a: number, b: number): void {
+    if (id !== 0) return this.connectionError('PROTOCOL', `GOAWAY on stream ${id}`);
+    if (b - a < 8) return this.frameSize('GOAWAY', b - a);
+    const last = buf.readUInt32BE(a) & 0x7fffffff;
+    const code = buf.readUInt32BE(a + 4);
+    const debug = buf.subarray(a + 8, b).toString('utf8');
+    const err = new H2Error(
+      'GOAWAY',
+      `server sent GOAWAY with ${h2CodeName(code)}${debug ? ` (${debug})` : ''}`,
+      code,
+    );
+    this.error ??= err;
+    // Streams above last were never processed; with an error code, none will finish.
+    const gone = [...this.streams.values()].filter((s) => s.id > last || code !== H2Code.NO_ERROR);
+    gone.push(...this.waiting.splice(0));
+    for (const s of gone) {
+      this.end(s);
+      s.handler.onError(err);
+    }
+    if (this.streams.size === 0) this.fail(err);
+  }
+
+  private onWindowUpdate(id: number, buf: Buffer, a: number, b: number): void {
+    if (b - a !== 4) return this.frameSize('WINDOW_UPDATE', b - a);
+    const inc = buf.readUInt32BE(a) & 0x7fffffff;
+    if (id === 0) {
+      if (inc === 0) return this.connectionError('PROTOCOL', 'connection WINDOW_UPDATE of 0');
+      if (this.connSendWindow + inc > MAX_WINDOW) {
+        return this.connectionError(
+          'WINDOW_OVERFLOW',
+          `WINDOW_UPDATE of ${inc} takes the connection window above 2^31-1`,
+          H2Code.FLOW_CONTROL_ERROR,
+        );
+      }
+      this.connSendWindow += inc;
+      if (this.blocked.size > 0) this.pumpBlocked();
+      return;
+    }
+    const s = this.streams.get(id);
+    if (!s) {
+      if ((id & 1) === 0 || id >= this.nextId) {
+        this.connectionError('IDLE_STREAM', `WINDOW_UPDATE on stream ${id}, which we did not open`);
+      }
+      return; // closed streams may still get WINDOW_UPDATEs (RFC 9113 section 6.9)
+    }
+    if (inc === 0)
+      return this.streamError(s, 'PROTOCOL', `WINDOW_UPDATE of 0 on stream ${id}`, H2Code.PROTOCOL_ERROR);
+    if (s.sendWindow + inc > MAX_WINDOW) {
+      return this.streamError(
+        s,
+        'WINDOW_OVERFLOW',
+        `WINDOW_UPDATE of ${inc} takes stream ${id}'s window above 2^31-1`,
+        H2Code.FLOW_CONTROL_ERROR,
+      );
+    }
+    s.sendWindow += inc;
+    if (s.pending) this.pump(s);
+  }
+}
