@@ -117,10 +117,16 @@ function pick<T extends object, K extends keyof T>(o: T, keys: K[]): Pick<T, K> 
 }
 
 /** Every message of a response stream, and the error that ended it (if any). */
-async function drain<T>(stream: AsyncIterable<T>): Promise<{ items: T[]; error: unknown }> {
+async function drain<T>(
+  stream: AsyncIterable<T>,
+  onItem?: () => void,
+): Promise<{ items: T[]; error: unknown }> {
   const items: T[] = [];
   try {
-    for await (const item of stream) items.push(item);
+    for await (const item of stream) {
+      items.push(item);
+      onItem?.();
+    }
   } catch (error) {
     return { items, error };
   }
@@ -404,9 +410,13 @@ function suite(target: Target): void {
     it('a plugin killed mid-call: calls in flight and later fail with UNAVAILABLE', async () => {
       const text = 'plugin is not running (killed by SIGKILL)';
       const unary = probe.unary({ tag: 'kill-unary', hold: true });
-      const streamed = drain(probe.serverStream({ tag: 'kill-stream', hold: true, replies: 1 }));
+      // The reply has arrived, not only been sent: a plugin marks the call started before it sends,
+      // and a kill right after that can drop the reply in flight.
+      let firstReply!: () => void;
+      const replied = new Promise<void>((resolve) => (firstReply = resolve));
+      const streamed = drain(probe.serverStream({ tag: 'kill-stream', hold: true, replies: 1 }), firstReply);
       await observe('kill-unary', 'started');
-      await observe('kill-stream', 'started');
+      await replied;
       process.kill(run.c.pid, 'SIGKILL');
       await rejection(unary, Status.UNAVAILABLE, text);
       const out = await streamed;
