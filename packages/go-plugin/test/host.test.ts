@@ -15,7 +15,6 @@ import { PluginClient } from '../src/host/client.js';
 import { killAllManaged } from '../src/host/managed.js';
 import type { PluginClientOptions } from '../src/host/options.js';
 import { Health } from '../src/protocol/builtins.js';
-import type { Channel } from '../src/protocol/grpc/channel.js';
 import { GoPluginError } from '../src/protocol/errors.js';
 import type { LogLevel } from '../src/protocol/hclog.js';
 import { createLogger } from '../src/protocol/logger.js';
@@ -203,17 +202,6 @@ describe('PluginClient with a TS plugin', () => {
     assert.ok(port >= 23100 && port <= 23199, `port ${port}`);
     await c.ping();
     await c.kill();
-  });
-
-  it('runs unary calls on our own HTTP/2 client, streams on node:http2', async () => {
-    const c = minimal();
-    await c.start();
-    await c.ping();
-    const channel = (c as unknown as { connection: { channel: Channel } }).connection.channel;
-    assert.equal(channel.transport, 'h2');
-    assert.equal(channel.h2Connections, 1, 'the health check went over the h2 connection');
-    await c.kill();
-    assert.equal(channel.h2Connections, 0, 'closed with the client');
   });
 
   it('negotiates the highest common version', async () => {
