@@ -1,7 +1,7 @@
 /**
  * Scenario 3c's process: three gRPC client stacks on one plugin and one
  * socket path, measured in blocks that rotate order — our typed client
- * (PluginClient over node:http2), the floor (a hand-written unary call on
+ * (PluginClient on its own HTTP/2 client, protocol/h2), the floor (a hand-written unary call on
  * node:http2: framing and trailers only, pre-encoded request), and grpc-js
  * (the stack qplugin used before), all with the same mTLS material.
  *

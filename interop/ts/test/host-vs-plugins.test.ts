@@ -20,6 +20,7 @@ import { PluginGreeting, PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/qu
 import { Callback, Interop } from '../src/generated/interop_pb.js';
 import { GO_PLUGIN_VERSIONS, goPeer, interopSkip } from '../src/support/go.js';
 import { HELLOWORLD_PLUGIN, INTEROP_PLUGIN } from '../src/support/paths.js';
+import { acceptedConnections } from '../src/support/sockets.js';
 
 const skip = interopSkip();
 const scratch = mkdtempSync(join(tmpdir(), 'qp-host-it-'));
@@ -67,6 +68,18 @@ async function helloWorld(c: PluginClient): Promise<void> {
   );
 }
 
+/**
+ * Every call, the stdio and broker streams included, shares one connection,
+ * as with go-plugin's own host. (A second one still in its TLS handshake
+ * when Shutdown came held a Go plugin's exit back: grpc-go's Stop waits for it.)
+ */
+async function assertOneConnection(c: PluginClient): Promise<void> {
+  const n = acceptedConnections(c.reattachConfig().addr.address);
+  if (n === undefined || n === 1) return;
+  await c.kill(); // a failure leaves no plugin behind to hold the test run open
+  assert.equal(n, 1, 'connections the plugin accepted');
+}
+
 /** Kill must be graceful and leave no process, socket or directory. */
 async function killCleanly(run: { c: PluginClient; logs: Line[]; dir: string }): Promise<void> {
   const exit = await run.c.kill();
@@ -87,6 +100,7 @@ for (const version of GO_PLUGIN_VERSIONS) {
         assert.equal(run.c.negotiatedVersion, 1);
         await run.c.ping();
         await helloWorld(run.c);
+        await assertOneConnection(run.c);
         if (version === 'v1.0.1') {
           await waitUntil(
             () =>
@@ -115,6 +129,8 @@ async function interopFeatures(argv: string[], multiplex: boolean): Promise<void
     5000,
     'stdout in the sink',
   );
+  // The stdio stream is up (it carried the output): still one connection.
+  await assertOneConnection(run.c);
 
   // Host serves a callback, plugin dials it.
   const id = run.c.broker.nextId();

@@ -257,7 +257,7 @@ export class GRPCBroker {
       }
       connect = socketConnector(dialTarget(info.network, info.address), tls);
     }
-    const channel = new Channel({ connect, secure: tls !== undefined });
+    const channel = new Channel({ connect, secure: tls !== undefined, transport: 'h2' });
     const close = (): void => {
       this.closers.delete(close);
       channel.close();

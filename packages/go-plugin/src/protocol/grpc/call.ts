@@ -10,7 +10,7 @@ import type { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders } from 
 import { addAbortSignal } from 'node:stream';
 
 import type { H2Connection } from '../h2/connection.js';
-import { requestFields, UnaryCall } from '../h2/unary.js';
+import { H2Call, requestFields } from '../h2/unary.js';
 import { InvalidHeadersError } from './channel.js';
 import type { Channel } from './channel.js';
 import { encodeFrame, FrameReader } from './framing.js';
@@ -110,7 +110,7 @@ export class ClientCall {
   private paused = false;
   private early: Buffer[] | undefined;
   /** The call on the h2 transport, when it runs there. */
-  private h2: UnaryCall | undefined;
+  private h2: H2Call | undefined;
   private readonly onAbort = (): void => {
     const reason: unknown = this.options.signal?.reason;
     const why = reason instanceof Error ? reason.message : String(reason ?? 'aborted');
@@ -147,8 +147,7 @@ export class ClientCall {
       this.timer.unref();
     }
     signal?.addEventListener('abort', this.onAbort, { once: true });
-    // A request complete before the call starts, and one response: the h2 transport can carry it whole.
-    if (this.channel.transport === 'h2' && this.options.singleResponse && this.pendingEnd) {
+    if (this.channel.transport === 'h2') {
       this.startH2(headers['grpc-timeout'] as string | undefined);
       return this;
     }
@@ -157,11 +156,13 @@ export class ClientCall {
     return this;
   }
 
+  /**
+   * The call on the h2 transport. A single-response call gets its one
+   * message with the status; a streaming one gets each as it arrives.
+   * Messages written before the connection is up are sent with the headers.
+   */
   private startH2(timeout: string | undefined): void {
     if (this.finished) return;
-    const queued = this.pending ?? [];
-    this.pending = undefined;
-    const body = queued.length === 1 ? queued[0]! : Buffer.concat(queued);
     let extra: [string, string][];
     try {
       extra = requestFields(this.options.metadata, timeout);
@@ -169,18 +170,30 @@ export class ClientCall {
       this.fail(Status.INTERNAL, `invalid request metadata: ${(err as Error).message}`);
       return;
     }
-    const call = new UnaryCall((status, message) => {
-      if (message) {
-        this.messages++;
-        this.listener.onMessage(message);
-      }
-      this.finish(status);
-    }, this.channel.maxReceiveMessageBytes);
+    const call = new H2Call(
+      (status, message) => {
+        if (message) {
+          this.messages++;
+          this.listener.onMessage(message);
+        }
+        this.finish(status);
+      },
+      this.channel.maxReceiveMessageBytes,
+      this.options.singleResponse ? undefined : (m) => this.listener.onMessage(m),
+    );
+    call.onWritable = () => this.wakeDrain();
+    if (this.paused) call.pause();
     this.h2 = call;
     this.channel.withH2((conn: H2Connection | Error) => {
       if (call.finished) return;
-      if (conn instanceof Error) this.fail(Status.UNAVAILABLE, `connection error: ${conn.message}`, true);
-      else call.start(conn, this.channel.unaryMethod(this.options.path), body, extra);
+      if (conn instanceof Error) {
+        this.fail(Status.UNAVAILABLE, `connection error: ${conn.message}`, true);
+        return;
+      }
+      const queued = this.pending ?? [];
+      this.pending = undefined;
+      const body = queued.length === 1 ? queued[0]! : Buffer.concat(queued);
+      call.start(conn, this.channel.unaryMethod(this.options.path), body, extra, this.pendingEnd);
     });
   }
 
@@ -262,6 +275,7 @@ export class ClientCall {
       return true;
     }
     const frame = encodeFrame(message);
+    if (this.h2?.started) return this.h2.write(frame);
     if (!this.stream) {
       (this.pending ??= []).push(frame);
       return true;
@@ -272,7 +286,8 @@ export class ClientCall {
   /** Half-closes: no more messages from us. */
   end(): void {
     if (this.finished) return;
-    if (this.stream) this.stream.end();
+    if (this.h2?.started) this.h2.end();
+    else if (this.stream) this.stream.end();
     else this.pendingEnd = true;
   }
 
@@ -298,11 +313,13 @@ export class ClientCall {
   pause(): void {
     this.paused = true;
     this.stream?.pause();
+    this.h2?.pause();
   }
 
   resume(): void {
     this.paused = false;
     this.stream?.resume();
+    this.h2?.resume();
   }
 
   /** Cancels the call (RST_STREAM CANCEL); the status is CANCELLED. */

@@ -1,8 +1,12 @@
 /**
  * The client side of one HTTP/2 connection (RFC 9113) over any Duplex: a TLS
- * socket, a plain socket, or a yamux stream. It replaces node:http2 on the
- * unary hot path: no per-stream Duplex objects, and the writes of one event
+ * socket, a plain socket, or a yamux stream. It replaces node:http2 for the
+ * host's calls: no per-stream Duplex objects, and the writes of one event
  * loop turn are coalesced into one transport write (flushed in a microtask).
+ * A stream's request is either whole at the start (unary calls: HEADERS and
+ * DATA in one write) or written in pieces (streaming calls), with a high-water
+ * mark telling the writer when to wait; pausing a stream withholds its receive
+ * window, which is how a slow reader holds the peer back.
  *
  * It handles SETTINGS/PING ACKs, both directions of flow control (receive
  * windows replenished at half; DATA cut to the peer's frame size and send
@@ -33,6 +37,7 @@ import {
   writeFrameHeader,
 } from './frames.js';
 import { HpackDecoder } from './hpack-decoder.js';
+import { H2Stream } from './stream.js';
 
 export interface H2ConnectionOptions {
   /** Cap on a received header block, compressed and decoded; advertised as SETTINGS_MAX_HEADER_LIST_SIZE. Default 64 KiB. */
@@ -58,36 +63,6 @@ const OUR_MAX_FRAME = MIN_MAX_FRAME_SIZE;
 const OUR_HEADER_TABLE = 4096;
 /** How many of our own resets we remember, so DATA still in flight for them is not a STREAM_CLOSED error. */
 const RESET_MEMORY = 4096;
-
-export class H2Stream {
-  /** 0 until opened (it may wait for MAX_CONCURRENT_STREAMS). */
-  id = 0;
-  sendWindow = 0;
-  recvWindow: number;
-  recvUnacked = 0;
-  /** Request body bytes not yet sent (flow control), END_STREAM goes with the last. */
-  pending: Buffer | null;
-  pendingOff = 0;
-  /** The peer ended its side (END_STREAM seen). */
-  remoteEnded = false;
-  done = false;
-
-  constructor(
-    readonly conn: H2Connection,
-    readonly headerBlock: Buffer,
-    body: Buffer,
-    readonly handler: StreamHandler,
-  ) {
-    this.pending = body;
-    this.recvWindow = conn.receiveWindow;
-  }
-
-  /** Ends the stream from our side with RST_STREAM (CANCEL by default). The handler hears nothing more. */
-  reset(code: number = H2Code.CANCEL): void {
-    this.conn.resetStream(this, code);
-  }
-}
-
 export class H2Connection {
   readonly maxHeaderListBytes: number;
   readonly receiveWindow: number;
@@ -161,13 +136,14 @@ export class H2Connection {
   }
 
   /**
-   * Opens a stream with a complete request: `headerBlock` (HPACK) and the
-   * whole `body` (END_STREAM follows it). Returns the stream, or the
+   * Opens a stream: `headerBlock` (HPACK) and `body`; with `end` (the
+   * default) that is the whole request and END_STREAM follows it, else more
+   * comes through the stream's write() and end(). Returns the stream, or the
    * connection's error when it takes no new streams.
    */
-  request(headerBlock: Buffer, body: Buffer, handler: StreamHandler): H2Stream | H2Error {
+  request(headerBlock: Buffer, body: Buffer, handler: StreamHandler, end = true): H2Stream | H2Error {
     if (this.error) return this.error;
-    const s = new H2Stream(this, headerBlock, body, handler);
+    const s = new H2Stream(this, headerBlock, body, handler, end);
     if (this.streams.size === 0 && this.waiting.length === 0) this.setRef(true);
     if (this.streams.size >= this.peerMaxConcurrentStreams) this.waiting.push(s);
     else this.open(s);
@@ -214,8 +190,11 @@ export class H2Connection {
     s.sendWindow = this.peerInitialWindow;
     this.streams.set(s.id, s);
     const block = s.headerBlock;
-    const body = s.pending!;
+    const body = s.sendQueue[0];
     if (
+      body !== undefined &&
+      s.localEnd &&
+      s.sendQueue.length === 1 &&
       block.length <= this.peerMaxFrame &&
       body.length <= this.peerMaxFrame &&
       body.length <= this.connSendWindow &&
@@ -230,7 +209,9 @@ export class H2Connection {
       body.copy(b, o + FRAME_HEADER_BYTES);
       this.connSendWindow -= body.length;
       s.sendWindow -= body.length;
-      s.pending = null;
+      s.sendQueue = [];
+      s.queuedBytes = 0;
+      s.localEnded = true;
       this.queue(b);
       return;
     }
@@ -245,25 +226,50 @@ export class H2Connection {
     this.pump(s);
   }
 
-  /** Sends what the windows allow of s's pending body. */
+  /** @internal use {@link H2Stream.write} / {@link H2Stream.end}: sends what it can once the stream is open. */
+  pumpStream(s: H2Stream): void {
+    if (s.id !== 0 && !s.done && !this.finished) this.pump(s);
+  }
+
+  /** @internal use {@link H2Stream.resume}: gives back the window held while paused. */
+  replenish(s: H2Stream): void {
+    if (s.done || this.finished || s.recvUnacked === 0) return;
+    this.queue(encodeFrame(FrameType.WINDOW_UPDATE, 0, s.id, uint32(s.recvUnacked)));
+    s.recvWindow += s.recvUnacked;
+    s.recvUnacked = 0;
+  }
+
+  /** Sends what the windows allow of s's queued request bytes, END_STREAM with the last once it ended. */
   private pump(s: H2Stream): void {
-    const buf = s.pending;
-    if (!buf) return;
-    do {
-      const n = Math.min(buf.length - s.pendingOff, this.peerMaxFrame, this.connSendWindow, s.sendWindow);
+    const q = s.sendQueue;
+    while (q.length > 0) {
+      const buf = q[0]!;
+      const n = Math.min(buf.length - s.sendOff, this.peerMaxFrame, this.connSendWindow, s.sendWindow);
       if (n <= 0 && buf.length > 0) {
         this.blocked.add(s);
         return;
       }
-      const end = s.pendingOff + n;
-      const flags = end === buf.length ? Flag.END_STREAM : 0;
-      this.queue(encodeFrame(FrameType.DATA, flags, s.id, buf.subarray(s.pendingOff, end)));
-      s.pendingOff = end;
+      const end = s.sendOff + n;
+      const last = end === buf.length && q.length === 1 && s.localEnd;
+      this.queue(encodeFrame(FrameType.DATA, last ? Flag.END_STREAM : 0, s.id, buf.subarray(s.sendOff, end)));
+      if (last) s.localEnded = true;
       this.connSendWindow -= n;
       s.sendWindow -= n;
-    } while (s.pendingOff < buf.length);
-    s.pending = null;
+      s.queuedBytes -= n;
+      if (end === buf.length) {
+        q.shift();
+        s.sendOff = 0;
+      } else s.sendOff = end;
+    }
+    if (s.localEnd && !s.localEnded) {
+      this.queue(encodeFrame(FrameType.DATA, Flag.END_STREAM, s.id, Buffer.alloc(0)));
+      s.localEnded = true;
+    }
     this.blocked.delete(s);
+    if (s.wantWritable) {
+      s.wantWritable = false;
+      s.onWritable?.();
+    }
   }
 
   private pumpBlocked(): void {
@@ -513,7 +519,7 @@ export class H2Connection {
     if (endStream) this.remoteEnd(s);
     else {
       s.recvUnacked += size;
-      if (s.recvUnacked >= this.receiveWindow / 2) {
+      if (!s.paused && s.recvUnacked >= this.receiveWindow / 2) {
         this.queue(encodeFrame(FrameType.WINDOW_UPDATE, 0, id, uint32(s.recvUnacked)));
         s.recvWindow += s.recvUnacked;
         s.recvUnacked = 0;
@@ -522,10 +528,10 @@ export class H2Connection {
     s.handler.onData(buf, a, b, endStream);
   }
 
-  /** The peer ended its side: the stream is over (we always send our whole request first or reset). */
+  /** The peer ended its side: the stream is over (what we had not sent yet is dropped, with a reset). */
   private remoteEnd(s: H2Stream): void {
     s.remoteEnded = true;
-    if (s.pending) {
+    if (!s.localEnded) {
       // Answered before our request was all sent (an error status, say): stop sending.
       this.queue(encodeFrame(FrameType.RST_STREAM, 0, s.id, uint32(H2Code.NO_ERROR)));
       this.rememberReset(s.id);
@@ -725,6 +731,6 @@ export class H2Connection {
       );
     }
     s.sendWindow += inc;
-    if (s.pending) this.pump(s);
+    if (s.sendQueue.length > 0) this.pump(s);
   }
 }

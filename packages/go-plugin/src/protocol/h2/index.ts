@@ -1,19 +1,15 @@
 /**
- * An HTTP/2 client of our own for gRPC unary calls (internal; not exported
+ * An HTTP/2 client of our own for gRPC calls (internal; not exported
  * from the package's entry points). See connection.ts for what it covers.
  */
 export { connectTls } from './connect.js';
-export {
-  DEFAULT_MAX_HEADER_LIST_BYTES,
-  DEFAULT_RECEIVE_WINDOW_BYTES,
-  H2Connection,
-  H2Stream,
-} from './connection.js';
+export { DEFAULT_MAX_HEADER_LIST_BYTES, DEFAULT_RECEIVE_WINDOW_BYTES, H2Connection } from './connection.js';
+export { H2Stream } from './stream.js';
 export type { H2ConnectionOptions, StreamHandler } from './connection.js';
 export { H2Code, H2Error, H2ErrorCodes, h2CodeName } from './errors.js';
 export type { H2ErrorCode } from './errors.js';
 export { HpackDecoder } from './hpack-decoder.js';
 export { encodeHeaderBlock, encodeInteger, headerListSize } from './hpack-encoder.js';
 export { huffmanDecode, huffmanEncode, huffmanLength } from './huffman.js';
-export { unaryCall, UnaryMethod } from './unary.js';
+export { H2Call, unaryCall, UnaryMethod } from './unary.js';
 export type { UnaryOptions, UnaryResult } from './unary.js';

@@ -1,6 +1,8 @@
 /**
- * gRPC unary calls on an {@link H2Connection}: one request message, one
- * response message and a status from trailers or a trailers-only response.
+ * gRPC calls on an {@link H2Connection}: unary ones (one request message, one
+ * response message; {@link unaryCall}) and streaming ones (messages both ways
+ * as they come, for the Channel's ClientCall), each ending with a status from
+ * trailers or a trailers-only response.
  * A deadline sends grpc-timeout and, when it passes, RST_STREAM CANCEL (as
  * does an AbortSignal), so the server sees both. Failures are RpcErrors with
  * the gRPC code grpc-go would give; an HTTP/2 cause is attached as `cause`.
@@ -13,9 +15,10 @@ import { Metadata } from '../grpc/metadata.js';
 import { decodeGrpcMessage, Status, statusFromHttp, statusFromRstCode } from '../grpc/status.js';
 import { encodeTimeout } from '../grpc/timeout.js';
 import { RpcError } from '../rpc-error.js';
-import type { H2Connection, H2Stream, StreamHandler } from './connection.js';
+import type { H2Connection, StreamHandler } from './connection.js';
 import { H2Code, H2Error, h2CodeName } from './errors.js';
 import { encodeHeaderBlock, headerListSize } from './hpack-encoder.js';
+import type { H2Stream } from './stream.js';
 
 export const DEFAULT_MAX_RECEIVE_MESSAGE_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_MAX_SEND_MESSAGE_BYTES = 2 ** 31 - 1;
@@ -93,26 +96,35 @@ const CONNECTION_SPECIFIC = new Set([
 ]);
 
 /**
- * One call with a complete request (its messages, already framed) and a
- * single response message: what unary calls are, and client-streaming calls
- * whose messages are all known when they start. Deadlines and aborts are the
- * owner's: it calls {@link cancel}; `timeout` only sets grpc-timeout.
+ * One gRPC call on an h2 stream. Without `onMessage` it expects a single
+ * response message, handed to `onDone` (unary and client-streaming calls);
+ * with it, every response message goes there as it arrives (server-streaming
+ * and bidi calls). The request is written whole at {@link start} or, with
+ * `end` false there, through {@link write} and {@link end}. Deadlines and
+ * aborts are the owner's: it calls {@link cancel}; `timeout` only sets
+ * grpc-timeout.
  */
-export class UnaryCall implements StreamHandler {
+export class H2Call implements StreamHandler {
   private stream: H2Stream | undefined;
   private readonly reader: FrameReader;
   private message: Buffer | undefined;
   private messages = 0;
   private headers: Metadata | undefined;
   private done = false;
+  private paused = false;
+  /** Called when a write() that returned false has gone out. */
+  onWritable: (() => void) | undefined;
 
   constructor(
     private readonly onDone: UnaryDone,
     maxReceiveMessageBytes: number = DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
+    private readonly onMessage?: (message: Buffer) => void,
   ) {
     this.reader = new FrameReader(maxReceiveMessageBytes, (m) => {
       this.messages++;
-      this.message = m;
+      if (this.onMessage) {
+        if (!this.done) this.onMessage(m);
+      } else this.message = m;
     });
   }
 
@@ -120,11 +132,17 @@ export class UnaryCall implements StreamHandler {
     return this.done;
   }
 
+  /** The stream is open (writes go to it). */
+  get started(): boolean {
+    return this.stream !== undefined;
+  }
+
   /**
    * Sends the request on `conn`. `body` is the framed request message(s);
-   * `extra` are header fields after the method's own (grpc-timeout, metadata).
+   * `extra` are header fields after the method's own (grpc-timeout, metadata);
+   * `end` false leaves the request open for {@link write}.
    */
-  start(conn: H2Connection, method: UnaryMethod, body: Buffer, extra: [string, string][]): void {
+  start(conn: H2Connection, method: UnaryMethod, body: Buffer, extra: [string, string][], end = true): void {
     if (this.done) return;
     let block = method.block;
     let listSize = method.listSize;
@@ -138,9 +156,32 @@ export class UnaryCall implements StreamHandler {
         `request headers of ${listSize} bytes exceed the server's SETTINGS_MAX_HEADER_LIST_SIZE of ${conn.peerMaxHeaderList}`,
       );
     }
-    const s = conn.request(block, body, this);
+    const s = conn.request(block, body, this, end);
     if (s instanceof H2Error) return this.onError(s);
     this.stream = s;
+    s.onWritable = () => this.onWritable?.();
+    if (this.paused) s.pause();
+  }
+
+  /** Sends framed request bytes; false when the caller should wait for {@link onWritable}. */
+  write(frame: Buffer): boolean {
+    return this.done || !this.stream ? true : this.stream.write(frame);
+  }
+
+  /** Half-closes the request. */
+  end(): void {
+    if (!this.done) this.stream?.end();
+  }
+
+  /** Stops granting the server window for this call's responses (until {@link resume}). */
+  pause(): void {
+    this.paused = true;
+    this.stream?.pause();
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.stream?.resume();
   }
 
   /** Ends the call from our side: RST_STREAM CANCEL (if it started), then the status. */
@@ -202,7 +243,7 @@ export class UnaryCall implements StreamHandler {
     if (end > start) {
       const err = this.reader.push(buf.subarray(start, end));
       if (err) return this.cancel(err.code, err.message);
-      if (this.messages > 1) {
+      if (!this.onMessage && this.messages > 1) {
         return this.cancel(
           Status.INTERNAL,
           `grpc: the server sent ${this.messages} response messages to a call expecting one`,
@@ -241,6 +282,7 @@ export class UnaryCall implements StreamHandler {
     }
     if (this.reader.partial)
       return this.fail(Status.INTERNAL, 'grpc: the stream ended inside a message', { trailers });
+    if (this.onMessage) return this.finish({ code: Status.OK, message: '', trailers }, undefined);
     if (this.message === undefined) {
       return this.fail(Status.UNIMPLEMENTED, 'grpc: the server sent no response message', { trailers });
     }
@@ -288,7 +330,7 @@ export function unaryCall(
         `call cancelled: ${reason instanceof Error ? reason.message : String(reason ?? 'aborted')}`,
       );
     };
-    const call = new UnaryCall((status, response, headers) => {
+    const call = new H2Call((status, response, headers) => {
       if (timer) clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       if (status.code === Status.OK && response) {
