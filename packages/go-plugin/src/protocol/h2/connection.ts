@@ -63,6 +63,8 @@ const OUR_MAX_FRAME = MIN_MAX_FRAME_SIZE;
 const OUR_HEADER_TABLE = 4096;
 /** How many of our own resets we remember, so DATA still in flight for them is not a STREAM_CLOSED error. */
 const RESET_MEMORY = 4096;
+/** Bytes waiting in (or for) the socket past which writers of streams are told to wait for 'drain'. */
+const SOCKET_HIGH_WATER = 256 * 1024;
 export class H2Connection {
   readonly maxHeaderListBytes: number;
   readonly receiveWindow: number;
@@ -93,6 +95,9 @@ export class H2Connection {
   /** A header block being continued: stream id, the HEADERS flags, fragments, their size. */
   private cont: { id: number; flags: number; parts: Buffer[]; bytes: number } | null = null;
   private out: Buffer[] = [];
+  private outBytes = 0;
+  /** Streams whose writer waits for the socket to drain. */
+  private readonly drainWaiters = new Set<H2Stream>();
   private flushScheduled = false;
   private finished = false;
   private readonly flushFn = (): void => this.flush();
@@ -267,8 +272,11 @@ export class H2Connection {
     }
     this.blocked.delete(s);
     if (s.wantWritable) {
-      s.wantWritable = false;
-      s.onWritable?.();
+      if (this.congested) this.waitDrain(s);
+      else {
+        s.wantWritable = false;
+        s.onWritable?.();
+      }
     }
   }
 
@@ -279,8 +287,31 @@ export class H2Connection {
     }
   }
 
+  /** The socket holds (or is about to get) more than its share: stream writers should wait. */
+  get congested(): boolean {
+    return this.outBytes + this.socket.writableLength >= SOCKET_HIGH_WATER;
+  }
+
+  /** @internal {@link H2Stream.write}: tells the stream's writer once the socket has drained. */
+  waitDrain(s: H2Stream): void {
+    if (this.drainWaiters.size === 0) this.socket.once('drain', this.onDrain);
+    this.drainWaiters.add(s);
+  }
+
+  private readonly onDrain = (): void => {
+    const waiting = [...this.drainWaiters];
+    this.drainWaiters.clear();
+    for (const s of waiting) {
+      // Still held back by flow control: pump() tells it once its queue is out.
+      if (s.done || !s.wantWritable || s.queuedBytes > 0) continue;
+      s.wantWritable = false;
+      s.onWritable?.();
+    }
+  };
+
   private queue(buf: Buffer): void {
     this.out.push(buf);
+    this.outBytes += buf.length;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(this.flushFn);
@@ -292,6 +323,7 @@ export class H2Connection {
     const out = this.out;
     if (out.length === 0 || this.socket.destroyed) return;
     this.out = [];
+    this.outBytes = 0;
     this.socket.write(out.length === 1 ? out[0] : Buffer.concat(out));
   }
 

@@ -46,7 +46,8 @@ export class H2Stream {
 
   /**
    * Queues request bytes (sent as the windows allow). False when the caller
-   * should wait for {@link onWritable} before writing more.
+   * should wait for {@link onWritable} before writing more: this stream's
+   * queue is past its high-water mark, or the socket's is.
    */
   write(buf: Buffer): boolean {
     if (this.done || this.localEnd) return true;
@@ -54,8 +55,11 @@ export class H2Stream {
     this.sendQueue.push(buf);
     this.queuedBytes += buf.length;
     this.conn.pumpStream(this);
-    if (this.queuedBytes < WRITE_HIGH_WATER) return true;
+    const congested = this.conn.congested;
+    if (this.queuedBytes < WRITE_HIGH_WATER && !congested) return true;
     this.wantWritable = true;
+    // Held back by the socket (the peer reads slower than we write), not only by flow control.
+    if (congested) this.conn.waitDrain(this);
     return false;
   }
 

@@ -3,7 +3,8 @@
  * 127.0.0.1: messages both ways as they come, the request written in pieces
  * (and held back by the server's flow-control window), pause/resume as
  * backpressure on the server, a response that ends before the request does,
- * and cancellation seen by the server.
+ * and cancellation seen by the server; and, against a scripted peer that stops
+ * reading its socket, backpressure from the socket itself.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -17,7 +18,9 @@ import type { CallStatus } from '../../../src/protocol/grpc/call.js';
 import { encodeFrame, FrameReader } from '../../../src/protocol/grpc/framing.js';
 import { Status } from '../../../src/protocol/grpc/status.js';
 import { H2Connection } from '../../../src/protocol/h2/connection.js';
+import { Flag, FrameType, Setting, uint32 } from '../../../src/protocol/h2/frames.js';
 import { H2Call, UnaryMethod } from '../../../src/protocol/h2/unary.js';
+import { RawPeer } from '../../support/h2-peer.js';
 
 const m = (path: string): UnaryMethod => new UnaryMethod(path, { secure: false });
 
@@ -215,5 +218,31 @@ describe('h2 streaming calls against node:http2 (nghttp2)', () => {
     assert.equal(s.code, Status.UNAVAILABLE);
     assert.equal(s.connectionLost, true);
     await t.stop();
+  });
+});
+
+describe('h2 streaming calls: the socket pushes back', () => {
+  it('a peer that stops reading: write() turns false though its windows are open, onWritable once it reads', async () => {
+    // Windows as large as HTTP/2 allows: only the socket can hold the writer back.
+    const peer = await RawPeer.start({ settings: [[Setting.INITIAL_WINDOW_SIZE, 2 ** 31 - 1]] });
+    peer.send(FrameType.WINDOW_UPDATE, 0, 0, uint32(2 ** 31 - 1 - 65_535));
+    await peer.frame((f) => f.type === FrameType.SETTINGS && (f.flags & Flag.ACK) !== 0);
+    peer.socket.pause();
+    const { call, status } = streamingCall();
+    call.start(peer.conn, m('/s/upload'), Buffer.alloc(0), [], false);
+    const chunk = encodeFrame(Buffer.alloc(64 * 1024, 1));
+    let written = 0;
+    while (call.write(chunk)) {
+      written += chunk.length;
+      assert.ok(written < 64 * 1024 * 1024, 'write() never asked to wait on a socket nobody reads');
+      // Let the queued frames reach the socket, as a real producer would between writes.
+      await new Promise((r) => setImmediate(r));
+    }
+    const writable = new Promise<void>((resolve) => (call.onWritable = resolve));
+    peer.socket.resume();
+    await writable;
+    call.cancel(Status.CANCELLED, 'done');
+    assert.equal((await status).code, Status.CANCELLED);
+    await peer.stop();
   });
 });
