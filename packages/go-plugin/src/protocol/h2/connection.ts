@@ -65,6 +65,7 @@ const OUR_HEADER_TABLE = 4096;
 const RESET_MEMORY = 4096;
 /** Bytes waiting in (or for) the socket past which writers of streams are told to wait for 'drain'. */
 const SOCKET_HIGH_WATER = 256 * 1024;
+
 export class H2Connection {
   readonly maxHeaderListBytes: number;
   readonly receiveWindow: number;
