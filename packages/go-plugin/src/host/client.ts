@@ -33,6 +33,7 @@ import { connectRaw } from './raw-connect.js';
 import { GrpcMux } from '../protocol/mux.js';
 import { YamuxSession } from '../protocol/yamux/index.js';
 import type { Connection } from './connect.js';
+import { makeCertificateAhead } from './certificate-supply.js';
 import { launch } from './launch.js';
 import type { Launched } from './launch.js';
 import { registerManaged, unregisterManaged } from './managed.js';
@@ -122,7 +123,11 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     this.state = 'starting';
     try {
       if (this.options.reattach) await this.startReattached(this.options.reattach);
-      else await this.startLaunched();
+      else {
+        await this.startLaunched();
+        // The next start's certificate, made now that this one no longer needs the CPU.
+        if (this.options.autoMTLS) makeCertificateAhead(this.options.certificateCurve);
+      }
       this.state = 'running';
     } catch (err) {
       const proc = this.proc;

@@ -13,13 +13,13 @@ import { chmodSync, chownSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname } from 'node:path';
 
-import { generateCertificate } from '../protocol/certificate.js';
 import type { AutoMtlsCertificate } from '../protocol/certificate.js';
 import { GoPluginError } from '../protocol/errors.js';
 import { parseHandshake } from '../protocol/handshake.js';
 import type { ParsedHandshake } from '../protocol/handshake.js';
 import { lookupGid } from '../protocol/listener.js';
 import type { Logger } from '../protocol/logger.js';
+import { hostCertificate } from './certificate-supply.js';
 import { executableNotes } from './diagnose.js';
 import { buildPluginEnv } from './env.js';
 import { lookPath } from './lookpath.js';
@@ -97,9 +97,7 @@ export async function launch(options: ResolvedOptions, logger: Logger, onSpawn?:
     }
     await verifyExecutable(path, options.secureConfig);
   }
-  const certificate = options.autoMTLS
-    ? await generateCertificate({ curve: options.certificateCurve })
-    : undefined;
+  const certificate = options.autoMTLS ? await hostCertificate(options.certificateCurve) : undefined;
   if (certificate) logger.debug('configuring client automatic mTLS');
   const socketDir = makeSocketDir(options);
   const token = newRunToken();
