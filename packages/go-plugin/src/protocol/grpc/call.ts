@@ -10,6 +10,7 @@ import type { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders } from 
 import { addAbortSignal } from 'node:stream';
 
 import type { H2Connection } from '../h2/connection.js';
+import { h2CodeName } from '../h2/errors.js';
 import { H2Call, requestFields } from '../h2/unary.js';
 import { InvalidHeadersError } from './channel.js';
 import type { Channel } from './channel.js';
@@ -61,22 +62,6 @@ const NO_TRAILERS = new Metadata();
 function resetStream(s: ClientHttp2Stream): void {
   if (!s.destroyed) addAbortSignal(AbortSignal.abort(), s);
 }
-const RST_NAMES: Record<number, string> = {
-  0: 'NO_ERROR',
-  1: 'PROTOCOL_ERROR',
-  2: 'INTERNAL_ERROR',
-  3: 'FLOW_CONTROL_ERROR',
-  4: 'SETTINGS_TIMEOUT',
-  5: 'STREAM_CLOSED',
-  6: 'FRAME_SIZE_ERROR',
-  7: 'REFUSED_STREAM',
-  8: 'CANCEL',
-  9: 'COMPRESSION_ERROR',
-  10: 'CONNECT_ERROR',
-  11: 'ENHANCE_YOUR_CALM',
-  12: 'INADEQUATE_SECURITY',
-  13: 'HTTP_1_1_REQUIRED',
-};
 
 function statusFromHeaders(headers: IncomingHttpHeaders, rawHeaders: unknown): CallStatus {
   const raw = headers['grpc-status'];
@@ -394,7 +379,7 @@ export class ClientCall {
     if (rst !== constants.NGHTTP2_NO_ERROR) {
       return {
         code: statusFromRstCode(rst),
-        message: `stream terminated by RST_STREAM with error code: ${RST_NAMES[rst] ?? rst}`,
+        message: `stream terminated by RST_STREAM with error code: ${h2CodeName(rst)}`,
         trailers: NO_TRAILERS,
       };
     }

@@ -6,12 +6,9 @@
  * windows; and what the server sees of our deadlines and cancels.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { constants, createServer } from 'node:http2';
 import type { Http2Server, Http2Session, IncomingHttpHeaders, ServerHttp2Stream, Settings } from 'node:http2';
-import { connect } from 'node:net';
 import { Duplex } from 'node:stream';
-import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 
 import { Metadata } from '../../../src/protocol/grpc/metadata.js';
@@ -20,6 +17,7 @@ import { H2Connection } from '../../../src/protocol/h2/connection.js';
 import { FrameType } from '../../../src/protocol/h2/frames.js';
 import { unaryCall, UnaryMethod } from '../../../src/protocol/h2/unary.js';
 import { RpcError } from '../../../src/protocol/rpc-error.js';
+import { connectH2 } from '../../support/h2-server.js';
 
 const m = (path: string): UnaryMethod => new UnaryMethod(path, { secure: false });
 
@@ -93,11 +91,7 @@ async function start(settings: Settings = {}): Promise<{
       else stream.end(body.length >= 5 ? body : frame(Buffer.from('pong')));
     });
   });
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const socket = connect((srv.address() as AddressInfo).port, '127.0.0.1');
-  await once(socket, 'connect');
-  const conn = new H2Connection(socket);
+  const { conn, stop } = await connectH2(srv, sessions);
   return {
     srv,
     conn,
@@ -105,12 +99,7 @@ async function start(settings: Settings = {}): Promise<{
     seen,
     streamSeen: (n) =>
       seen.length >= n ? Promise.resolve() : new Promise((resolve) => streamWaiters.push({ n, resolve })),
-    stop: async () => {
-      conn.close();
-      for (const s of sessions) s.destroy();
-      srv.close();
-      await once(srv, 'close');
-    },
+    stop,
   };
 }
 

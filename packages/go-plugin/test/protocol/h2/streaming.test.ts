@@ -10,17 +10,16 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { constants, createServer } from 'node:http2';
 import type { Http2Server, Http2Session, ServerHttp2Stream, Settings } from 'node:http2';
-import { connect } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 
 import type { CallStatus } from '../../../src/protocol/grpc/call.js';
 import { encodeFrame, FrameReader } from '../../../src/protocol/grpc/framing.js';
 import { Status } from '../../../src/protocol/grpc/status.js';
-import { H2Connection } from '../../../src/protocol/h2/connection.js';
+import type { H2Connection } from '../../../src/protocol/h2/connection.js';
 import { Flag, FrameType, Setting, uint32 } from '../../../src/protocol/h2/frames.js';
 import { H2Call, UnaryMethod } from '../../../src/protocol/h2/unary.js';
 import { RawPeer } from '../../support/h2-peer.js';
+import { connectH2 } from '../../support/h2-server.js';
 
 const m = (path: string): UnaryMethod => new UnaryMethod(path, { secure: false });
 
@@ -71,11 +70,7 @@ async function start(settings: Settings = {}): Promise<Server> {
       if (path === '/s/echo' && !stream.writableEnded) stream.end();
     });
   });
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const socket = connect((srv.address() as AddressInfo).port, '127.0.0.1');
-  await once(socket, 'connect');
-  const conn = new H2Connection(socket);
+  const { conn, stop } = await connectH2(srv, sessions);
   return {
     conn,
     streams,
@@ -83,12 +78,7 @@ async function start(settings: Settings = {}): Promise<Server> {
       streams.length >= n
         ? Promise.resolve(streams[n - 1]!)
         : new Promise((resolve) => waiters.push({ n, resolve })),
-    stop: async () => {
-      conn.close();
-      for (const s of sessions) s.destroy();
-      srv.close();
-      await once(srv, 'close');
-    },
+    stop,
   };
 }
 
