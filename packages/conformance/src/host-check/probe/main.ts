@@ -95,6 +95,7 @@ async function main(): Promise<void> {
     });
   }
   watchParent(link);
+  keepAliveOnClosedPipes(link);
   if (script.child) startChild(link);
   if (script.delayMs > 0) await sleep(script.delayMs);
   await serve(script, link, scratch, exit, (b) => (bound = b));
@@ -109,6 +110,25 @@ function watchParent(link: ReportLink): void {
     link.event({ kind: 'parent-gone', pid: parent });
   }, 50);
   timer.unref();
+}
+
+/**
+ * A host that exits without stopping its plugin closes the plugin's stdout and stderr; the probe's next write
+ * then fails with EPIPE. Unhandled, that error would end the probe and read as "the host killed it"; the probe
+ * notes the failed write (once per stream) and stays, so the check sees a plugin left running.
+ */
+function keepAliveOnClosedPipes(link: ReportLink): void {
+  for (const [name, stream] of [
+    ['stdout', process.stdout],
+    ['stderr', process.stderr],
+  ] as const) {
+    let noted = false;
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (noted) return;
+      noted = true;
+      link.event({ kind: 'error', message: `writing ${name}: ${err.code ?? err.message}` });
+    });
+  }
 }
 
 /** Values Go's strconv.ParseBool takes as true. */
