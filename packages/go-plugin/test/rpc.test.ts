@@ -41,9 +41,9 @@ before(async () => {
       },
     }),
   ]);
-  server.http2.listen(0, '127.0.0.1');
-  await once(server.http2, 'listening');
-  const { port } = server.http2.address() as AddressInfo;
+  server.listener.listen(0, '127.0.0.1');
+  await once(server.listener, 'listening');
+  const { port } = server.listener.address() as AddressInfo;
   target = { network: 'tcp', address: `127.0.0.1:${port}` };
 });
 after(async () => {

@@ -35,12 +35,12 @@ before(async () => {
       },
     }),
   ]);
-  server.http2.listen(0, '127.0.0.1');
-  await once(server.http2, 'listening');
+  server.listener.listen(0, '127.0.0.1');
+  await once(server.listener, 'listening');
   channel = dialChannel(
     {
       network: 'tcp',
-      address: `127.0.0.1:${(server.http2.address() as AddressInfo).port}`,
+      address: `127.0.0.1:${(server.listener.address() as AddressInfo).port}`,
     },
     undefined,
   );

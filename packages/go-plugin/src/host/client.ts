@@ -242,7 +242,7 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
       clientTls: this.clientTls(),
       mux: this.mux,
       listen: (server) =>
-        bindNetServer(server.http2, {
+        bindNetServer(server.listener, {
           network: process.platform === 'win32' ? 'tcp' : 'unix',
           socketDir: socketDir ?? tmpdir(),
           useDirAsIs: socketDir !== undefined,

@@ -249,7 +249,7 @@ async function start(
   const transport: BrokerTransport = {
     serverTls: security.server,
     clientTls: security.client,
-    listen: (server) => bindNetServer(server.http2, listenerConfig),
+    listen: (server) => bindNetServer(server.listener, listenerConfig),
     mux: multiplex ? muxLink : undefined,
   };
   const broker = new GRPCBroker(transport, logger.named('broker'));
@@ -302,7 +302,7 @@ async function start(
     });
     bound = await bindNetServer(netServer, listenerConfig);
   } else {
-    bound = await bindNetServer(server.http2, listenerConfig);
+    bound = await bindNetServer(server.listener, listenerConfig);
   }
   const removeSocket = (): void => bound.cleanup();
   process.on('exit', removeSocket);

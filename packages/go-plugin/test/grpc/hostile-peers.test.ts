@@ -128,82 +128,84 @@ for (const transport of ['node-http2', 'h2'] as Transport[]) {
   });
 }
 
-describe('our server against a client breaking the protocol', () => {
-  let server: GrpcServer;
-  let session: ClientHttp2Session;
-  before(async () => {
-    server = new GrpcServer({ maxReceiveMessageBytes: 100 });
-    server.register('/t.T/Echo', 'unary', (c) => c.readAll((m) => c.sendUnary(m[0] ?? Buffer.alloc(0))));
-    server.http2.listen(0, '127.0.0.1');
-    await once(server.http2, 'listening');
-    const { port } = server.http2.address() as AddressInfo;
-    session = connect(`http://127.0.0.1:${port}`);
-    session.on('error', () => {});
-  });
-  after(async () => {
-    session.destroy();
-    await server.stop(0);
-  });
-
-  function send(headers: OutgoingHttpHeaders, body?: Buffer): Promise<IncomingHttpHeaders> {
-    return new Promise((resolve) => {
-      const s = session.request({
-        ':method': 'POST',
-        ':path': '/t.T/Echo',
-        'content-type': 'application/grpc',
-        ...headers,
-      });
-      let answer: IncomingHttpHeaders = {};
-      s.on('response', (h) => (answer = { ...answer, ...h }));
-      s.on('trailers', (h) => (answer = { ...answer, ...h }));
-      s.on('error', () => {});
-      s.resume();
-      s.on('close', () => resolve(answer));
-      s.end(body);
+for (const transport of ['h2', 'node-http2'] as const) {
+  describe(`our server against a client breaking the protocol (${transport} server)`, () => {
+    let server: GrpcServer;
+    let session: ClientHttp2Session;
+    before(async () => {
+      server = new GrpcServer({ maxReceiveMessageBytes: 100, transport });
+      server.register('/t.T/Echo', 'unary', (c) => c.readAll((m) => c.sendUnary(m[0] ?? Buffer.alloc(0))));
+      server.listener.listen(0, '127.0.0.1');
+      await once(server.listener, 'listening');
+      const { port } = server.listener.address() as AddressInfo;
+      session = connect(`http://127.0.0.1:${port}`);
+      session.on('error', () => {});
     });
-  }
+    after(async () => {
+      session.destroy();
+      await server.stop(0);
+    });
 
-  const frame = (text: string, flag = 0): Buffer => {
-    const f = encodeFrame(Buffer.from(text));
-    f[0] = flag;
-    return f;
-  };
+    function send(headers: OutgoingHttpHeaders, body?: Buffer): Promise<IncomingHttpHeaders> {
+      return new Promise((resolve) => {
+        const s = session.request({
+          ':method': 'POST',
+          ':path': '/t.T/Echo',
+          'content-type': 'application/grpc',
+          ...headers,
+        });
+        let answer: IncomingHttpHeaders = {};
+        s.on('response', (h) => (answer = { ...answer, ...h }));
+        s.on('trailers', (h) => (answer = { ...answer, ...h }));
+        s.on('error', () => {});
+        s.resume();
+        s.on('close', () => resolve(answer));
+        s.end(body);
+      });
+    }
 
-  it('answers 405 to a GET and 415 to a non-gRPC content type', async () => {
-    assert.equal((await send({ ':method': 'GET' }))[':status'], 405);
-    assert.equal((await send({ 'content-type': 'application/json' }, Buffer.from('{}')))[':status'], 415);
+    const frame = (text: string, flag = 0): Buffer => {
+      const f = encodeFrame(Buffer.from(text));
+      f[0] = flag;
+      return f;
+    };
+
+    it('answers 405 to a GET and 415 to a non-gRPC content type', async () => {
+      assert.equal((await send({ ':method': 'GET' }))[':status'], 405);
+      assert.equal((await send({ 'content-type': 'application/json' }, Buffer.from('{}')))[':status'], 415);
+    });
+
+    it('refuses a compressed message, an unknown grpc-encoding and a malformed grpc-timeout', async () => {
+      const c = await send({}, frame('x', 1));
+      assert.deepEqual(
+        [c['grpc-status'], c['grpc-message']],
+        ['13', 'grpc: received a compressed message, but no compression was negotiated'],
+      );
+      const gz = await send({ 'grpc-encoding': 'gzip' }, frame('x'));
+      assert.deepEqual(
+        [gz['grpc-status'], gz['grpc-message']],
+        ['12', 'grpc: Decompressor is not installed for grpc-encoding "gzip"'],
+      );
+      const t = await send({ 'grpc-timeout': '1 hour' }, frame('x'));
+      assert.deepEqual([t['grpc-status'], t['grpc-message']], ['13', 'malformed grpc-timeout: 1 hour']);
+    });
+
+    it('refuses an oversized request before reading it, and a truncated one', async () => {
+      const big = await send({}, Buffer.concat([Buffer.from([0, 0, 0, 0, 101])]));
+      assert.deepEqual(
+        [big['grpc-status'], big['grpc-message']],
+        ['8', 'grpc: received message larger than max (101 vs. 100)'],
+      );
+      const cut = await send({}, frame('whole message').subarray(0, 9));
+      assert.deepEqual(
+        [cut['grpc-status'], cut['grpc-message']],
+        ['13', 'grpc: the stream ended inside a message'],
+      );
+    });
+
+    it('keeps serving afterwards', async () => {
+      const ok = await send({}, frame('fine'));
+      assert.equal(ok['grpc-status'], '0');
+    });
   });
-
-  it('refuses a compressed message, an unknown grpc-encoding and a malformed grpc-timeout', async () => {
-    const c = await send({}, frame('x', 1));
-    assert.deepEqual(
-      [c['grpc-status'], c['grpc-message']],
-      ['13', 'grpc: received a compressed message, but no compression was negotiated'],
-    );
-    const gz = await send({ 'grpc-encoding': 'gzip' }, frame('x'));
-    assert.deepEqual(
-      [gz['grpc-status'], gz['grpc-message']],
-      ['12', 'grpc: Decompressor is not installed for grpc-encoding "gzip"'],
-    );
-    const t = await send({ 'grpc-timeout': '1 hour' }, frame('x'));
-    assert.deepEqual([t['grpc-status'], t['grpc-message']], ['13', 'malformed grpc-timeout: 1 hour']);
-  });
-
-  it('refuses an oversized request before reading it, and a truncated one', async () => {
-    const big = await send({}, Buffer.concat([Buffer.from([0, 0, 0, 0, 101])]));
-    assert.deepEqual(
-      [big['grpc-status'], big['grpc-message']],
-      ['8', 'grpc: received message larger than max (101 vs. 100)'],
-    );
-    const cut = await send({}, frame('whole message').subarray(0, 9));
-    assert.deepEqual(
-      [cut['grpc-status'], cut['grpc-message']],
-      ['13', 'grpc: the stream ended inside a message'],
-    );
-  });
-
-  it('keeps serving afterwards', async () => {
-    const ok = await send({}, frame('fine'));
-    assert.equal(ok['grpc-status'], '0');
-  });
-});
+}

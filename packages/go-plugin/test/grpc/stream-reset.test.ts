@@ -28,65 +28,67 @@ async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
   }
 }
 
-describe('our server, when a client resets a request stream', () => {
-  let server: GrpcServer;
-  let session: ClientHttp2Session;
-  /** How each upload's request stream ended for the handler, by its first message. */
-  const uploads = new Map<string, { messages: number; outcome?: string }>();
+for (const transport of ['h2', 'node-http2'] as const) {
+  describe(`our server, when a client resets a request stream (${transport} server)`, () => {
+    let server: GrpcServer;
+    let session: ClientHttp2Session;
+    /** How each upload's request stream ended for the handler, by its first message. */
+    const uploads = new Map<string, { messages: number; outcome?: string }>();
 
-  before(async () => {
-    server = new GrpcServer();
-    server.register('/t.T/Upload', 'client_streaming', (c) => {
-      let tag = '';
-      void (async () => {
-        for await (const m of c.readStream()) {
-          if (!tag) uploads.set((tag = m.toString()), { messages: 0 });
-          uploads.get(tag)!.messages++;
-        }
-        uploads.get(tag)!.outcome = 'complete';
-        c.sendUnary(Buffer.from('stored'));
-      })().catch(() => (uploads.get(tag)!.outcome = `broken (${(c.signal.reason as Error).message})`));
+    before(async () => {
+      server = new GrpcServer({ transport });
+      server.register('/t.T/Upload', 'client_streaming', (c) => {
+        let tag = '';
+        void (async () => {
+          for await (const m of c.readStream()) {
+            if (!tag) uploads.set((tag = m.toString()), { messages: 0 });
+            uploads.get(tag)!.messages++;
+          }
+          uploads.get(tag)!.outcome = 'complete';
+          c.sendUnary(Buffer.from('stored'));
+        })().catch(() => (uploads.get(tag)!.outcome = `broken (${(c.signal.reason as Error).message})`));
+      });
+      server.listener.listen(0, '127.0.0.1');
+      await once(server.listener, 'listening');
+      const { port } = server.listener.address() as AddressInfo;
+      session = connect(`http://127.0.0.1:${port}`);
+      session.on('error', () => {});
     });
-    server.http2.listen(0, '127.0.0.1');
-    await once(server.http2, 'listening');
-    const { port } = server.http2.address() as AddressInfo;
-    session = connect(`http://127.0.0.1:${port}`);
-    session.on('error', () => {});
-  });
-  after(async () => {
-    session.destroy();
-    await server.stop(0);
-  });
+    after(async () => {
+      session.destroy();
+      await server.stop(0);
+    });
 
-  it('cancels the call: the handler sees the stream break, not complete', async () => {
-    const s = session.request({
-      ':method': 'POST',
-      ':path': '/t.T/Upload',
-      'content-type': 'application/grpc',
+    it('cancels the call: the handler sees the stream break, not complete', async () => {
+      const s = session.request({
+        ':method': 'POST',
+        ':path': '/t.T/Upload',
+        'content-type': 'application/grpc',
+      });
+      s.on('error', () => {});
+      s.write(encodeFrame(Buffer.from('reset-upload')));
+      await waitFor(() => uploads.get('reset-upload')?.messages === 1);
+      // RST_STREAM CANCEL with no END_STREAM before it, as grpc-go clients cancel.
+      addAbortSignal(AbortSignal.abort(), s);
+      await waitFor(() => uploads.get('reset-upload')?.outcome !== undefined);
+      assert.equal(uploads.get('reset-upload')!.outcome, 'broken (call cancelled by the client)');
     });
-    s.on('error', () => {});
-    s.write(encodeFrame(Buffer.from('reset-upload')));
-    await waitFor(() => uploads.get('reset-upload')?.messages === 1);
-    // RST_STREAM CANCEL with no END_STREAM before it, as grpc-go clients cancel.
-    addAbortSignal(AbortSignal.abort(), s);
-    await waitFor(() => uploads.get('reset-upload')?.outcome !== undefined);
-    assert.equal(uploads.get('reset-upload')!.outcome, 'broken (call cancelled by the client)');
-  });
 
-  it('still completes an upload the client half-closes', async () => {
-    const s = session.request({
-      ':method': 'POST',
-      ':path': '/t.T/Upload',
-      'content-type': 'application/grpc',
+    it('still completes an upload the client half-closes', async () => {
+      const s = session.request({
+        ':method': 'POST',
+        ':path': '/t.T/Upload',
+        'content-type': 'application/grpc',
+      });
+      s.on('error', () => {});
+      s.resume();
+      s.write(encodeFrame(Buffer.from('whole-upload')));
+      s.end(encodeFrame(Buffer.from('more')));
+      await once(s, 'close');
+      assert.deepEqual(uploads.get('whole-upload'), { messages: 2, outcome: 'complete' });
     });
-    s.on('error', () => {});
-    s.resume();
-    s.write(encodeFrame(Buffer.from('whole-upload')));
-    s.end(encodeFrame(Buffer.from('more')));
-    await once(s, 'close');
-    assert.deepEqual(uploads.get('whole-upload'), { messages: 2, outcome: 'complete' });
   });
-});
+}
 
 describe('our client, when it cancels a call whose request stream is open', () => {
   let raw: Http2Server;

@@ -41,7 +41,8 @@ export function probeServer(
   tls: TlsOptions | undefined,
   hooks: ProbeServerHooks,
 ): GrpcServer {
-  const server = new GrpcServer({ ...(tls ? { tls } : {}) });
+  // node:http2 on purpose: the probe's HTTP/2 stays independent of the h2 code the hosts it checks may share.
+  const server = new GrpcServer({ transport: 'node-http2', ...(tls ? { tls } : {}) });
   const services: ServiceRegistration[] = [
     service(Health, {
       check: () => ({ status: ServingStatus.SERVING }),

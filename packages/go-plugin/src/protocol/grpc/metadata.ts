@@ -101,6 +101,16 @@ export class Metadata {
     }
   }
 
+  /** The entries as header fields, one per value (binary values base64), gRPC's own keys left out. */
+  fields(): [string, string][] {
+    const out: [string, string][] = [];
+    for (const [k, values] of this.entries) {
+      if (RESERVED.has(k)) continue;
+      for (const v of values) out.push([k, Buffer.isBuffer(v) ? v.toString('base64') : v]);
+    }
+    return out;
+  }
+
   /**
    * Metadata of received headers or trailers from Node's raw list (name,
    * value, name, value…), which keeps repeated header fields apart: the

@@ -1,11 +1,17 @@
 /**
- * A gRPC server on node:http2: routes streams by path to registered methods
- * and gives each call its messages, deadline, cancellation and a way to
- * answer. The protobuf side lives in rpc-server.ts; this file is only the
- * protocol. One server takes connections from a listener (unix or TCP, TLS
- * or not) and from sockets handed to it (yamux streams).
+ * A gRPC server: routes streams by path to registered methods and gives each
+ * call its messages, deadline, cancellation and a way to answer. The
+ * protobuf side lives in rpc-server.ts; this file is only the protocol. One
+ * server takes connections from a listener (unix or TCP, TLS or not) and from
+ * sockets handed to it (yamux streams).
+ *
+ * Two HTTP/2 transports: our own (h2/, the default: what plugins and hosts
+ * serve on) and node:http2 (kept for the host check's probe, whose HTTP/2
+ * stays independent of the code it checks hosts against).
  */
-import { createSecureServer, createServer, constants } from 'node:http2';
+import { createServer as createNetServer } from 'node:net';
+import type { Server as NetServer } from 'node:net';
+import { createSecureServer, createServer } from 'node:http2';
 import type {
   Http2SecureServer,
   Http2Server,
@@ -15,13 +21,20 @@ import type {
   ServerHttp2Session,
 } from 'node:http2';
 import type { Duplex } from 'node:stream';
-import type { TlsOptions } from 'node:tls';
+import { createServer as createTlsServer } from 'node:tls';
+import type { TLSSocket, TlsOptions } from 'node:tls';
 
-import { encodeFrame, FrameReader } from './framing.js';
-import { MAX_HEADER_PAIRS, Metadata } from './metadata.js';
-import { MessageQueue } from './queue.js';
-import { encodeGrpcMessage, Status } from './status.js';
+import { encodeHeaderBlock, H2Connection } from '../h2/index.js';
+import type { H2Stream, StreamHandler } from '../h2/index.js';
+import { H2ServerCall, statusOnlyBlock } from './h2-server-call.js';
+import { MAX_HEADER_PAIRS } from './metadata.js';
+import { NodeServerCall, trailersOnly } from './node-server-call.js';
+import type { ServerCall, StatusError } from './server-call.js';
+import { Status } from './status.js';
 import { parseTimeout } from './timeout.js';
+
+export { ServerCall } from './server-call.js';
+export type { StatusError } from './server-call.js';
 
 export type MethodKind = 'unary' | 'server_streaming' | 'client_streaming' | 'bidi_streaming';
 
@@ -35,252 +48,27 @@ export interface GrpcServerOptions {
   maxReceiveMessageBytes?: number;
   /** Largest response message. Default 2 GiB - 1. */
   maxSendMessageBytes?: number;
+  /** The HTTP/2 underneath: 'h2' (ours, the default) or 'node-http2'. */
+  transport?: 'h2' | 'node-http2';
 }
 
 export const DEFAULT_SERVER_MAX_RECEIVE_BYTES = 4 * 1024 * 1024;
 const WINDOW_BYTES = 8 * 1024 * 1024;
-/** Request messages queued for a streaming handler before reading from the peer pauses. */
-const QUEUE_MARK = 32;
+/** A received header block's cap (SETTINGS_MAX_HEADER_LIST_SIZE) on our transport: room for much metadata. */
+const MAX_HEADER_LIST_BYTES = 1024 * 1024;
+const IGNORE: StreamHandler = { onHeaders() {}, onData() {}, onError() {} };
 
-/** An error a handler answers with: a status code, its message, optional details and trailers. */
-export interface StatusError {
-  code: Status;
-  message: string;
-  details?: Uint8Array;
-  trailers?: Metadata;
+/** The parts of a request's headers the server looks at. */
+interface RequestHead {
+  method: string | undefined;
+  path: string;
+  contentType: string | undefined;
+  encoding: string | undefined;
+  timeout: string | undefined;
 }
 
-const STREAM_CLOSED = new Error('stream closed');
-
-export class ServerCall {
-  /** Absolute deadline from grpc-timeout (ms since the epoch), if the client set one. */
-  readonly deadline: number | undefined;
-  private controller: AbortController | undefined;
-  private cancelled: string | undefined;
-  private metadataValue: Metadata | undefined;
-  private responded = false;
-  private finished = false;
-  private timer: NodeJS.Timeout | undefined;
-  private reader: FrameReader | undefined;
-  private queue: MessageQueue<Buffer> | undefined;
-  private collected: Buffer[] | undefined;
-  private onCollected: ((messages: Buffer[]) => void) | undefined;
-  private trailer: StatusError | undefined;
-  private readonly releaseServerSignal: () => void;
-  /** Called when the call ends for any reason (handlers release resources). */
-  private readonly endListeners: (() => void)[] = [];
-
-  constructor(
-    readonly method: string,
-    private readonly stream: ServerHttp2Stream,
-    private readonly headers: IncomingHttpHeaders,
-    private readonly rawHeaders: unknown,
-    private readonly server: GrpcServer,
-    timeoutMs: number | undefined,
-  ) {
-    this.deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
-    if (timeoutMs !== undefined) {
-      this.timer = setTimeout(() => {
-        this.cancel('context deadline exceeded');
-        this.sendStatus({ code: Status.DEADLINE_EXCEEDED, message: 'context deadline exceeded' });
-      }, timeoutMs);
-      this.timer.unref();
-    }
-    stream.on('close', () => {
-      if (!this.finished) {
-        this.cancel('call cancelled by the client');
-        this.end();
-      }
-    });
-    stream.on('error', () => {}); // 'close' follows; the call is cancelled there
-    this.releaseServerSignal = server.onStop(() => this.cancel('server stopping'));
-  }
-
-  /** Request metadata (parsed on first use). */
-  get metadata(): Metadata {
-    return (this.metadataValue ??= Metadata.fromRaw(this.rawHeaders, this.headers));
-  }
-
-  /** Aborted when the client cancels, the deadline passes or the server stops (made on first use). */
-  get signal(): AbortSignal {
-    if (!this.controller) {
-      this.controller = new AbortController();
-      if (this.cancelled !== undefined) this.controller.abort(new Error(this.cancelled));
-    }
-    return this.controller.signal;
-  }
-
-  get peer(): string {
-    const socket = this.stream.session?.socket;
-    if (!socket) return 'unknown';
-    return socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : 'unix';
-  }
-
-  /** True once the call has ended (status sent, or the client went away). */
-  get done(): boolean {
-    return this.finished;
-  }
-
-  private cancel(reason: string): void {
-    if (this.cancelled !== undefined) return;
-    this.cancelled = reason;
-    this.controller?.abort(new Error(reason));
-  }
-
-  /** Runs `fn` when the call ends, however it ends. */
-  onEnd(fn: () => void): void {
-    if (this.finished) fn();
-    else this.endListeners.push(fn);
-  }
-
-  /** Reads the request: unary kinds collect every message until the client half-closes. */
-  readAll(onMessages: (messages: Buffer[]) => void): void {
-    this.collected = [];
-    this.onCollected = onMessages;
-    this.startReading((m) => this.collected!.push(m));
-  }
-
-  /** Reads the request as a stream of messages (client- and bidi-streaming). */
-  readStream(): AsyncIterable<Buffer> {
-    this.queue = new MessageQueue<Buffer>(
-      QUEUE_MARK,
-      () => this.stream.pause(),
-      () => this.stream.resume(),
-    );
-    this.startReading((m) => this.queue!.push(m));
-    return this.queue;
-  }
-
-  private startReading(onMessage: (m: Buffer) => void): void {
-    this.reader = new FrameReader(this.server.maxReceiveMessageBytes, onMessage);
-    this.stream.on('data', (chunk: Buffer) => {
-      if (this.finished) return;
-      const err = this.reader!.push(chunk);
-      if (err) {
-        this.queue?.end(err);
-        this.sendStatus({ code: err.code, message: err.message });
-      }
-    });
-    this.stream.on('end', () => {
-      // A reset stream also ends its readable side: that is a cancel ('close'
-      // follows), not the client half-closing a complete request.
-      if (this.finished || this.stream.aborted) return;
-      if (this.reader!.partial) {
-        const err = { code: Status.INTERNAL, message: 'grpc: the stream ended inside a message' };
-        this.queue?.end(err);
-        this.sendStatus(err);
-        return;
-      }
-      this.queue?.end();
-      const collect = this.onCollected;
-      this.onCollected = undefined;
-      collect?.(this.collected!);
-    });
-  }
-
-  private respondHeaders(): void {
-    this.responded = true;
-    this.stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
-    this.stream.once('wantTrailers', () => {
-      const t = this.trailer ?? { code: Status.OK, message: '' };
-      try {
-        this.stream.sendTrailers(statusHeaders(t));
-      } catch {
-        // the stream went away meanwhile
-      }
-    });
-  }
-
-  /**
-   * Sends one response message; resolves when the transport can take more.
-   * Rejects once the call is over (the client went away or a status was sent).
-   */
-  send(message: Uint8Array): Promise<void> {
-    if (this.finished || this.stream.destroyed) return Promise.reject(STREAM_CLOSED);
-    if (message.length > this.server.maxSendMessageBytes) {
-      const err = {
-        code: Status.RESOURCE_EXHAUSTED,
-        message: `grpc: trying to send message larger than max (${message.length} vs. ${this.server.maxSendMessageBytes})`,
-      };
-      this.sendStatus(err);
-      return Promise.reject(STREAM_CLOSED);
-    }
-    if (!this.responded) this.respondHeaders();
-    if (this.stream.write(encodeFrame(message))) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const onDrain = (): void => {
-        this.stream.off('close', onClose);
-        resolve();
-      };
-      const onClose = (): void => {
-        this.stream.off('drain', onDrain);
-        reject(STREAM_CLOSED);
-      };
-      this.stream.once('drain', onDrain);
-      this.stream.once('close', onClose);
-    });
-  }
-
-  /** Unary success in one go: headers, the message and OK trailers. */
-  sendUnary(message: Uint8Array): void {
-    if (this.finished || this.stream.destroyed) return;
-    if (message.length > this.server.maxSendMessageBytes) {
-      this.sendStatus({
-        code: Status.RESOURCE_EXHAUSTED,
-        message: `grpc: trying to send message larger than max (${message.length} vs. ${this.server.maxSendMessageBytes})`,
-      });
-      return;
-    }
-    if (!this.responded) this.respondHeaders();
-    this.end();
-    this.stream.end(encodeFrame(message));
-  }
-
-  /** Ends the call with a status (trailers-only if nothing was sent yet). */
-  sendStatus(status: StatusError): void {
-    if (this.finished) return;
-    this.end();
-    if (this.stream.destroyed || this.stream.closed) return;
-    if (!this.responded) {
-      this.responded = true;
-      this.stream.respond(
-        { ':status': 200, 'content-type': 'application/grpc', ...statusHeaders(status) },
-        { endStream: true },
-      );
-    } else {
-      this.trailer = status;
-      this.stream.end();
-    }
-    // A client still sending after our status gets its stream reset (as HTTP/2 wants).
-    if (this.reader && !this.stream.readableEnded) this.stream.close(constants.NGHTTP2_NO_ERROR);
-  }
-
-  private end(): void {
-    if (this.finished) return;
-    this.finished = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.releaseServerSignal();
-    this.queue?.end(this.cancelled !== undefined ? STREAM_CLOSED : undefined);
-    for (const fn of this.endListeners.splice(0)) fn();
-  }
-}
-
-function statusHeaders(s: StatusError): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = { 'grpc-status': String(s.code) };
-  if (s.message) out['grpc-message'] = encodeGrpcMessage(s.message);
-  if (s.details && s.details.length > 0)
-    out['grpc-status-details-bin'] = Buffer.from(s.details).toString('base64');
-  s.trailers?.addTo(out);
-  return out;
-}
-
-function trailersOnly(stream: ServerHttp2Stream, status: StatusError): void {
-  stream.on('error', () => {});
-  stream.respond(
-    { ':status': 200, 'content-type': 'application/grpc', ...statusHeaders(status) },
-    { endStream: true },
-  );
-}
+/** Why a request is refused before any handler runs: an HTTP status, or a gRPC status (trailers-only). */
+type Refusal = { http: number } | { grpc: StatusError };
 
 interface Route {
   kind: MethodKind;
@@ -290,34 +78,81 @@ interface Route {
 export class GrpcServer {
   readonly maxReceiveMessageBytes: number;
   readonly maxSendMessageBytes: number;
-  /** The HTTP/2 server; bind it with listen() or hand it connections with {@link acceptConnection}. */
-  readonly http2: Http2Server | Http2SecureServer;
+  readonly transport: 'h2' | 'node-http2';
+  /** The server to bind (listen()); or hand it connections with {@link acceptConnection}. */
+  readonly listener: NetServer;
   private readonly routes = new Map<string, Route>();
   private readonly services = new Set<string>();
-  private readonly sessions = new Set<Http2Session>();
+  /** Open connections: sessions of node:http2, or our own. */
+  private readonly sessions = new Set<Http2Session | H2Connection>();
   private readonly stopListeners = new Set<() => void>();
   private stopped = false;
   private readonly sessionWatchers = new Set<(count: number) => void>();
+  private readonly tls: boolean;
 
   constructor(options: GrpcServerOptions = {}) {
     this.maxReceiveMessageBytes = options.maxReceiveMessageBytes ?? DEFAULT_SERVER_MAX_RECEIVE_BYTES;
     this.maxSendMessageBytes = options.maxSendMessageBytes ?? 2 ** 31 - 1;
+    this.transport = options.transport ?? 'h2';
+    this.tls = options.tls !== undefined;
+    this.listener = this.transport === 'h2' ? this.h2Listener(options.tls) : this.nodeListener(options.tls);
+  }
+
+  /** The node:http2 server (transport 'node-http2' only), for those who watch its events. */
+  get http2(): Http2Server | Http2SecureServer {
+    if (this.transport !== 'node-http2')
+      throw new Error('GrpcServer.http2 exists only with the node-http2 transport');
+    return this.listener as Http2Server | Http2SecureServer;
+  }
+
+  private nodeListener(tls: TlsOptions | undefined): Http2Server | Http2SecureServer {
     const http2Options = {
       settings: { initialWindowSize: WINDOW_BYTES },
       maxSessionMemory: 64,
       maxHeaderListPairs: MAX_HEADER_PAIRS,
     };
-    this.http2 = options.tls
-      ? createSecureServer({ ...options.tls, ALPNProtocols: ['h2'], ...http2Options })
+    const server = tls
+      ? createSecureServer({ ...tls, ALPNProtocols: ['h2'], ...http2Options })
       : createServer(http2Options);
-    this.http2.on('session', (session: ServerHttp2Session) => this.track(session));
+    server.on('session', (session: ServerHttp2Session) => {
+      session.setLocalWindowSize(WINDOW_BYTES);
+      session.on('error', () => {});
+      this.track(session, (done) => session.once('close', done));
+      if (this.stopped) session.close();
+    });
     // Node passes the raw header list too (flags, rawHeaders), though its types do not say so.
-    this.http2.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, ...rest: unknown[]) =>
-      this.dispatch(stream, headers, rest[1]),
+    server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, ...rest: unknown[]) =>
+      this.dispatchNode(stream, headers, rest[1]),
     );
     // A peer failing TLS or sending garbage costs it its connection, nothing more.
-    this.http2.on('sessionError', () => {});
-    this.http2.on('tlsClientError', () => {});
+    server.on('sessionError', () => {});
+    server.on('tlsClientError', () => {});
+    return server;
+  }
+
+  private h2Listener(tls: TlsOptions | undefined): NetServer {
+    if (!tls) return createNetServer((socket) => this.serveH2(socket));
+    const server = createTlsServer({ ...tls, ALPNProtocols: ['h2'] }, (socket: TLSSocket) => {
+      // As grpc-go: a client that did not negotiate h2 by ALPN gets no HTTP/2.
+      if (socket.alpnProtocol !== 'h2') socket.destroy();
+      else this.serveH2(socket);
+    });
+    server.on('tlsClientError', () => {});
+    return server;
+  }
+
+  private serveH2(socket: Duplex): void {
+    if (this.stopped) {
+      socket.destroy();
+      return;
+    }
+    const conn = new H2Connection(socket, {
+      role: 'server',
+      receiveWindowBytes: WINDOW_BYTES,
+      maxHeaderListBytes: MAX_HEADER_LIST_BYTES,
+    });
+    conn.onStream = (stream, fields, endStream) => this.dispatchH2(conn, stream, fields, endStream);
+    this.track(conn, (done) => (conn.onClose = done));
   }
 
   /** Registers a method under its full path, `/package.Service/Method`. */
@@ -332,7 +167,9 @@ export class GrpcServer {
       socket.destroy();
       return;
     }
-    this.http2.emit('connection', socket);
+    // A TLS server wraps what its 'connection' event gets; a plain one of ours serves it as it is.
+    if (this.tls || this.transport === 'node-http2') this.listener.emit('connection', socket);
+    else this.serveH2(socket);
   }
 
   /** Number of open client connections. */
@@ -356,58 +193,104 @@ export class GrpcServer {
     return () => this.stopListeners.delete(fn);
   }
 
-  private track(session: Http2Session): void {
-    session.setLocalWindowSize(WINDOW_BYTES);
+  private track(session: Http2Session | H2Connection, onGone: (done: () => void) => void): void {
     this.sessions.add(session);
-    session.on('error', () => {});
-    session.once('close', () => {
-      this.sessions.delete(session);
+    onGone(() => {
+      if (!this.sessions.delete(session)) return;
       for (const w of this.sessionWatchers) w(this.sessions.size);
     });
     for (const w of this.sessionWatchers) w(this.sessions.size);
-    if (this.stopped) session.close();
   }
 
-  private dispatch(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: unknown): void {
-    if (headers[':method'] !== 'POST') {
+  /** What stops a request before its handler: wrong method or content type, unknown path, codings, timeout. */
+  private refusal(head: RequestHead): Refusal | Route {
+    if (head.method !== 'POST') return { http: 405 };
+    if (head.contentType === undefined || !head.contentType.startsWith('application/grpc'))
+      return { http: 415 };
+    const route = this.routes.get(head.path);
+    if (!route) return { grpc: { code: Status.UNIMPLEMENTED, message: this.unknownMethodText(head.path) } };
+    if (head.encoding !== undefined && head.encoding !== 'identity') {
+      return {
+        grpc: {
+          code: Status.UNIMPLEMENTED,
+          message: `grpc: Decompressor is not installed for grpc-encoding ${JSON.stringify(head.encoding)}`,
+        },
+      };
+    }
+    if (head.timeout !== undefined && parseTimeout(head.timeout) === undefined) {
+      return { grpc: { code: Status.INTERNAL, message: `malformed grpc-timeout: ${head.timeout}` } };
+    }
+    if (this.stopped) return { grpc: { code: Status.UNAVAILABLE, message: 'server is stopping' } };
+    return route;
+  }
+
+  private dispatchNode(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: unknown): void {
+    const str = (v: string | string[] | undefined): string | undefined =>
+      typeof v === 'string' ? v : undefined;
+    const head: RequestHead = {
+      method: headers[':method'],
+      path: headers[':path'] ?? '',
+      contentType: str(headers['content-type']),
+      encoding: str(headers['grpc-encoding']),
+      timeout: str(headers['grpc-timeout']),
+    };
+    const r = this.refusal(head);
+    if ('http' in r) {
       stream.on('error', () => {});
-      stream.respond({ ':status': 405 }, { endStream: true });
-      return;
+      stream.respond({ ':status': r.http }, { endStream: true });
+    } else if ('grpc' in r) trailersOnly(stream, r.grpc);
+    else {
+      const timeout = head.timeout === undefined ? undefined : parseTimeout(head.timeout);
+      r.handler(new NodeServerCall(head.path, stream, headers, rawHeaders, this, timeout));
     }
-    const contentType = headers['content-type'];
-    if (typeof contentType !== 'string' || !contentType.startsWith('application/grpc')) {
-      stream.on('error', () => {});
-      stream.respond({ ':status': 415 }, { endStream: true });
-      return;
-    }
-    const path = headers[':path'] ?? '';
-    const route = this.routes.get(path);
-    if (!route) {
-      trailersOnly(stream, { code: Status.UNIMPLEMENTED, message: this.unknownMethodText(path) });
-      return;
-    }
-    const encoding = headers['grpc-encoding'];
-    if (encoding !== undefined && encoding !== 'identity') {
-      trailersOnly(stream, {
-        code: Status.UNIMPLEMENTED,
-        message: `grpc: Decompressor is not installed for grpc-encoding ${JSON.stringify(encoding)}`,
-      });
-      return;
-    }
-    let timeout: number | undefined;
-    const rawTimeout = headers['grpc-timeout'];
-    if (typeof rawTimeout === 'string') {
-      timeout = parseTimeout(rawTimeout);
-      if (timeout === undefined) {
-        trailersOnly(stream, { code: Status.INTERNAL, message: `malformed grpc-timeout: ${rawTimeout}` });
-        return;
+  }
+
+  private dispatchH2(
+    conn: H2Connection,
+    stream: H2Stream,
+    fields: string[],
+    endStream: boolean,
+  ): StreamHandler {
+    const head: RequestHead = {
+      method: undefined,
+      path: '',
+      contentType: undefined,
+      encoding: undefined,
+      timeout: undefined,
+    };
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      const v = fields[i + 1]!;
+      switch (fields[i]) {
+        case ':method':
+          head.method = v;
+          break;
+        case ':path':
+          head.path = v;
+          break;
+        case 'content-type':
+          head.contentType = v;
+          break;
+        case 'grpc-encoding':
+          head.encoding = v;
+          break;
+        case 'grpc-timeout':
+          head.timeout = v;
+          break;
       }
     }
-    if (this.stopped) {
-      trailersOnly(stream, { code: Status.UNAVAILABLE, message: 'server is stopping' });
-      return;
+    const r = this.refusal(head);
+    if ('http' in r) {
+      stream.respond(encodeHeaderBlock([[':status', String(r.http)]]), true);
+      return IGNORE;
     }
-    route.handler(new ServerCall(path, stream, headers, rawHeaders, this, timeout));
+    if ('grpc' in r) {
+      stream.respond(statusOnlyBlock(r.grpc), true);
+      return IGNORE;
+    }
+    const timeout = head.timeout === undefined ? undefined : parseTimeout(head.timeout);
+    const call = new H2ServerCall(head.path, stream, conn, fields, this, timeout, endStream);
+    r.handler(call);
+    return call;
   }
 
   private unknownMethodText(path: string): string {
@@ -427,8 +310,12 @@ export class GrpcServer {
       this.stopped = true;
       for (const fn of [...this.stopListeners]) fn();
       this.stopListeners.clear();
-      this.http2.close();
-      for (const s of this.sessions) if (!s.closed) s.close();
+      this.listener.close();
+      // GOAWAY: calls in flight finish, nothing new starts; a connection goes once its calls are done.
+      for (const s of this.sessions) {
+        if (s instanceof H2Connection) s.retire();
+        else if (!s.closed) s.close();
+      }
     }
     if (this.sessions.size === 0) return;
     await new Promise<void>((resolve) => {
@@ -437,9 +324,12 @@ export class GrpcServer {
         this.sessionWatchers.delete(done);
         resolve();
       };
-      // Past the grace, cut every connection; 'close' follows on the next tick.
+      // Past the grace, cut every connection; their close follows.
       const timer = setTimeout(() => {
-        for (const s of this.sessions) s.destroy();
+        for (const s of this.sessions) {
+          if (s instanceof H2Connection) s.close();
+          else s.destroy();
+        }
       }, graceMs);
       const done = (count: number): void => {
         if (count === 0) finish();

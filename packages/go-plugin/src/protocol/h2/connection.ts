@@ -1,8 +1,9 @@
 /**
- * The client side of one HTTP/2 connection (RFC 9113) over any Duplex: a TLS
- * socket, a plain socket, or a yamux stream. It replaces node:http2 for the
- * host's calls: no per-stream Duplex objects, and the writes of one event
- * loop turn are coalesced into one transport write (flushed in a microtask).
+ * One HTTP/2 connection (RFC 9113) over any Duplex: a TLS socket, a plain
+ * socket, or a yamux stream; the client side (a host's calls) or the server
+ * side (a plugin's services). It replaces node:http2: no per-stream Duplex
+ * objects, and the writes of one event loop turn are coalesced into one
+ * transport write (flushed in a microtask).
  * A stream's request is either whole at the start (unary calls: HEADERS and
  * DATA in one write) or written in pieces (streaming calls), with a high-water
  * mark telling the writer when to wait; pausing a stream withholds its receive
@@ -12,7 +13,11 @@
  * windows replenished at half; DATA cut to the peer's frame size and send
  * windows, resumed on WINDOW_UPDATE/SETTINGS), MAX_CONCURRENT_STREAMS (calls
  * past it wait), HEADERS + CONTINUATION with padding and priority fields,
- * RST_STREAM and GOAWAY. Everything a peer can get wrong ends as an H2Error:
+ * RST_STREAM and GOAWAY. As a server it reads the client's preface, takes
+ * the streams the client opens (past its MAX_CONCURRENT_STREAMS they are
+ * refused), answers with headers, DATA and trailers, and resets a stream whose
+ * response ended before its request did (NO_ERROR, as grpc-go does).
+ * Everything a peer can get wrong ends as an H2Error:
  * a stream's own failure is given to that stream, a connection error sends
  * GOAWAY and fails every stream.
  */
@@ -40,6 +45,10 @@ import { HpackDecoder } from './hpack-decoder.js';
 import { H2Stream } from './stream.js';
 
 export interface H2ConnectionOptions {
+  /** Which end we are. Default 'client'. */
+  role?: 'client' | 'server';
+  /** Server: streams the client may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS). Default 4096. */
+  maxConcurrentStreams?: number;
   /** Cap on a received header block, compressed and decoded; advertised as SETTINGS_MAX_HEADER_LIST_SIZE. Default 64 KiB. */
   maxHeaderListBytes?: number;
   /** Our receive window per stream and for the connection. Default 8 MiB: a 4 MiB message never waits for a WINDOW_UPDATE. */
@@ -58,6 +67,10 @@ export interface StreamHandler {
 
 export const DEFAULT_MAX_HEADER_LIST_BYTES = 64 * 1024;
 export const DEFAULT_RECEIVE_WINDOW_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_MAX_CONCURRENT_STREAMS = 4096;
+
+/** Server: a stream the client opened, with its request header fields; returns who hears the rest of it. */
+export type StreamAcceptor = (stream: H2Stream, fields: string[], endStream: boolean) => StreamHandler;
 /** We do not raise SETTINGS_MAX_FRAME_SIZE: the peer's frames are at most this. */
 const OUR_MAX_FRAME = MIN_MAX_FRAME_SIZE;
 const OUR_HEADER_TABLE = 4096;
@@ -65,6 +78,9 @@ const OUR_HEADER_TABLE = 4096;
 const RESET_MEMORY = 4096;
 /** Bytes waiting in (or for) the socket past which writers of streams are told to wait for 'drain'. */
 const SOCKET_HIGH_WATER = 256 * 1024;
+const EMPTY = Buffer.alloc(0);
+/** A server stream's handler until its acceptor has given one. */
+const NO_HANDLER: StreamHandler = { onHeaders() {}, onData() {}, onError() {} };
 
 export class H2Connection {
   readonly maxHeaderListBytes: number;
@@ -83,6 +99,10 @@ export class H2Connection {
   error: H2Error | undefined;
   /** Called once when the connection is done for (after its streams were failed). */
   onClose: ((err: H2Error) => void) | undefined;
+  /** Server: takes each stream the client opens (without it, they are refused). */
+  onStream: StreamAcceptor | undefined;
+  readonly isServer: boolean;
+  readonly maxConcurrentStreams: number;
 
   readonly decoder: HpackDecoder;
   private readonly streams = new Map<number, H2Stream>();
@@ -90,6 +110,10 @@ export class H2Connection {
   private readonly blocked = new Set<H2Stream>();
   private readonly resetIds = new Set<number>();
   private nextId = 1;
+  /** Server: the highest stream id the client has opened (GOAWAY's last stream id). */
+  private lastPeerId = 0;
+  /** Server: bytes of the client's preface still to check (24 until it has all come). */
+  private prefaceLeft: number;
   private gotSettings = false;
   private connRecvUnacked = 0;
   private rest: Buffer | null = null;
@@ -107,6 +131,9 @@ export class H2Connection {
     readonly socket: Duplex,
     options: H2ConnectionOptions = {},
   ) {
+    this.isServer = options.role === 'server';
+    this.prefaceLeft = this.isServer ? PREFACE.length : 0;
+    this.maxConcurrentStreams = options.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS;
     this.maxHeaderListBytes = options.maxHeaderListBytes ?? DEFAULT_MAX_HEADER_LIST_BYTES;
     this.receiveWindow = options.receiveWindowBytes ?? DEFAULT_RECEIVE_WINDOW_BYTES;
     // The connection window starts at 65,535 whatever SETTINGS say; we only ever raise it.
@@ -114,11 +141,13 @@ export class H2Connection {
     this.decoder = new HpackDecoder(OUR_HEADER_TABLE, this.maxHeaderListBytes);
     const settings = encodeSettings([
       [Setting.HEADER_TABLE_SIZE, OUR_HEADER_TABLE],
-      [Setting.ENABLE_PUSH, 0],
+      // ENABLE_PUSH is the client's to send; a server's MAX_CONCURRENT_STREAMS bounds what a client opens.
+      this.isServer ? [Setting.MAX_CONCURRENT_STREAMS, this.maxConcurrentStreams] : [Setting.ENABLE_PUSH, 0],
       [Setting.INITIAL_WINDOW_SIZE, this.receiveWindow],
       [Setting.MAX_HEADER_LIST_SIZE, this.maxHeaderListBytes],
     ]);
-    const parts = [PREFACE, encodeFrame(FrameType.SETTINGS, 0, 0, settings)];
+    const parts = [encodeFrame(FrameType.SETTINGS, 0, 0, settings)];
+    if (!this.isServer) parts.unshift(PREFACE);
     if (this.receiveWindow > DEFAULT_WINDOW) {
       parts.push(encodeFrame(FrameType.WINDOW_UPDATE, 0, 0, uint32(this.receiveWindow - DEFAULT_WINDOW)));
     }
@@ -159,8 +188,16 @@ export class H2Connection {
   /** Sends GOAWAY and closes; every stream fails with CLOSED. Idempotent. */
   close(why = new H2Error('CLOSED', 'connection closed by the client', H2Code.NO_ERROR)): void {
     if (this.finished) return;
-    this.queue(encodeFrame(FrameType.GOAWAY, 0, 0, Buffer.from([0, 0, 0, 0, 0, 0, 0, 0])));
+    this.queue(this.goawayFrame(H2Code.NO_ERROR));
     this.fail(why);
+  }
+
+  /** GOAWAY naming the last stream we take: none as a client (we accept no pushed streams). */
+  private goawayFrame(code: number): Buffer {
+    const p = Buffer.allocUnsafe(8);
+    p.writeUInt32BE(this.isServer ? this.lastPeerId : 0, 0);
+    p.writeUInt32BE(code, 4);
+    return encodeFrame(FrameType.GOAWAY, 0, 0, p);
   }
 
   /**
@@ -169,6 +206,8 @@ export class H2Connection {
    */
   retire(): void {
     if (this.finished) return;
+    // A server says so at once: the client opens nothing more here, and knows which streams will finish.
+    if (this.isServer && !this.error) this.queue(this.goawayFrame(H2Code.NO_ERROR));
     this.error ??= new H2Error('CLOSED', 'connection retired', H2Code.NO_ERROR);
     if (this.streams.size === 0 && this.waiting.length === 0) this.close();
   }
@@ -245,9 +284,51 @@ export class H2Connection {
     s.recvUnacked = 0;
   }
 
-  /** Sends what the windows allow of s's queued request bytes, END_STREAM with the last once it ended. */
+  /** @internal use {@link H2Stream.respond}: a server's response headers (END_STREAM: trailers-only). */
+  sendHeaders(s: H2Stream, block: Buffer, endStream: boolean): void {
+    if (s.done || this.finished || s.localEnded) return;
+    this.queueHeaderBlock(s.id, block, endStream);
+    if (endStream) {
+      s.localEnd = true;
+      s.sendQueue = [];
+      s.queuedBytes = 0;
+      this.sentEnd(s);
+    }
+  }
+
+  /** HEADERS, and CONTINUATION past the peer's frame size. */
+  private queueHeaderBlock(id: number, block: Buffer, endStream: boolean): void {
+    const endFlag = endStream ? Flag.END_STREAM : 0;
+    if (block.length <= this.peerMaxFrame) {
+      this.queue(encodeFrame(FrameType.HEADERS, Flag.END_HEADERS | endFlag, id, block));
+      return;
+    }
+    for (let off = 0; ;) {
+      const n = Math.min(this.peerMaxFrame, block.length - off);
+      const last = off + n >= block.length;
+      const type = off === 0 ? FrameType.HEADERS : FrameType.CONTINUATION;
+      const flags = (last ? Flag.END_HEADERS : 0) | (off === 0 ? endFlag : 0);
+      this.queue(encodeFrame(type, flags, id, block.subarray(off, off + n)));
+      off += n;
+      if (last) return;
+    }
+  }
+
+  /** END_STREAM has gone out: a server's stream is over (the request, if unfinished, is reset). */
+  private sentEnd(s: H2Stream): void {
+    s.localEnded = true;
+    if (!this.isServer) return;
+    if (!s.remoteEnded) {
+      this.queue(encodeFrame(FrameType.RST_STREAM, 0, s.id, uint32(H2Code.NO_ERROR)));
+      this.rememberReset(s.id);
+    }
+    this.end(s);
+  }
+
+  /** Sends what the windows allow of s's queued bytes; END_STREAM with the last once it ended (or trailers). */
   private pump(s: H2Stream): void {
     const q = s.sendQueue;
+    let ending = false;
     while (q.length > 0) {
       const buf = q[0]!;
       const n = Math.min(buf.length - s.sendOff, this.peerMaxFrame, this.connSendWindow, s.sendWindow);
@@ -256,9 +337,8 @@ export class H2Connection {
         return;
       }
       const end = s.sendOff + n;
-      const last = end === buf.length && q.length === 1 && s.localEnd;
+      const last = end === buf.length && q.length === 1 && s.localEnd && s.trailers === undefined;
       this.queue(encodeFrame(FrameType.DATA, last ? Flag.END_STREAM : 0, s.id, buf.subarray(s.sendOff, end)));
-      if (last) s.localEnded = true;
       this.connSendWindow -= n;
       s.sendWindow -= n;
       s.queuedBytes -= n;
@@ -266,12 +346,18 @@ export class H2Connection {
         q.shift();
         s.sendOff = 0;
       } else s.sendOff = end;
-    }
-    if (s.localEnd && !s.localEnded) {
-      this.queue(encodeFrame(FrameType.DATA, Flag.END_STREAM, s.id, Buffer.alloc(0)));
-      s.localEnded = true;
+      ending ||= last;
     }
     this.blocked.delete(s);
+    if (s.localEnd && !s.localEnded && !ending) {
+      if (s.trailers !== undefined) this.queueHeaderBlock(s.id, s.trailers, true);
+      else this.queue(encodeFrame(FrameType.DATA, Flag.END_STREAM, s.id, Buffer.alloc(0)));
+      ending = true;
+    }
+    if (ending) {
+      this.sentEnd(s);
+      if (s.done) return;
+    }
     if (s.wantWritable) {
       if (this.congested) this.waitDrain(s);
       else {
@@ -330,6 +416,7 @@ export class H2Connection {
 
   /** Holds the event loop open only while streams are active (net sockets; yamux streams have no ref). */
   private setRef(on: boolean): void {
+    if (this.isServer) return; // a server's connections live as long as its listener wants
     const s = this.socket as Duplex & { ref?: () => void; unref?: () => void };
     if (on) s.ref?.();
     else s.unref?.();
@@ -374,9 +461,7 @@ export class H2Connection {
 
   private goaway(err: H2Error): void {
     if (this.finished) return;
-    const p = Buffer.alloc(8); // last stream id 0: we accept no peer-initiated streams
-    p.writeUInt32BE(err.h2Code, 4);
-    this.queue(encodeFrame(FrameType.GOAWAY, 0, 0, p));
+    this.queue(this.goawayFrame(err.h2Code));
     this.fail(err);
   }
 
@@ -409,6 +494,15 @@ export class H2Connection {
     }
     let p = 0;
     const n = buf.length;
+    if (this.prefaceLeft > 0) {
+      const at = PREFACE.length - this.prefaceLeft;
+      const take = Math.min(this.prefaceLeft, n);
+      if (buf.compare(PREFACE, at, at + take, 0, take) !== 0) {
+        return this.connectionError('PROTOCOL', 'the client did not start with the HTTP/2 preface');
+      }
+      this.prefaceLeft -= take;
+      p = take;
+    }
     while (n - p >= FRAME_HEADER_BYTES) {
       const h = readFrameHeader(buf, p);
       if (h.length > OUR_MAX_FRAME) {
@@ -454,7 +548,10 @@ export class H2Connection {
       case FrameType.SETTINGS:
         return this.onSettings(flags, id, buf, a, b);
       case FrameType.PUSH_PROMISE:
-        return this.connectionError('PROTOCOL', 'PUSH_PROMISE, but we disabled push');
+        return this.connectionError(
+          'PROTOCOL',
+          this.isServer ? 'PUSH_PROMISE from a client' : 'PUSH_PROMISE, but we disabled push',
+        );
       case FrameType.PING:
         if (id !== 0) return this.connectionError('PROTOCOL', `PING on stream ${id}`);
         if (b - a !== 8) return this.frameSize('PING', b - a);
@@ -498,17 +595,30 @@ export class H2Connection {
       this.connectionError('PROTOCOL', `${what} on stream 0`);
       return false;
     }
-    if ((id & 1) === 0 || id >= this.nextId) {
-      this.connectionError('IDLE_STREAM', `${what} on stream ${id}, which we did not open`);
+    if (this.isIdle(id)) {
+      this.connectionError('IDLE_STREAM', this.neverOpened(what, id));
       return false;
     }
     if (this.resetIds.has(id)) return true; // we reset it; the peer had not heard yet
     this.connectionError(
       'STREAM_CLOSED',
-      `${what} on stream ${id}, which the server had already ended`,
+      `${what} on stream ${id}, which the ${this.peer} had already ended`,
       H2Code.STREAM_CLOSED,
     );
     return false;
+  }
+
+  /** A stream id no stream has had yet (or one the peer may never use: a client's ids are odd). */
+  private isIdle(id: number): boolean {
+    return (id & 1) === 0 || (this.isServer ? id > this.lastPeerId : id >= this.nextId);
+  }
+
+  private neverOpened(what: string, id: number): string {
+    return `${what} on stream ${id}, which ${this.isServer ? 'the client has not opened' : 'we did not open'}`;
+  }
+
+  private get peer(): string {
+    return this.isServer ? 'client' : 'server';
   }
 
   private onData(flags: number, id: number, buf: Buffer, a: number, b: number): void {
@@ -519,7 +629,7 @@ export class H2Connection {
     if (this.connRecvWindow < 0) {
       return this.connectionError(
         'WINDOW_OVERRUN',
-        `server sent ${-this.connRecvWindow} bytes past the connection window`,
+        `${this.peer} sent ${-this.connRecvWindow} bytes past the connection window`,
         H2Code.FLOW_CONTROL_ERROR,
       );
     }
@@ -539,12 +649,20 @@ export class H2Connection {
       this.checkNotOpen('DATA', id);
       return;
     }
+    if (s.remoteEnded) {
+      return this.streamError(
+        s,
+        'STREAM_CLOSED',
+        `DATA on stream ${id} after its END_STREAM`,
+        H2Code.STREAM_CLOSED,
+      );
+    }
     s.recvWindow -= size;
     if (s.recvWindow < 0) {
       return this.streamError(
         s,
         'WINDOW_OVERRUN',
-        `server sent ${-s.recvWindow} bytes past stream ${id}'s window`,
+        `${this.peer} sent ${-s.recvWindow} bytes past stream ${id}'s window`,
         H2Code.FLOW_CONTROL_ERROR,
       );
     }
@@ -561,9 +679,16 @@ export class H2Connection {
     s.handler.onData(buf, a, b, endStream);
   }
 
-  /** The peer ended its side: the stream is over (what we had not sent yet is dropped, with a reset). */
+  /**
+   * The peer ended its side. A client's stream is over (what we had not sent
+   * yet is dropped, with a reset); a server's waits for its response.
+   */
   private remoteEnd(s: H2Stream): void {
     s.remoteEnded = true;
+    if (this.isServer) {
+      if (s.localEnded) this.end(s);
+      return;
+    }
     if (!s.localEnded) {
       // Answered before our request was all sent (an error status, say): stop sending.
       this.queue(encodeFrame(FrameType.RST_STREAM, 0, s.id, uint32(H2Code.NO_ERROR)));
@@ -623,14 +748,42 @@ export class H2Connection {
       if (!(err instanceof H2Error)) throw err;
       return this.goaway(err);
     }
+    const endStream = (flags & Flag.END_STREAM) !== 0;
     const s = this.streams.get(id);
     if (!s) {
+      if (this.isServer && (id & 1) === 1 && id > this.lastPeerId) return this.accept(id, fields, endStream);
       this.checkNotOpen('HEADERS', id);
       return;
     }
-    const endStream = (flags & Flag.END_STREAM) !== 0;
+    if (s.remoteEnded) return; // a reset we sent crossed the peer's frame
+    if (this.isServer && !endStream) {
+      // A client's second header block is its trailers, which end the stream.
+      return this.streamError(
+        s,
+        'PROTOCOL',
+        `trailers on stream ${id} without END_STREAM`,
+        H2Code.PROTOCOL_ERROR,
+      );
+    }
     if (endStream) this.remoteEnd(s);
     s.handler.onHeaders(fields, endStream);
+  }
+
+  /** Server: a stream the client opens, handed to {@link onStream}, or refused. */
+  private accept(id: number, fields: string[], endStream: boolean): void {
+    this.lastPeerId = id;
+    const refuse = (): void => {
+      this.queue(encodeFrame(FrameType.RST_STREAM, 0, id, uint32(H2Code.REFUSED_STREAM)));
+      this.rememberReset(id);
+    };
+    // After our GOAWAY (stop, retire) or past the limit we announced, the client may retry elsewhere.
+    if (this.error || !this.onStream || this.streams.size >= this.maxConcurrentStreams) return refuse();
+    const s = new H2Stream(this, EMPTY, EMPTY, NO_HANDLER, false);
+    s.id = id;
+    s.sendWindow = this.peerInitialWindow;
+    this.streams.set(id, s);
+    if (endStream) s.remoteEnded = true;
+    s.handler = this.onStream(s, fields, endStream);
   }
 
   private onRstStream(id: number, buf: Buffer, a: number, b: number): void {
@@ -638,14 +791,19 @@ export class H2Connection {
     const code = buf.readUInt32BE(a);
     const s = this.streams.get(id);
     if (!s) {
-      if (id === 0 || (id & 1) === 0 || id >= this.nextId) {
-        this.connectionError('IDLE_STREAM', `RST_STREAM on stream ${id}, which we did not open`);
+      if (id === 0 || this.isIdle(id)) {
+        this.connectionError('IDLE_STREAM', this.neverOpened('RST_STREAM', id));
       }
       return;
     }
     this.end(s);
     s.handler.onError(
-      new H2Error('STREAM_RESET', `stream reset by the server with ${h2CodeName(code)}`, code, 'stream'),
+      new H2Error(
+        'STREAM_RESET',
+        `stream reset by the ${this.peer} with ${h2CodeName(code)}`,
+        code,
+        'stream',
+      ),
     );
   }
 
@@ -716,12 +874,15 @@ export class H2Connection {
     const debug = buf.subarray(a + 8, b).toString('utf8');
     const err = new H2Error(
       'GOAWAY',
-      `server sent GOAWAY with ${h2CodeName(code)}${debug ? ` (${debug})` : ''}`,
+      `${this.peer} sent GOAWAY with ${h2CodeName(code)}${debug ? ` (${debug})` : ''}`,
       code,
     );
     this.error ??= err;
-    // Streams above last were never processed; with an error code, none will finish.
-    const gone = [...this.streams.values()].filter((s) => s.id > last || code !== H2Code.NO_ERROR);
+    // Streams above last were never processed; with an error code, none will finish. (A client's last stream
+    // id counts pushed streams, which we never open: its streams in flight go on unless it names an error.)
+    const gone = [...this.streams.values()].filter(
+      (s) => code !== H2Code.NO_ERROR || (!this.isServer && s.id > last),
+    );
     gone.push(...this.waiting.splice(0));
     for (const s of gone) {
       this.end(s);
@@ -748,8 +909,8 @@ export class H2Connection {
     }
     const s = this.streams.get(id);
     if (!s) {
-      if ((id & 1) === 0 || id >= this.nextId) {
-        this.connectionError('IDLE_STREAM', `WINDOW_UPDATE on stream ${id}, which we did not open`);
+      if (this.isIdle(id)) {
+        this.connectionError('IDLE_STREAM', this.neverOpened('WINDOW_UPDATE', id));
       }
       return; // closed streams may still get WINDOW_UPDATEs (RFC 9113 section 6.9)
     }

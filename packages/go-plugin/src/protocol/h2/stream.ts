@@ -1,6 +1,7 @@
 /**
  * One stream of an {@link H2Connection}, as its owner (a call) sees it: the
- * request bytes still queued, both flow-control windows, and how it ends.
+ * bytes still queued to send (a client's request, a server's response), both
+ * flow-control windows, and how it ends.
  */
 import type { H2Connection, StreamHandler } from './connection.js';
 import { H2Code } from './errors.js';
@@ -27,6 +28,8 @@ export class H2Stream {
   done = false;
   /** While paused, the stream's receive window is not replenished: the peer stops once it is spent. */
   paused = false;
+  /** Server: the trailers' header block, sent with END_STREAM once the queued DATA is out. */
+  trailers: Buffer | undefined;
   /** Called once the queue has gone out after a {@link write} returned false. */
   onWritable: (() => void) | undefined;
   wantWritable = false;
@@ -35,7 +38,7 @@ export class H2Stream {
     readonly conn: H2Connection,
     readonly headerBlock: Buffer,
     body: Buffer,
-    readonly handler: StreamHandler,
+    public handler: StreamHandler,
     end: boolean,
   ) {
     this.sendQueue = body.length > 0 || end ? [body] : [];
@@ -63,10 +66,16 @@ export class H2Stream {
     return false;
   }
 
-  /** Half-closes: END_STREAM after what is queued. */
-  end(): void {
+  /** Server: the response's header block; with `endStream`, a trailers-only response that ends the stream. */
+  respond(headerBlock: Buffer, endStream = false): void {
+    this.conn.sendHeaders(this, headerBlock, endStream);
+  }
+
+  /** Half-closes: END_STREAM after what is queued, on trailers (a server's status) if given. */
+  end(trailers?: Buffer): void {
     if (this.done || this.localEnd) return;
     this.localEnd = true;
+    this.trailers = trailers;
     this.conn.pumpStream(this);
   }
 
