@@ -238,10 +238,10 @@ async function start(
 
   const listenerConfig = listenerConfigFromEnv(env, options.network);
   // The key pair and certificate are made on libuv's thread pool; meanwhile this
-  // thread loads the HTTP/2 stack if it is not loaded yet (a startup snapshot
-  // cannot hold it), instead of waiting idle.
+  // thread loads TLS if it is not loaded yet (a startup snapshot cannot hold
+  // it), instead of waiting idle.
   const securityReady = setUpSecurity(env, options.certificateCurve);
-  if (typeof process.getBuiltinModule === 'function') process.getBuiltinModule('node:http2');
+  if (typeof process.getBuiltinModule === 'function') process.getBuiltinModule('node:tls');
   const security = await securityReady;
   const multiplex = muxRequested(env[Env.multiplexGRPC]);
   const muxLink = new MuxLink();

@@ -5,12 +5,11 @@
  * the stream ended. A deadline or an abort resets the stream with CANCEL, so
  * the server sees it.
  */
-import { constants } from 'node:http2';
 import type { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders } from 'node:http2';
 import { addAbortSignal } from 'node:stream';
 
 import type { H2Connection } from '../h2/connection.js';
-import { h2CodeName } from '../h2/errors.js';
+import { H2Code, h2CodeName } from '../h2/errors.js';
 import { H2Call, requestFields } from '../h2/unary.js';
 import { InvalidHeadersError } from './channel.js';
 import type { Channel } from './channel.js';
@@ -375,8 +374,8 @@ export class ClientCall {
         trailers: NO_TRAILERS,
       };
     }
-    const rst = this.stream?.rstCode ?? constants.NGHTTP2_NO_ERROR;
-    if (rst !== constants.NGHTTP2_NO_ERROR) {
+    const rst = this.stream?.rstCode ?? H2Code.NO_ERROR;
+    if (rst !== H2Code.NO_ERROR) {
       return {
         code: statusFromRstCode(rst),
         message: `stream terminated by RST_STREAM with error code: ${h2CodeName(rst)}`,

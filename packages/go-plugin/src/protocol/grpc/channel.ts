@@ -7,15 +7,16 @@
  * event loop open.
  */
 import { once } from 'node:events';
-import { connect as http2Connect, constants } from 'node:http2';
 import type { ClientHttp2Session, ClientHttp2Stream, OutgoingHttpHeaders } from 'node:http2';
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 
 import { H2Connection } from '../h2/connection.js';
+import { H2Code } from '../h2/errors.js';
 import { UnaryMethod } from '../h2/unary.js';
 import { MAX_HEADER_PAIRS } from './metadata.js';
+import { nodeHttp2 } from './node-http2.js';
 
 /** Makes the transport for a new session: a connected (or connecting) socket. */
 export type Connector = () => Duplex | Promise<Duplex>;
@@ -256,7 +257,7 @@ export class Channel {
       socket.destroy();
       throw new ChannelError('channel closed');
     }
-    const session = http2Connect(`${this.scheme}://${this.authority}`, {
+    const session = nodeHttp2().connect(`${this.scheme}://${this.authority}`, {
       createConnection: () => socket,
       settings: { enablePush: false, initialWindowSize: WINDOW_BYTES },
       // Many concurrent calls with large messages are normal here.
@@ -329,7 +330,7 @@ export class Channel {
     for (const live of this.lives) {
       live.dead = true;
       live.error ??= new ChannelError('channel closed');
-      live.session.destroy(undefined, constants.NGHTTP2_CANCEL);
+      live.session.destroy(undefined, H2Code.CANCEL);
       live.socket.destroy();
     }
     this.current = undefined;

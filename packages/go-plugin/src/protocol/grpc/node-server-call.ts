@@ -2,7 +2,6 @@
  * A server call carried by a node:http2 stream (the transport the host
  * check's probe keeps, independent of our own HTTP/2 code).
  */
-import { constants } from 'node:http2';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 
 import { Metadata } from './metadata.js';
@@ -123,6 +122,6 @@ export class NodeServerCall extends ServerCall {
       this.stream.end();
     }
     // A client still sending after our status gets its stream reset (as HTTP/2 wants).
-    if (this.reading && !this.stream.readableEnded) this.stream.close(constants.NGHTTP2_NO_ERROR);
+    if (this.reading && !this.stream.readableEnded) this.stream.close(0); // NO_ERROR;
   }
 }

@@ -11,7 +11,6 @@
  */
 import { createServer as createNetServer } from 'node:net';
 import type { Server as NetServer } from 'node:net';
-import { createSecureServer, createServer } from 'node:http2';
 import type {
   Http2SecureServer,
   Http2Server,
@@ -28,6 +27,7 @@ import { encodeHeaderBlock, H2Connection } from '../h2/index.js';
 import type { H2Stream, StreamHandler } from '../h2/index.js';
 import { H2ServerCall, statusOnlyBlock } from './h2-server-call.js';
 import { MAX_HEADER_PAIRS } from './metadata.js';
+import { nodeHttp2 } from './node-http2.js';
 import { NodeServerCall, trailersOnly } from './node-server-call.js';
 import type { ServerCall, StatusError } from './server-call.js';
 import { Status } from './status.js';
@@ -112,8 +112,8 @@ export class GrpcServer {
       maxHeaderListPairs: MAX_HEADER_PAIRS,
     };
     const server = tls
-      ? createSecureServer({ ...tls, ALPNProtocols: ['h2'], ...http2Options })
-      : createServer(http2Options);
+      ? nodeHttp2().createSecureServer({ ...tls, ALPNProtocols: ['h2'], ...http2Options })
+      : nodeHttp2().createServer(http2Options);
     server.on('session', (session: ServerHttp2Session) => {
       session.setLocalWindowSize(WINDOW_BYTES);
       session.on('error', () => {});

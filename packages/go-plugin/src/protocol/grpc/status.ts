@@ -3,7 +3,7 @@
  * over HTTP/2 specification: HTTP status codes of responses that carry no
  * grpc-status, and RST_STREAM error codes of streams that end without one.
  */
-import { constants } from 'node:http2';
+import { H2Code } from '../h2/errors.js';
 
 /** The gRPC status codes (same numbers on every implementation). */
 export enum Status {
@@ -50,13 +50,13 @@ export function statusFromHttp(httpStatus: number): Status {
 /** The code for a stream reset by the peer before a status arrived. */
 export function statusFromRstCode(rstCode: number): Status {
   switch (rstCode) {
-    case constants.NGHTTP2_REFUSED_STREAM:
+    case H2Code.REFUSED_STREAM:
       return Status.UNAVAILABLE;
-    case constants.NGHTTP2_CANCEL:
+    case H2Code.CANCEL:
       return Status.CANCELLED;
-    case constants.NGHTTP2_ENHANCE_YOUR_CALM:
+    case H2Code.ENHANCE_YOUR_CALM:
       return Status.RESOURCE_EXHAUSTED;
-    case constants.NGHTTP2_INADEQUATE_SECURITY:
+    case H2Code.INADEQUATE_SECURITY:
       return Status.PERMISSION_DENIED;
     default:
       return Status.INTERNAL;
