@@ -11,15 +11,16 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, X509Certificate } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
+import { generateCertificate } from '@qplugin/go-plugin/internal';
 import { expectNoProcesses, isAlive } from '@qplugin/go-plugin/testing';
 import { packPlugin } from '@qplugin/cli';
-import { isQuorumError } from '@qplugin/quorum';
+import { isQuorumError, QUORUM_MAGIC_COOKIE_KEY, QUORUM_MAGIC_COOKIE_VALUE } from '@qplugin/quorum';
 
 import { GO_PLUGIN_VERSIONS, REPO_ROOT, goPeer, interopSkip } from '../src/support/go.js';
 import type { GoPluginVersion } from '../src/support/go.js';
@@ -42,6 +43,28 @@ function unzip(zip: string, name: string): string {
   mkdirSync(dir);
   execFileSync('unzip', ['-q', zip, '-d', dir]);
   return dir;
+}
+
+/** Starts a plugin with `env`, returns its first stdout line and kills it. */
+function firstLine(command: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command[0]!, [...command.slice(1), TOKEN], {
+      env,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf('\n');
+      if (nl < 0) return;
+      child.kill('SIGKILL');
+      resolve(out.slice(0, nl));
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (!out.includes('\n')) reject(new Error(`the plugin exited (${code}) before its handshake`));
+    });
+  });
 }
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -198,6 +221,31 @@ describe('packed TS hello world under go-plugin Go hosts', { skip }, () => {
       });
       assert.equal(r.status, 1, r.stderr);
       assert.equal(/EXECARGV (.*)/.exec(r.stderr)?.[1], '["--max-semi-space-size=4"]', r.stderr);
+    });
+  }
+
+  for (const variant of ['bundled', 'code cache', 'sea', 'sea snapshot']) {
+    it(`${variant}: every start makes its own AutoMTLS key and certificate (none is built in)`, async () => {
+      const host = await generateCertificate();
+      const certs: X509Certificate[] = [];
+      for (let i = 0; i < 2; i++) {
+        const line = await firstLine(variants[variant]!, {
+          PATH: process.env.PATH ?? '',
+          [QUORUM_MAGIC_COOKIE_KEY]: QUORUM_MAGIC_COOKIE_VALUE,
+          PLUGIN_PROTOCOL_VERSIONS: '1',
+          PLUGIN_MIN_PORT: '10000',
+          PLUGIN_MAX_PORT: '25000',
+          PLUGIN_CLIENT_CERT: host.pem,
+        });
+        const field = line.split('|')[5]!;
+        certs.push(new X509Certificate(Buffer.from(field, 'base64')));
+      }
+      for (const c of certs) assert.equal(c.publicKey.asymmetricKeyDetails?.namedCurve, 'secp521r1');
+      assert.notEqual(certs[0]!.fingerprint256, certs[1]!.fingerprint256);
+      assert.notDeepEqual(
+        certs[0]!.publicKey.export({ type: 'spki', format: 'der' }),
+        certs[1]!.publicKey.export({ type: 'spki', format: 'der' }),
+      );
     });
   }
 

@@ -11,8 +11,8 @@ import type { startupSnapshot } from 'node:v8';
 
 import { GRPCBroker } from '../protocol/broker.js';
 import type { BrokerMux, BrokerTransport } from '../protocol/broker.js';
-import { generateCertificate, parseCertificate } from '../protocol/certificate.js';
-import type { CertificateCurve } from '../protocol/certificate.js';
+import { generateCertificate, generateKeyPairAsync, parseCertificate } from '../protocol/certificate.js';
+import type { CertificateCurve, EcKeyPair } from '../protocol/certificate.js';
 import { Env, SERVER_STOP_GRACE_MS } from '../protocol/env.js';
 import type { HandshakeConfig } from '../protocol/env.js';
 import { GoPluginError, isGoPluginError } from '../protocol/errors.js';
@@ -119,9 +119,13 @@ interface Security {
 
 async function setUpSecurity(env: NodeJS.ProcessEnv, curve: CertificateCurve | undefined): Promise<Security> {
   const hostPem = env[Env.clientCert] ?? '';
+  const early = takeEarlyKeyPair();
   if (hostPem === '') return { server: undefined, client: undefined };
   const hostCert = parseCertificate(hostPem, 'PLUGIN_CLIENT_CERT');
-  const own = await generateCertificate({ curve });
+  const own = await generateCertificate({
+    curve,
+    ...((curve ?? 'P-521') === 'P-521' && early ? { keyPair: early } : {}),
+  });
   return {
     server: mtlsServerOptions(own, hostPem),
     client: mtlsClientOptions(own, hostCert.raw),
@@ -173,6 +177,22 @@ class MuxLink implements BrokerMux {
   dialer(id: number, knock: () => Promise<void>): Connector {
     return async () => (await this.ready()).dialer(id, knock)();
   }
+}
+
+/**
+ * An AutoMTLS plugin's P-521 key pair (go-plugin's curve, our default), started on the thread pool when this
+ * module loads, so that it is made while the rest of the program loads rather than after serve() is called.
+ * Held in memory only, taken once; never in a process building a startup snapshot (a key must not end up in
+ * an executable).
+ */
+let earlyKeyPair: Promise<EcKeyPair> | undefined =
+  process.env[Env.clientCert] && !snapshotBuilder() ? generateKeyPairAsync('secp521r1') : undefined;
+earlyKeyPair?.catch(() => {}); // a failure is reported by the start that uses it
+
+function takeEarlyKeyPair(): Promise<EcKeyPair> | undefined {
+  const p = earlyKeyPair;
+  earlyKeyPair = undefined;
+  return p;
 }
 
 /** The V8 startup-snapshot API when this process is building one (`qplugin pack --sea --snapshot`). */
@@ -238,10 +258,14 @@ async function start(
 
   const listenerConfig = listenerConfigFromEnv(env, options.network);
   // The key pair and certificate are made on libuv's thread pool; meanwhile this
-  // thread loads TLS if it is not loaded yet (a startup snapshot cannot hold
-  // it), instead of waiting idle.
+  // thread loads what the listener will need, instead of waiting idle: TLS if
+  // it is not loaded yet (a startup snapshot cannot hold it), and node:cluster,
+  // which net.Server.listen() loads on first use (~2 ms on Node 24).
   const securityReady = setUpSecurity(env, options.certificateCurve);
-  if (typeof process.getBuiltinModule === 'function') process.getBuiltinModule('node:tls');
+  if (typeof process.getBuiltinModule === 'function') {
+    process.getBuiltinModule('node:tls');
+    process.getBuiltinModule('node:cluster');
+  }
   const security = await securityReady;
   const multiplex = muxRequested(env[Env.multiplexGRPC]);
   const muxLink = new MuxLink();

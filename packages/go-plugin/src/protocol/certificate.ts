@@ -40,6 +40,13 @@ export interface CertificateOptions {
   curve?: CertificateCurve;
   /** Clock for the validity window (tests). */
   now?: Date;
+  /** A key pair of `curve` already being made (see {@link generateKeyPairAsync}); default: made now. */
+  keyPair?: Promise<EcKeyPair>;
+}
+
+export interface EcKeyPair {
+  publicKey: KeyObject;
+  privateKey: KeyObject;
 }
 
 export interface AutoMtlsCertificate {
@@ -107,7 +114,8 @@ function tbsCertificate(spki: Buffer, sigAlg: Buffer, serial: Buffer, now: Date)
   );
 }
 
-const generateKeyPairAsync = (curve: string): Promise<{ publicKey: KeyObject; privateKey: KeyObject }> =>
+/** An EC key pair made on libuv's thread pool; `curve` is OpenSSL's name (P-521: secp521r1). */
+export const generateKeyPairAsync = (curve: string): Promise<EcKeyPair> =>
   new Promise((resolve, reject) =>
     generateKeyPair('ec', { namedCurve: curve }, (err, publicKey, privateKey) =>
       err ? reject(err) : resolve({ publicKey, privateKey }),
@@ -126,7 +134,7 @@ export async function generateCertificate(options: CertificateOptions = {}): Pro
     });
   }
   try {
-    const { publicKey, privateKey } = await generateKeyPairAsync(curve.node);
+    const { publicKey, privateKey } = await (options.keyPair ?? generateKeyPairAsync(curve.node));
     const spki = publicKey.export({ type: 'spki', format: 'der' });
     const sigAlg = der.sequence(der.objectIdentifier(curve.sigOid));
     // Uniform in [0, 2^128), like go-plugin.
