@@ -1,9 +1,9 @@
 /**
- * One stream of an {@link H2Connection}, as its owner (a call) sees it: the
+ * One stream of an HTTP/2 connection (H2Connection), as its owner (a call) sees it: the
  * bytes still queued to send (a client's request, a server's response), both
  * flow-control windows, and how it ends.
  */
-import type { H2Connection, StreamHandler } from './connection.js';
+import type { H2Endpoint, StreamHandler } from './endpoint.js';
 import { H2Code } from './errors.js';
 
 /** A stream's write() asks the caller to wait once this much is queued unsent (node:http2 streams wait at 16 KiB). */
@@ -35,7 +35,7 @@ export class H2Stream {
   wantWritable = false;
 
   constructor(
-    readonly conn: H2Connection,
+    readonly conn: H2Endpoint,
     readonly headerBlock: Buffer,
     body: Buffer,
     public handler: StreamHandler,
