@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The interleaved A/B of findings §21: the Go host harness (go-plugin v1.8.0)
-# against the Go plugin, the bundled TS hello world (node:http2 server) and
+# against the Go plugin, the bundled TS hello world (a node:http2 server when this was written; protocol/h2 since 6c90eb9, findings §23) and
 # the spike, each round: 5,000 sequential calls, then 2 s at 64 in flight.
 # Needs `npm run build`, `tsc -p bench` and a bench run's cache (gobench, helloworld.mjs).
 #   bench/experiments/raw-h2-server/ab.sh <node binary> [rounds]

@@ -54,8 +54,6 @@ export interface GrpcServerOptions {
 
 export const DEFAULT_SERVER_MAX_RECEIVE_BYTES = 4 * 1024 * 1024;
 const WINDOW_BYTES = 8 * 1024 * 1024;
-/** A received header block's cap (SETTINGS_MAX_HEADER_LIST_SIZE) on our transport: room for much metadata. */
-const MAX_HEADER_LIST_BYTES = 1024 * 1024;
 const IGNORE: StreamHandler = { onHeaders() {}, onData() {}, onError() {} };
 
 /** The parts of a request's headers the server looks at. */
@@ -149,7 +147,6 @@ export class GrpcServer {
     const conn = new H2Connection(socket, {
       role: 'server',
       receiveWindowBytes: WINDOW_BYTES,
-      maxHeaderListBytes: MAX_HEADER_LIST_BYTES,
     });
     conn.onStream = (stream, fields, endStream) => this.dispatchH2(conn, stream, fields, endStream);
     this.track(conn, (done) => (conn.onClose = done));

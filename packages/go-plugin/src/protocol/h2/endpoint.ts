@@ -29,7 +29,11 @@ import { H2Stream } from './stream.js';
 export interface H2ConnectionOptions {
   /** Which end we are. Default 'client'. */
   role?: 'client' | 'server';
-  /** Server: streams the client may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS). Default 4096. */
+  /**
+   * Server: streams the client may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS). Default 1,024: with
+   * the 64 KiB header cap, what a client's open streams can hold in headers stays within 64 MiB (node:http2's
+   * maxSessionMemory default). gRPC clients queue calls past it.
+   */
   maxConcurrentStreams?: number;
   /** Cap on a received header block, compressed and decoded; advertised as SETTINGS_MAX_HEADER_LIST_SIZE. Default 64 KiB. */
   maxHeaderListBytes?: number;
@@ -49,7 +53,7 @@ export interface StreamHandler {
 
 export const DEFAULT_MAX_HEADER_LIST_BYTES = 64 * 1024;
 export const DEFAULT_RECEIVE_WINDOW_BYTES = 8 * 1024 * 1024;
-export const DEFAULT_MAX_CONCURRENT_STREAMS = 4096;
+export const DEFAULT_MAX_CONCURRENT_STREAMS = 1024;
 
 /** Server: a stream the client opened, with its request header fields; returns who hears the rest of it. */
 export type StreamAcceptor = (stream: H2Stream, fields: string[], endStream: boolean) => StreamHandler;
