@@ -45,6 +45,8 @@ export class H2ServerCall extends ServerCall implements StreamHandler {
   ) {
     super(method, owner, timeoutMs);
     this.requestDone = endStream;
+    // Until the handler reads, the stream's window is held: a handler that never reads buffers one window at most.
+    stream.pause();
   }
 
   get metadata(): Metadata {
@@ -91,6 +93,7 @@ export class H2ServerCall extends ServerCall implements StreamHandler {
 
   protected readRequest(): void {
     this.reading = true;
+    this.stream.resume();
     const early = this.early;
     this.early = undefined;
     if (early) for (const chunk of early) this.received(chunk);

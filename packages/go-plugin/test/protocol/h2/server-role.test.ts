@@ -32,6 +32,7 @@ const endsStream = (f: DecodedFrame): boolean => (f.flags & Flag.END_STREAM) !==
 /** Calls a Hold handler has open, by the request body; the abort reasons its signal saw. */
 const held = new Map<string, ServerCall>();
 const aborted = new Map<string, string>();
+const unread: ServerCall[] = [];
 
 let server: GrpcServer;
 let port: number;
@@ -46,6 +47,8 @@ before(async () => {
       c.signal.addEventListener('abort', () => aborted.set(tag, (c.signal.reason as Error).message));
     }),
   );
+  // Unread: its call is kept, and read only when a test says so.
+  server.register('/t.T/Unread', 'unary', (c) => unread.push(c));
   server.register('/t.T/Many', 'server_streaming', (c) =>
     c.readAll(async ([m]) => {
       try {
@@ -164,6 +167,31 @@ describe('protocol/h2 as a server: a correct client', () => {
     const trailers = await c.frame((f) => f.type === FrameType.HEADERS && f.streamId === 1 && endsStream(f));
     assert.equal(RawClient.field(trailers, 'grpc-status'), '0');
     assert.equal(sent(), 3 * 1005);
+    c.destroy();
+  });
+
+  it('holds the stream window of a call whose handler has not read yet, and gives it back once it reads', async () => {
+    const c = await RawClient.connect(port);
+    c.request(1, '/t.T/Unread');
+    // 5 MiB of 1,000-byte messages in 16 KiB DATA frames: past half of our 8 MiB window, where a stream that
+    // is read gets its WINDOW_UPDATE.
+    const message = Buffer.alloc(1005);
+    message.writeUInt32BE(1000, 1);
+    const body = Buffer.concat(Array.from({ length: 5300 }, () => message)).subarray(0, 320 * 16_384);
+    for (let i = 0; i < 320; i++) c.send(FrameType.DATA, 0, 1, body.subarray(i * 16_384, (i + 1) * 16_384));
+    c.send(FrameType.PING, 0, 0, Buffer.alloc(8));
+    await c.frame((f) => f.type === FrameType.PING && (f.flags & Flag.ACK) !== 0);
+    const streamUpdates = (): number =>
+      c.frames.filter((f) => f.type === FrameType.WINDOW_UPDATE && f.streamId === 1).length;
+    assert.ok(
+      c.frames.some((f) => f.type === FrameType.WINDOW_UPDATE && f.streamId === 0),
+      'the connection window is given back',
+    );
+    assert.equal(streamUpdates(), 0, "the stream's is held while nobody reads");
+    const call = unread.shift()!;
+    call.readAll(() => {});
+    const update = await c.frameOf(FrameType.WINDOW_UPDATE, 1);
+    assert.equal(update.payload.readUInt32BE(0), 320 * 16_384);
     c.destroy();
   });
 
