@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { connect, constants, createServer } from 'node:http2';
+import { constants, createServer } from 'node:http2';
 import type {
   ClientHttp2Session,
   Http2Server,
@@ -23,6 +23,7 @@ import type { Channel, Transport } from '../../src/protocol/grpc/channel.js';
 import { encodeFrame } from '../../src/protocol/grpc/framing.js';
 import { GrpcServer } from '../../src/protocol/grpc/server.js';
 import { Status } from '../../src/protocol/grpc/status.js';
+import { localSession } from '../support/local-session.js';
 
 type Behaviour = (stream: ServerHttp2Stream) => void;
 const grpcHeaders = { ':status': 200, 'content-type': 'application/grpc' };
@@ -135,11 +136,7 @@ for (const transport of ['h2', 'node-http2'] as const) {
     before(async () => {
       server = new GrpcServer({ maxReceiveMessageBytes: 100, transport });
       server.register('/t.T/Echo', 'unary', (c) => c.readAll((m) => c.sendUnary(m[0] ?? Buffer.alloc(0))));
-      server.listener.listen(0, '127.0.0.1');
-      await once(server.listener, 'listening');
-      const { port } = server.listener.address() as AddressInfo;
-      session = connect(`http://127.0.0.1:${port}`);
-      session.on('error', () => {});
+      session = await localSession(server);
     });
     after(async () => {
       session.destroy();

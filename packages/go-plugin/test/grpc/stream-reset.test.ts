@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { connect, createServer } from 'node:http2';
+import { createServer } from 'node:http2';
 import type { ClientHttp2Session, Http2Server } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { addAbortSignal } from 'node:stream';
@@ -19,6 +19,7 @@ import type { CallStatus, ClientCallOptions } from '../../src/protocol/grpc/call
 import { encodeFrame } from '../../src/protocol/grpc/framing.js';
 import { GrpcServer } from '../../src/protocol/grpc/server.js';
 import { Status } from '../../src/protocol/grpc/status.js';
+import { localSession } from '../support/local-session.js';
 
 async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
@@ -48,11 +49,7 @@ for (const transport of ['h2', 'node-http2'] as const) {
           c.sendUnary(Buffer.from('stored'));
         })().catch(() => (uploads.get(tag)!.outcome = `broken (${(c.signal.reason as Error).message})`));
       });
-      server.listener.listen(0, '127.0.0.1');
-      await once(server.listener, 'listening');
-      const { port } = server.listener.address() as AddressInfo;
-      session = connect(`http://127.0.0.1:${port}`);
-      session.on('error', () => {});
+      session = await localSession(server);
     });
     after(async () => {
       session.destroy();

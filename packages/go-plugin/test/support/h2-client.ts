@@ -8,17 +8,11 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 
-import {
-  encodeFrame,
-  encodeSettings,
-  Flag,
-  FrameType,
-  PREFACE,
-  readFrameHeader,
-} from '../../src/protocol/h2/frames.js';
+import { encodeFrame, encodeSettings, Flag, FrameType, PREFACE } from '../../src/protocol/h2/frames.js';
 import { encodeHeaderBlock } from '../../src/protocol/h2/hpack-encoder.js';
 import { HpackDecoder } from '../../src/protocol/h2/hpack-decoder.js';
-import type { Frame } from './h2-peer.js';
+import { FrameLog } from './frame-log.js';
+import type { Frame } from './frame-log.js';
 
 export interface DecodedFrame extends Frame {
   /** HEADERS: the decoded fields as [name, value] pairs. */
@@ -26,13 +20,11 @@ export interface DecodedFrame extends Frame {
 }
 
 export class RawClient {
-  readonly frames: DecodedFrame[] = [];
-  private waiters: { pred: (f: DecodedFrame) => boolean; resolve: (f: DecodedFrame) => void }[] = [];
-  private buf = Buffer.alloc(0);
   private readonly decoder = new HpackDecoder(4096, 1 << 20);
+  private readonly log = new FrameLog<DecodedFrame>((f) => this.decode(f));
 
   private constructor(readonly socket: Socket) {
-    socket.on('data', (chunk: Buffer) => this.onBytes(chunk));
+    socket.on('data', (chunk: Buffer) => this.log.push(chunk));
     socket.on('error', () => {});
   }
 
@@ -81,14 +73,17 @@ export class RawClient {
     this.send(FrameType.DATA, end ? Flag.END_STREAM : 0, id, m);
   }
 
+  /** Every frame the server sent, in order. */
+  get frames(): DecodedFrame[] {
+    return this.log.frames;
+  }
+
   frame(pred: (f: DecodedFrame) => boolean): Promise<DecodedFrame> {
-    const got = this.frames.find(pred);
-    if (got) return Promise.resolve(got);
-    return new Promise((resolve) => this.waiters.push({ pred, resolve }));
+    return this.log.frame(pred);
   }
 
   frameOf(type: number, streamId?: number): Promise<DecodedFrame> {
-    return this.frame((f) => f.type === type && (streamId === undefined || f.streamId === streamId));
+    return this.log.frameOf(type, streamId);
   }
 
   /** The value of `name` in a frame's decoded fields. */
@@ -105,29 +100,12 @@ export class RawClient {
     this.socket.destroy();
   }
 
-  private onBytes(chunk: Buffer): void {
-    this.buf = Buffer.concat([this.buf, chunk]);
-    while (this.buf.length >= 9) {
-      const h = readFrameHeader(this.buf, 0);
-      if (this.buf.length < 9 + h.length) return;
-      const f: DecodedFrame = {
-        type: h.type,
-        flags: h.flags,
-        streamId: h.streamId,
-        payload: Buffer.from(this.buf.subarray(9, 9 + h.length)),
-      };
-      this.buf = this.buf.subarray(9 + h.length);
-      if (f.type === FrameType.HEADERS) {
-        const flat = this.decoder.decode(f.payload);
-        f.fields = [];
-        for (let i = 0; i + 1 < flat.length; i += 2) f.fields.push([flat[i]!, flat[i + 1]!]);
-      }
-      this.frames.push(f);
-      this.waiters = this.waiters.filter((w) => {
-        if (!w.pred(f)) return true;
-        w.resolve(f);
-        return false;
-      });
-    }
+  /** HEADERS get their fields decoded (every block, in order: HPACK's table follows them all). */
+  private decode(f: Frame): DecodedFrame {
+    if (f.type !== FrameType.HEADERS) return f;
+    const flat = this.decoder.decode(f.payload);
+    const fields: [string, string][] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) fields.push([flat[i]!, flat[i + 1]!]);
+    return { ...f, fields };
   }
 }

@@ -11,26 +11,15 @@ import { connect } from 'node:net';
 
 import { H2Connection } from '../../src/protocol/h2/connection.js';
 import type { H2ConnectionOptions } from '../../src/protocol/h2/connection.js';
-import {
-  encodeFrame,
-  encodeSettings,
-  FrameType,
-  PREFACE,
-  readFrameHeader,
-} from '../../src/protocol/h2/frames.js';
+import { encodeFrame, encodeSettings, FrameType, PREFACE } from '../../src/protocol/h2/frames.js';
+import { FrameLog } from './frame-log.js';
+import type { Frame } from './frame-log.js';
 
-export interface Frame {
-  type: number;
-  flags: number;
-  streamId: number;
-  payload: Buffer;
-}
+export type { Frame } from './frame-log.js';
 
 export class RawPeer {
-  /** Every frame our client sent, in order. */
-  readonly frames: Frame[] = [];
-  private waiters: { pred: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
-  private buf = Buffer.alloc(0);
+  private readonly log = new FrameLog();
+  private pending = Buffer.alloc(0);
   private prefaceSeen = false;
   prefaceError: string | undefined;
 
@@ -72,15 +61,18 @@ export class RawPeer {
     this.socket.write(bytes);
   }
 
+  /** Every frame our client sent, in order. */
+  get frames(): Frame[] {
+    return this.log.frames;
+  }
+
   /** The first frame (already received or to come) that matches. */
   frame(pred: (f: Frame) => boolean): Promise<Frame> {
-    const got = this.frames.find(pred);
-    if (got) return Promise.resolve(got);
-    return new Promise((resolve) => this.waiters.push({ pred, resolve }));
+    return this.log.frame(pred);
   }
 
   frameOf(type: number, streamId?: number): Promise<Frame> {
-    return this.frame((f) => f.type === type && (streamId === undefined || f.streamId === streamId));
+    return this.log.frameOf(type, streamId);
   }
 
   /** Resolves when the client closed the TCP connection. */
@@ -97,29 +89,11 @@ export class RawPeer {
   }
 
   private onBytes(chunk: Buffer): void {
-    this.buf = Buffer.concat([this.buf, chunk]);
-    if (!this.prefaceSeen) {
-      if (this.buf.length < PREFACE.length) return;
-      if (!this.buf.subarray(0, PREFACE.length).equals(PREFACE)) this.prefaceError = 'bad preface';
-      this.buf = this.buf.subarray(PREFACE.length);
-      this.prefaceSeen = true;
-    }
-    while (this.buf.length >= 9) {
-      const h = readFrameHeader(this.buf, 0);
-      if (this.buf.length < 9 + h.length) return;
-      const f: Frame = {
-        type: h.type,
-        flags: h.flags,
-        streamId: h.streamId,
-        payload: Buffer.from(this.buf.subarray(9, 9 + h.length)),
-      };
-      this.buf = this.buf.subarray(9 + h.length);
-      this.frames.push(f);
-      this.waiters = this.waiters.filter((w) => {
-        if (!w.pred(f)) return true;
-        w.resolve(f);
-        return false;
-      });
-    }
+    if (this.prefaceSeen) return this.log.push(chunk);
+    this.pending = Buffer.concat([this.pending, chunk]);
+    if (this.pending.length < PREFACE.length) return;
+    if (!this.pending.subarray(0, PREFACE.length).equals(PREFACE)) this.prefaceError = 'bad preface';
+    this.prefaceSeen = true;
+    this.log.push(this.pending.subarray(PREFACE.length));
   }
 }
