@@ -186,7 +186,7 @@ class MuxLink implements BrokerMux {
  * an executable).
  */
 let earlyKeyPair: Promise<EcKeyPair> | undefined =
-  process.env[Env.clientCert] && !snapshotBuilder() ? generateKeyPairAsync('secp521r1') : undefined;
+  process.env[Env.clientCert] && !snapshotBuilder() ? generateKeyPairAsync('P-521') : undefined;
 earlyKeyPair?.catch(() => {}); // a failure is reported by the start that uses it
 
 function takeEarlyKeyPair(): Promise<EcKeyPair> | undefined {

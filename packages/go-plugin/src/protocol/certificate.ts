@@ -114,10 +114,10 @@ function tbsCertificate(spki: Buffer, sigAlg: Buffer, serial: Buffer, now: Date)
   );
 }
 
-/** An EC key pair made on libuv's thread pool; `curve` is OpenSSL's name (P-521: secp521r1). */
-export const generateKeyPairAsync = (curve: string): Promise<EcKeyPair> =>
+/** A key pair on `curve` (default P-521), made on libuv's thread pool. */
+export const generateKeyPairAsync = (curve: CertificateCurve = 'P-521'): Promise<EcKeyPair> =>
   new Promise((resolve, reject) =>
-    generateKeyPair('ec', { namedCurve: curve }, (err, publicKey, privateKey) =>
+    generateKeyPair('ec', { namedCurve: CURVES[curve].node }, (err, publicKey, privateKey) =>
       err ? reject(err) : resolve({ publicKey, privateKey }),
     ),
   );
@@ -134,7 +134,7 @@ export async function generateCertificate(options: CertificateOptions = {}): Pro
     });
   }
   try {
-    const { publicKey, privateKey } = await (options.keyPair ?? generateKeyPairAsync(curve.node));
+    const { publicKey, privateKey } = await (options.keyPair ?? generateKeyPairAsync(options.curve));
     const spki = publicKey.export({ type: 'spki', format: 'der' });
     const sigAlg = der.sequence(der.objectIdentifier(curve.sigOid));
     // Uniform in [0, 2^128), like go-plugin.

@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import type { H2Connection, H2Error, H2Stream, StreamHandler } from '../h2/index.js';
 import { encodeHeaderBlock } from '../h2/index.js';
 import { Metadata } from './metadata.js';
-import { ServerCall, STREAM_CLOSED, statusFields } from './server-call.js';
+import { peerOf, ServerCall, STREAM_CLOSED, statusFields } from './server-call.js';
 import type { CallOwner, StatusError } from './server-call.js';
 
 const RESPONSE_FIELDS: [string, string][] = [
@@ -54,8 +54,7 @@ export class H2ServerCall extends ServerCall implements StreamHandler {
   }
 
   get peer(): string {
-    const socket = this.conn.socket as Partial<Socket>;
-    return socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : 'unix';
+    return peerOf(this.conn.socket as Partial<Socket>);
   }
 
   protected get closed(): boolean {

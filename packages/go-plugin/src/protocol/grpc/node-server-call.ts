@@ -5,7 +5,7 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 
 import { Metadata } from './metadata.js';
-import { ServerCall, STREAM_CLOSED, statusFields } from './server-call.js';
+import { peerOf, ServerCall, STREAM_CLOSED, statusFields } from './server-call.js';
 import type { CallOwner, StatusError } from './server-call.js';
 import { Status } from './status.js';
 
@@ -53,7 +53,7 @@ export class NodeServerCall extends ServerCall {
   get peer(): string {
     const socket = this.stream.session?.socket;
     if (!socket) return 'unknown';
-    return socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : 'unix';
+    return peerOf(socket);
   }
 
   protected get closed(): boolean {
@@ -116,7 +116,7 @@ export class NodeServerCall extends ServerCall {
   protected writeStatus(status: StatusError): void {
     if (!this.responded) {
       this.responded = true;
-      this.stream.respond({ ...RESPONSE_HEADERS, ...statusHeaders(status) }, { endStream: true });
+      trailersOnly(this.stream, status);
     } else {
       this.trailer = status;
       this.stream.end();

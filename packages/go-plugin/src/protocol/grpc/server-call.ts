@@ -207,6 +207,11 @@ export abstract class ServerCall {
   }
 }
 
+/** A client's address as handlers see it (`ctx.peer`): host:port, or `unix` for a socket without one. */
+export function peerOf(socket: { remoteAddress?: string; remotePort?: number }): string {
+  return socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : 'unix';
+}
+
 /** The status as header fields (trailers, or part of a trailers-only response). */
 export function statusFields(s: StatusError): [string, string][] {
   const out: [string, string][] = [['grpc-status', String(s.code)]];
