@@ -150,13 +150,14 @@ export async function prepareShared(log: (line: string) => void): Promise<Shared
 
 /**
  * The TS side for one runtime. The code-cache plugin is packed by the shipped
- * CLI (`qplugin pack --code-cache`) running on that runtime, since V8 rejects
- * a cache made by another Node version.
+ * CLI (`qplugin pack`, whose default it is; `--code-cache` makes it fail
+ * rather than fall back) running on that runtime, since V8 rejects a cache
+ * made by another Node version.
  */
 export function prepareRuntime(shared: Shared, runtime: Runtime, log: (line: string) => void): Peers {
   const { node } = runtime;
   const qplugin = join(ROOT, 'packages', 'cli', 'bin', 'qplugin.mjs');
-  log(`${runtime.version}: packing the TS hello world with qplugin pack --code-cache`);
+  log(`${runtime.version}: packing the TS hello world with qplugin pack (code cache)`);
   const codeCacheDir = join(CACHE, `code-cache-${runtime.version}`);
   rmSync(codeCacheDir, { recursive: true, force: true });
   const packed = JSON.parse(

@@ -4,7 +4,8 @@
  *    our TS host vs go-plugin v1.8.0's host, same Go plugin.
  * 2. Our TS plugin's spawn → handshake under the Go host, vs `node -e 0`
  *    (spawn → exit) and vs the Go plugin, for each way of shipping it:
- *    unbundled, `qplugin pack` (bundle), --code-cache, --sea and --sea
+ *    unbundled, `qplugin pack --no-code-cache` (ES module bundle), `qplugin
+ *    pack` (its default: CommonJS + code cache), --sea and --sea
  *    --snapshot (the last two need the TS side's Node to be >= 22); spawn →
  *    ready (Init answered) beside it; a phase breakdown taken with the
  *    startup-marks preload.
@@ -169,8 +170,8 @@ export async function scenarioPluginStart(peers: Peers, s: Settings): Promise<Sc
     }),
   ];
   const variants: [string, string, string][] = [
-    ['bundled', 'bundled', 'TS plugin, `qplugin pack` (ESM bundle run by node)'],
-    ['codecache', 'codecache', 'TS plugin, `qplugin pack --code-cache` (CommonJS + V8 code cache)'],
+    ['bundled', 'bundled', 'TS plugin, `qplugin pack --no-code-cache` (ES module bundle run by node)'],
+    ['codecache', 'codecache', 'TS plugin, `qplugin pack`, the default (CommonJS + V8 code cache)'],
     ...(sea
       ? ([
           ['sea', 'sea', 'TS plugin, `qplugin pack --sea` (single executable, V8 code cache)'],

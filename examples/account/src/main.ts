@@ -3,7 +3,7 @@
  * A Quorum account plugin in TypeScript: an in-memory secp256k1 keystore
  * (keys live only as long as the process). Started by geth or any host with
  * Quorum's handshake. `void serve()` (no top-level await) keeps it packable
- * as CommonJS: `qplugin pack --code-cache` or `--sea`.
+ * as CommonJS: `qplugin pack` code-caches it, and `--sea` works.
  */
 import { serve, service } from '@qplugin/go-plugin/plugin';
 import { PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum/plugin';

@@ -3,7 +3,7 @@
  * Quorum's hello world plugin in TypeScript. geth (or any go-plugin host with
  * Quorum's handshake) starts this file; run by hand it explains that it is a
  * plugin and exits 1. `void serve()` rather than top-level await keeps the
- * module bundleable as CommonJS (`qplugin pack --code-cache`); serve() exits
+ * module bundleable as CommonJS (`qplugin pack`'s code-cached default); serve() exits
  * the process itself if it cannot start.
  */
 import { serve, service } from '@qplugin/go-plugin/plugin';

@@ -3,7 +3,7 @@
  * A Quorum qlight token manager plugin in TypeScript: issues short-lived JWTs
  * for a qlight client node to present to its server node. Started by geth or
  * any host with Quorum's handshake. `void serve()` (no top-level await)
- * keeps it packable as CommonJS: `qplugin pack --code-cache` or `--sea`.
+ * keeps it packable as CommonJS (the code-cached default of `qplugin pack`, `--sea`).
  */
 import { serve, service } from '@qplugin/go-plugin/plugin';
 import { PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum/plugin';

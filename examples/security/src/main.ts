@@ -4,7 +4,7 @@
  * authenticates access tokens from a static table, both from the Init config
  * (see config.ts). Started by geth or any host with Quorum's handshake.
  * `void serve()` (no top-level await) keeps it packable as CommonJS:
- * `qplugin pack --code-cache` or `--sea`.
+ * the code-cached default of `qplugin pack`, and `--sea`.
  */
 import { serve, service } from '@qplugin/go-plugin/plugin';
 import { PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum/plugin';

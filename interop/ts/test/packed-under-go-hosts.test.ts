@@ -1,7 +1,8 @@
 /**
  * Packed TS plugins under real Go hosts (go-plugin v1.0.1, v1.2.2 — geth's
  * pin — and v1.8.0): the hello world example as `qplugin pack` makes it (a
- * bundle run by node), with --code-cache, and as a single executable
+ * CommonJS bundle + V8 code cache behind a loader, run by node), as an ES
+ * module bundle (--no-code-cache), and as a single executable
  * (`--sea`: Node.js inside, the host needs none), which also passes
  * `qplugin check` and builds byte-identically twice. The --snapshot variant
  * is the interop fixture (the hello world's services, plus broker and stdio
@@ -154,7 +155,9 @@ before(async () => {
     version: '1.0.0',
     entry: HELLOWORLD_PLUGIN,
     outDir: join(scratch, 'out-bundled'),
+    codeCache: false,
   });
+  assert.equal(bundled.format, 'bundle');
   // Exec'd as geth does: the entrypoint's first lines start node, with the default flags.
   variants.bundled = [join(unzip(bundled.zipPath, 'bundled'), bundled.entrypoint)];
   const cached = await packPlugin({
@@ -162,8 +165,8 @@ before(async () => {
     version: '1.0.0',
     entry: HELLOWORLD_PLUGIN,
     outDir: join(scratch, 'out-code-cache'),
-    codeCache: true,
   });
+  assert.equal(cached.format, 'code-cache', "qplugin pack's default for an entry without top-level await");
   variants['code cache'] = [join(unzip(cached.zipPath, 'code-cache'), cached.entrypoint)];
   const packed = await packSeaWithCli(join(scratch, 'out-sea'));
   seaZip = packed.zip;
@@ -319,6 +322,18 @@ describe('qplugin pack --sea: failures that need a real Node.js >= 22', { skip: 
     await assert.rejects(
       packPlugin({ name: 'tla', version: '1.0.0', entry, outDir: scratch, sea: { node: sea.node } }),
       (e: unknown) => isQuorumError(e, 'PACK_BUNDLE') && /void serve/.test(e.fix ?? ''),
+    );
+  });
+
+  it('import.meta (empty in the CommonJS bundle a single executable runs): PACK_BUNDLE naming file and line', async () => {
+    const entry = join(scratch, 'meta.mjs');
+    writeFileSync(entry, 'console.log(import.meta.url);\n');
+    await assert.rejects(
+      packPlugin({ name: 'meta', version: '1.0.0', entry, outDir: scratch, sea: { node: sea.node } }),
+      (e: unknown) =>
+        isQuorumError(e, 'PACK_BUNDLE') &&
+        /import\.meta at .*meta\.mjs:1/.test(e.message) &&
+        /__dirname/.test(e.fix ?? ''),
     );
   });
 

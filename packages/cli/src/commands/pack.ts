@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 
 import { DEFAULT_NODE_FLAGS, packPlugin } from '../packaging/index.js';
 import { parseNodeFlags } from '../packaging/node-flags.js';
-import type { PackOptions } from '../packaging/index.js';
+import type { PackOptions, PackResult } from '../packaging/index.js';
 import { bool, str, strs, UsageError } from '../args.js';
 import { ExitCode } from '../command.js';
 import type { Command } from '../command.js';
@@ -44,6 +44,13 @@ function ticker(io: Io, label: string): () => void {
     err.write('\r\x1b[K');
   };
 }
+
+const FORMATS: Readonly<Record<PackResult['format'], string>> = {
+  'code-cache': 'CommonJS bundle + V8 code cache, behind a loader',
+  bundle: 'ES module bundle',
+  sea: 'single executable',
+  executable: 'executable, copied',
+};
 
 const PLAIN_NAME_WARNING =
   'geth will not find this zip: it looks for <name>-<version>-<os>-<arch>.zip (pack without --plain-name)';
@@ -87,7 +94,7 @@ export const pack: Command = {
   name: 'pack',
   summary: 'build a plugin distribution zip (+ .sha256sum) from a TS/JS entry or an executable',
   usage:
-    'qplugin pack --name N --version V (--entry FILE | --executable FILE) [--entrypoint NAME] [--param P ...] [--target-platform OS-ARCH] [--plain-name] [--file name=path ...] [--out DIR] [--no-minify] [--node-flags=FLAGS] [--code-cache | --sea [--node PATH] [--snapshot]]',
+    'qplugin pack --name N --version V (--entry FILE | --executable FILE) [--entrypoint NAME] [--param P ...] [--target-platform OS-ARCH] [--plain-name] [--file name=path ...] [--out DIR] [--no-minify] [--node-flags=FLAGS] [--code-cache | --no-code-cache | --sea [--node PATH] [--snapshot]]',
   options: {
     name: { type: 'string', value: 'N', description: 'plugin name, e.g. quorum-plugin-hello-world' },
     version: { type: 'string', value: 'V', description: 'plugin version, e.g. 1.0.0' },
@@ -104,7 +111,8 @@ export const pack: Command = {
     entrypoint: {
       type: 'string',
       value: 'NAME',
-      description: "entrypoint file name in the zip (default <name>.mjs, or the executable's name)",
+      description:
+        "entrypoint file name in the zip (default <name>.cjs with the code cache, <name>.mjs for an ES module bundle, <name> with --sea, or the executable's name)",
     },
     param: {
       type: 'string',
@@ -149,7 +157,12 @@ export const pack: Command = {
     'code-cache': {
       type: 'boolean',
       description:
-        'ship a CommonJS bundle with a V8 code cache: faster plugin start; no top-level await in the entry',
+        'require the default format, a CommonJS bundle with a V8 code cache (faster start): fail if the entry uses top-level await or import.meta',
+    },
+    'no-code-cache': {
+      type: 'boolean',
+      description:
+        'an ES module bundle instead (the default when the entry uses top-level await or import.meta, or --entrypoint is not *.cjs)',
     },
     sea: {
       type: 'boolean',
@@ -202,6 +215,12 @@ export const pack: Command = {
     if (!sea && (node !== undefined || snapshot)) throw new UsageError('--node and --snapshot go with --sea');
     if (sea && entry === undefined) throw new UsageError('--sea needs --entry (a TS/JS plugin)');
     if (sea && bool(values['code-cache'])) throw new UsageError('give only one of --sea and --code-cache');
+    if (bool(values['code-cache']) && bool(values['no-code-cache']))
+      throw new UsageError('give only one of --code-cache and --no-code-cache');
+    if (entry === undefined && (bool(values['code-cache']) || bool(values['no-code-cache'])))
+      throw new UsageError(
+        '--code-cache and --no-code-cache go with --entry: an executable is copied as it is',
+      );
     const files = extraFiles(strs(values.file));
     const flagsText = str(values['node-flags']);
     if (flagsText !== undefined && entry === undefined)
@@ -219,7 +238,11 @@ export const pack: Command = {
       files,
       outDir: str(values.out) ?? '.',
       minify: !bool(values['no-minify']),
-      codeCache: bool(values['code-cache']),
+      ...(bool(values['code-cache'])
+        ? { codeCache: true }
+        : bool(values['no-code-cache'])
+          ? { codeCache: false }
+          : {}),
       ...(sea ? { sea: { ...(node !== undefined ? { node } : {}), snapshot } } : {}),
       ...(nodeFlags !== undefined ? { nodeFlags } : {}),
     };
@@ -248,6 +271,8 @@ export const pack: Command = {
         sha256: packed.checksum,
         checksumFile: packed.checksumPath,
         entrypoint: packed.entrypoint,
+        format: packed.format,
+        ...(packed.formatNote !== undefined ? { formatNote: packed.formatNote } : {}),
         meta: packed.meta,
         ...(packed.sea ? { sea: packed.sea } : {}),
         ...(entry !== undefined ? { nodeFlags: packed.nodeFlags } : {}),
@@ -261,6 +286,10 @@ export const pack: Command = {
             ['sha256', packed.checksum],
             ['checksum', packed.checksumPath],
             ['entrypoint', packed.entrypoint],
+            [
+              'format',
+              FORMATS[packed.format] + (packed.formatNote ? ` (not code-cached: ${packed.formatNote})` : ''),
+            ],
             ['meta', JSON.stringify(packed.meta)],
             ...(entry !== undefined
               ? [

@@ -86,10 +86,33 @@ export interface CodeCachePlugin {
   cache: Buffer;
 }
 
-async function bundleCjs(entry: string, minify: boolean): Promise<string> {
+/** The part of an esbuild message read here. */
+export interface EsbuildMessage {
+  id: string;
+  text: string;
+  location: { file: string; line: number } | null;
+}
+
+/** ` at file:line` of an esbuild message, or nothing. */
+export function where(m: EsbuildMessage): string {
+  return m.location ? ` at ${m.location.file}:${m.location.line}` : '';
+}
+
+/** A CommonJS bundle of an entry, or why the entry cannot be one (the default pack then makes an ES module bundle). */
+export type CommonJsBundle = { code: string } | { obstacle: string };
+
+/**
+ * The entry bundled as CommonJS, wrapped as a function expression (the loader
+ * hands it CommonJS's module arguments). An entry that needs ES module
+ * semantics gets an obstacle instead: top-level `await` (esbuild refuses it)
+ * or `import.meta` anywhere in the bundle (esbuild would leave it empty, and
+ * code reading `import.meta.url` would break at run time).
+ */
+export async function commonJsBundle(entry: string, minify: boolean): Promise<CommonJsBundle> {
   const esbuild = await import('esbuild');
+  let result: Awaited<ReturnType<typeof esbuild.build>>;
   try {
-    const result = await esbuild.build({
+    result = await esbuild.build({
       entryPoints: [entry],
       bundle: true,
       platform: 'node',
@@ -99,21 +122,40 @@ async function bundleCjs(entry: string, minify: boolean): Promise<string> {
       minify,
       legalComments: 'none',
       logLevel: 'silent',
+      // An error, not a warning: esbuild reports no warnings for files under node_modules.
+      logOverride: { 'empty-import-meta': 'error' },
     });
-    // A function expression: the loader hands it CommonJS's module arguments.
-    // The entry's shebang line would be a syntax error inside the wrapper.
-    const code = result.outputFiles[0]!.text.replace(/^#!.*\n/, '');
-    return `(function (exports, require, module, __filename, __dirname) {${code}\n})`;
   } catch (err) {
-    const message = messageOf(err);
-    throw new QuorumError('PACK_BUNDLE', `bundling ${entry} as CommonJS failed: ${message}`, {
-      fix: /top-level await/i.test(message)
-        ? 'A code-cached bundle is CommonJS, which has no top-level await: call `void serve(...)` instead of `await serve(...)` (serve exits the process itself on failure), or pack without --code-cache.'
-        : 'The entry must be a runnable plugin module and its imports must resolve.',
+    const errors = (err as { errors?: EsbuildMessage[] }).errors ?? [];
+    const tla = errors.find((e) => /top-level await/i.test(e.text));
+    if (tla) return { obstacle: `top-level await${where(tla)}: CommonJS has none` };
+    const meta = errors.find((e) => e.id === 'empty-import-meta');
+    if (meta) return { obstacle: `import.meta${where(meta)}: CommonJS leaves it empty` };
+    throw new QuorumError('PACK_BUNDLE', `bundling ${entry} failed: ${messageOf(err)}`, {
+      fix: 'The entry must be a runnable plugin module and its imports must resolve.',
       details: { entry },
       cause: err,
     });
   }
+  // The entry's shebang line would be a syntax error inside the wrapper.
+  const code = result.outputFiles![0]!.text.replace(/^#!.*\n/, '');
+  return { code: `(function (exports, require, module, __filename, __dirname) {${code}\n})` };
+}
+
+/** commonJsBundle, for a caller that asked for the code cache: an obstacle is an error. */
+export async function requireCommonJsBundle(entry: string, minify: boolean): Promise<string> {
+  const bundle = await commonJsBundle(entry, minify);
+  if ('code' in bundle) return bundle.code;
+  throw new QuorumError(
+    'PACK_BUNDLE',
+    `${entry} cannot be a code-cached (CommonJS) bundle: ${bundle.obstacle}`,
+    {
+      fix: bundle.obstacle.startsWith('top-level await')
+        ? 'Call `void serve(...)` instead of `await serve(...)` (serve exits the process itself on failure), or pack without --code-cache (an ES module bundle).'
+        : 'Use __dirname/__filename or process.argv instead of import.meta, or pack without --code-cache (an ES module bundle).',
+      details: { entry },
+    },
+  );
 }
 
 /**
@@ -145,14 +187,14 @@ async function makeCache(dir: string, loaderName: string, nodeFlags: readonly st
   return readFile(out);
 }
 
+/** The loader, the bundle and its cache, from a CommonJS bundle (commonJsBundle's code). */
 export async function buildCodeCachePlugin(
-  entry: string,
+  bundleCode: string,
   baseName: string,
-  minify = true,
   nodeFlags: readonly string[] = [],
 ): Promise<CodeCachePlugin> {
   const bundleName = `${baseName}.bundle.js`;
-  const bundle = Buffer.from(await bundleCjs(entry, minify));
+  const bundle = Buffer.from(bundleCode);
   const hash = createHash('sha256').update(bundle).digest('hex').slice(0, 32);
   // makeCache runs this Node: the shipped cache is for its version and architecture.
   const loader = Buffer.from(loaderSource(bundleName, hash, `${process.version}-${process.arch}`, nodeFlags));

@@ -12,7 +12,7 @@ import { basename, join } from 'node:path';
 import { QuorumError } from '@qplugin/quorum';
 import { goPlatform } from '@qplugin/quorum/internal';
 import { bundleWithFlags } from './bundle.js';
-import { buildCodeCachePlugin } from './code-cache.js';
+import { buildCodeCachePlugin, commonJsBundle, requireCommonJsBundle } from './code-cache.js';
 import { checkNodeAccepts, checkNodeFlagShapes, DEFAULT_NODE_FLAGS } from './node-flags.js';
 import type { SeaOptions } from './sea.js';
 import { buildZip } from './zip.js';
@@ -25,7 +25,11 @@ export interface PackOptions {
   entry?: string;
   /** Or an existing executable, copied as the entrypoint. */
   executable?: string;
-  /** File name of the entrypoint inside the zip. Default `<name>.mjs` for bundles, the executable's name otherwise. */
+  /**
+   * File name of the entrypoint inside the zip. Default `<name>.cjs` for a
+   * code-cached bundle, `<name>.mjs` for an ES module bundle, `<name>` for a
+   * single executable, the executable's name otherwise.
+   */
   entrypoint?: string;
   parameters?: readonly string[];
   /**
@@ -48,8 +52,12 @@ export interface PackOptions {
   outDir: string;
   minify?: boolean;
   /**
-   * Ship a V8 code cache with a CommonJS bundle (faster start; the entry must
-   * not use top-level await; the zip is then not byte-reproducible).
+   * A CommonJS bundle with a V8 code cache behind a small loader (less
+   * compiling at each start). Default: when the entry allows it — no top-level
+   * `await`, no `import.meta`, no `#!` line of its own other than
+   * `#!/usr/bin/env node`, and no `entrypoint` name other than `*.cjs` —
+   * else an ES module bundle (PackResult.format and formatNote say which and
+   * why). `true`: the code cache or an error; `false`: an ES module bundle.
    */
   codeCache?: boolean;
   /**
@@ -78,6 +86,10 @@ export interface PackResult {
   sea?: { node: string; nodeVersion: string; snapshot: boolean; executableBytes: number };
   /** The Node.js flags the entrypoint starts the plugin with (none for an executable). */
   nodeFlags: string[];
+  /** What the entrypoint is: a code-cached CommonJS bundle, an ES module bundle, a single executable, a copied executable. */
+  format: 'code-cache' | 'bundle' | 'sea' | 'executable';
+  /** Why a TS/JS entry packed by default is an ES module bundle rather than code-cached. */
+  formatNote?: string;
 }
 
 const CLEAN = /^[\w\-.]+$/;
@@ -156,25 +168,24 @@ export async function packPlugin(o: PackOptions): Promise<PackResult> {
   }
   const nodeFlags = o.entry !== undefined ? [...(o.nodeFlags ?? DEFAULT_NODE_FLAGS)] : [];
   checkNodeFlagShapes(nodeFlags);
-  const entrypoint =
-    o.entrypoint ??
-    (sea
-      ? o.name
-      : o.entry !== undefined
-        ? `${o.name}.${o.codeCache ? 'cjs' : 'mjs'}`
-        : basename(o.executable!));
+  // A code-cached bundle's default name, `<name>.cjs`, is set once the bundle is made.
+  let entrypoint =
+    o.entrypoint ?? (sea ? o.name : o.entry !== undefined ? `${o.name}.mjs` : basename(o.executable!));
   if (!CLEAN.test(entrypoint)) {
     throw invalid(
       `entrypoint ${JSON.stringify(entrypoint)} is not a plain file name`,
       'geth accepts only letters, digits, `-`, `_` and `.` in the entrypoint.',
     );
   }
+  let format: PackResult['format'] = sea ? 'sea' : o.entry !== undefined ? 'bundle' : 'executable';
+  let formatNote: string | undefined;
   let program: Buffer;
   const companions: ZipEntryInput[] = [];
   let os = o.os;
   let arch = o.arch;
   let seaInfo: PackResult['sea'];
   let flagsApplied: string[] = [];
+  let cjs: { code?: string; note?: string } | undefined;
   // A single executable's flags are checked by its own Node (sea.ts); the others run on the host's node.
   if (!sea) await checkNodeAccepts(process.execPath, nodeFlags);
   if (o.entry !== undefined && sea) {
@@ -195,16 +206,19 @@ export async function packPlugin(o: PackOptions): Promise<PackResult> {
       snapshot: built.snapshot,
       executableBytes: built.executable.length,
     };
-  } else if (o.entry !== undefined && o.codeCache) {
+  } else if (o.entry !== undefined && (cjs = await commonJsFor(o)).code !== undefined) {
+    if (o.entrypoint === undefined) entrypoint = `${o.name}.cjs`;
     const base = entrypoint.replace(/\.c?js$/, '');
-    const built = await buildCodeCachePlugin(o.entry, base, o.minify ?? true, nodeFlags);
+    const built = await buildCodeCachePlugin(cjs.code, base, nodeFlags);
     program = built.loader;
     flagsApplied = nodeFlags;
+    format = 'code-cache';
     companions.push(
       { name: `${base}.bundle.js`, data: built.bundle },
       { name: `${base}.bundle.js.cache`, data: built.cache },
     );
   } else if (o.entry !== undefined) {
+    formatNote = cjs?.note;
     const built = await bundleWithFlags(o.entry, { minify: o.minify, nodeFlags });
     program = built.code;
     flagsApplied = built.nodeFlags;
@@ -254,5 +268,28 @@ export async function packPlugin(o: PackOptions): Promise<PackResult> {
     meta,
     ...(seaInfo ? { sea: seaInfo } : {}),
     nodeFlags: flagsApplied,
+    format,
+    ...(formatNote !== undefined ? { formatNote } : {}),
   };
+}
+
+/**
+ * The CommonJS bundle for the code cache, if this pack makes one: always when
+ * asked (an obstacle is an error), never when declined, and by default when
+ * nothing stands in the way (else a note saying what did).
+ */
+async function commonJsFor(o: PackOptions): Promise<{ code?: string; note?: string }> {
+  const entry = o.entry!;
+  const minify = o.minify ?? true;
+  if (o.codeCache === true) return { code: await requireCommonJsBundle(entry, minify) };
+  if (o.codeCache === false) return {};
+  if (o.entrypoint !== undefined && !o.entrypoint.endsWith('.cjs'))
+    return { note: `entrypoint ${o.entrypoint} is not a *.cjs name, which the code-cache loader needs` };
+  const firstLine = /^#!.*/.exec(await readFile(entry, 'utf8'))?.[0].trim();
+  if (firstLine !== undefined && firstLine !== '#!/usr/bin/env node')
+    return {
+      note: `the entry's own first line ${JSON.stringify(firstLine)} is kept, as in an ES module bundle`,
+    };
+  const bundle = await commonJsBundle(entry, minify);
+  return 'code' in bundle ? { code: bundle.code } : { note: bundle.obstacle };
 }

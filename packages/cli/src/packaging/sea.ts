@@ -30,6 +30,8 @@ import { COOKIE_MISMATCH_TEXT } from '@qplugin/go-plugin/internal';
 
 import { QuorumError } from '@qplugin/quorum';
 import { goPlatform } from '@qplugin/quorum/internal';
+import { where } from './code-cache.js';
+import type { EsbuildMessage } from './code-cache.js';
 import { lazyBuiltinsPlugin } from './lazy-builtins.js';
 import { checkNodeAccepts } from './node-flags.js';
 import { messageOf } from '@qplugin/go-plugin/protocol';
@@ -174,10 +176,23 @@ async function bundleForSea(entry: string, snapshot: boolean, minify: boolean): 
       legalComments: 'none',
       logLevel: 'silent',
       plugins: snapshot ? [lazyBuiltinsPlugin()] : [],
+      // An error, not a warning: esbuild reports no warnings for files under node_modules.
+      logOverride: { 'empty-import-meta': 'error' },
     });
     // The SEA runs the script itself; a shebang line is not JavaScript there.
     return result.outputFiles[0]!.text.replace(/^#!.*\n/, '');
   } catch (err) {
+    const meta = (err as { errors?: EsbuildMessage[] }).errors?.find((e) => e.id === 'empty-import-meta');
+    if (meta)
+      throw new QuorumError(
+        'PACK_BUNDLE',
+        `${entry} cannot run as a single executable: import.meta${where(meta)}`,
+        {
+          fix: 'A single executable runs a CommonJS bundle, where import.meta is empty: use __dirname/__filename or process.argv instead.',
+          details: { entry },
+          cause: err,
+        },
+      );
     const message = messageOf(err);
     throw new QuorumError('PACK_BUNDLE', `bundling ${entry} for a single executable failed: ${message}`, {
       fix: /top-level await/i.test(message)

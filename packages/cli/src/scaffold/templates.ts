@@ -65,7 +65,7 @@ const MAIN = `#!/usr/bin/env node
  * A Quorum plugin: geth (or \`qplugin run\`) starts this file, calls Init with
  * the provider's config, then Greeting. Run by hand, it explains that it is a
  * plugin and exits 1. \`void serve()\` (no top-level await) keeps it packable
- * as CommonJS: \`qplugin pack --code-cache\` or \`--sea\`.
+ * as CommonJS: \`qplugin pack\` code-caches it, and \`--sea\` works.
  */
 import { RpcError, Status, serve, service } from '@qplugin/go-plugin/plugin';
 // The light entry: what a plugin needs (the package root also loads the manager, OpenPGP, zip code).

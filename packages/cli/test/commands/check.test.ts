@@ -101,7 +101,7 @@ describe('qplugin check: conforming plugins pass', { concurrency: 3 }, () => {
     assert.deepEqual(plain.doc.target.verification, { mode: 'skip' });
     assert.equal(
       (plain.doc.target.meta as { entrypoint: string }).entrypoint,
-      'quorum-plugin-hello-world.mjs',
+      'quorum-plugin-hello-world.cjs',
     );
     // The workspace the zip was unpacked into is gone afterwards.
     assert.equal(existsSync(String(plain.doc.target.command)), false);

@@ -11,7 +11,7 @@ import { QuorumError } from '@qplugin/quorum';
 import { PluginGreeting, PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum/plugin';
 import { DEFAULT_NODE_FLAGS, packPlugin } from '../../src/packaging/index.js';
 import { launchHeader } from '../../src/packaging/node-flags.js';
-import { HELLO_MAIN, scratch } from '../support/cli.js';
+import { HELLO_MAIN, json, qplugin, scratch, show } from '../support/cli.js';
 
 async function greet(entrypoint: string, env: Record<string, string> = {}): Promise<string> {
   const client = new PluginClient({ command: entrypoint, handshake: QUORUM_HANDSHAKE, env });
@@ -189,5 +189,126 @@ describe('code cache on a Node.js other than the one that packed it', () => {
     // Without the switch, $XDG_CACHE_HOME/qplugin/code-cache is the place.
     assert.equal(await greet(loader, { ...now, XDG_CACHE_HOME: xdg }), 'Hola Quorum!');
     assert.equal(readdirSync(join(xdg, 'qplugin', 'code-cache')).length, 1);
+  });
+});
+
+describe("qplugin pack's default: the code cache when the entry allows it", () => {
+  /** Packs `source` (written as an .mjs entry beside the hello world's imports) with `options`. */
+  async function packSource(source: string, options: { codeCache?: boolean; entrypoint?: string } = {}) {
+    const dir = scratch('qp-codecache-auto-');
+    const entry = join(dir, 'entry.mjs');
+    writeFileSync(entry, source);
+    return {
+      entry,
+      packed: await packPlugin({ name: 'auto', version: '1.0.0', entry, outDir: dir, ...options }),
+    };
+  }
+
+  it('an entry without top-level await or import.meta: loader, bundle and cache, <name>.cjs', async () => {
+    const { packed } = await packSource(`import ${JSON.stringify(HELLO_MAIN)};\n`);
+    assert.equal(packed.format, 'code-cache');
+    assert.equal(packed.formatNote, undefined);
+    assert.equal(packed.entrypoint, 'auto.cjs');
+    assert.equal(packed.meta.entrypoint, 'auto.cjs');
+  });
+
+  it('top-level await: an ES module bundle, and the note names the file and line', async () => {
+    const { entry, packed } = await packSource(`const x = 1;\nawait Promise.resolve(x);\n`);
+    assert.equal(packed.format, 'bundle');
+    assert.equal(packed.entrypoint, 'auto.mjs');
+    assert.ok(packed.formatNote?.startsWith('top-level await at '), packed.formatNote);
+    assert.ok(packed.formatNote?.includes(`${basename(entry)}:2`), packed.formatNote);
+  });
+
+  it('import.meta: an ES module bundle (CommonJS would leave it empty); asked for the cache: PACK_BUNDLE', async () => {
+    const source = 'console.log(new URL(".", import.meta.url).pathname);\n';
+    const { packed } = await packSource(source);
+    assert.equal(packed.format, 'bundle');
+    assert.match(packed.formatNote ?? '', /^import\.meta at .*entry\.mjs:1: CommonJS leaves it empty$/);
+    await assert.rejects(
+      packSource(source, { codeCache: true }),
+      (e: unknown) =>
+        e instanceof QuorumError &&
+        e.code === 'PACK_BUNDLE' &&
+        /import\.meta at .*entry\.mjs:1/.test(e.message) &&
+        /__dirname/.test(e.fix ?? ''),
+    );
+  });
+
+  it('import.meta in a dependency under node_modules (where esbuild reports no warnings): an ES module bundle', async () => {
+    const dir = scratch('qp-codecache-dep-');
+    const dep = join(dir, 'node_modules', 'uses-meta');
+    mkdirSync(dep, { recursive: true });
+    writeFileSync(join(dep, 'package.json'), '{"name":"uses-meta","type":"module","main":"index.js"}');
+    writeFileSync(join(dep, 'index.js'), 'export const here = () => import.meta.url;\n');
+    const entry = join(dir, 'entry.mjs');
+    writeFileSync(
+      entry,
+      `import { here } from 'uses-meta';\nimport ${JSON.stringify(HELLO_MAIN)};\nhere();\n`,
+    );
+    const packed = await packPlugin({ name: 'dep', version: '1.0.0', entry, outDir: dir });
+    assert.equal(packed.format, 'bundle');
+    assert.match(
+      packed.formatNote ?? '',
+      /^import\.meta at .*node_modules\/uses-meta\/index\.js:1: CommonJS leaves it empty$/,
+    );
+  });
+
+  it('an entrypoint name other than *.cjs keeps the ES module bundle; a *.cjs name gets the cache', async () => {
+    const source = `import ${JSON.stringify(HELLO_MAIN)};\n`;
+    const esm = await packSource(source, { entrypoint: 'plugin.mjs' });
+    assert.equal(esm.packed.format, 'bundle');
+    assert.equal(esm.packed.entrypoint, 'plugin.mjs');
+    assert.match(esm.packed.formatNote ?? '', /entrypoint plugin\.mjs is not a \*\.cjs name/);
+    const cjs = await packSource(source, { entrypoint: 'plugin.cjs' });
+    assert.equal(cjs.packed.format, 'code-cache');
+    assert.equal(cjs.packed.entrypoint, 'plugin.cjs');
+  });
+
+  it('codeCache: false: an ES module bundle, with no note', async () => {
+    const { packed } = await packSource(`import ${JSON.stringify(HELLO_MAIN)};\n`, { codeCache: false });
+    assert.equal(packed.format, 'bundle');
+    assert.equal(packed.formatNote, undefined);
+    assert.equal(packed.entrypoint, 'auto.mjs');
+  });
+
+  it('CLI: the format and why it is not code-cached; --code-cache with --no-code-cache or --executable: exit 2', async () => {
+    const dir = scratch('qp-codecache-cli-');
+    const entry = join(dir, 'tla.mjs');
+    writeFileSync(entry, 'await Promise.resolve();\n');
+    const text = await qplugin(['pack', '--name', 'tla', '--version', '1', '--entry', entry, '--out', dir]);
+    assert.equal(text.code, 0, show(text));
+    assert.match(
+      text.stdout,
+      /format +ES module bundle \(not code-cached: top-level await at .*tla\.mjs:1: CommonJS has none\)/,
+    );
+    const doc = json(
+      await qplugin([
+        'pack',
+        '--name',
+        'hello',
+        '--version',
+        '1',
+        '--entry',
+        HELLO_MAIN,
+        '--out',
+        dir,
+        '--no-code-cache',
+        '--json',
+      ]),
+    );
+    assert.equal(doc.format, 'bundle');
+    assert.equal(doc.entrypoint, 'hello.mjs');
+    for (const [args, message] of [
+      [
+        ['--entry', HELLO_MAIN, '--code-cache', '--no-code-cache'],
+        /only one of --code-cache and --no-code-cache/,
+      ],
+      [['--executable', HELLO_MAIN, '--no-code-cache'], /go with --entry/],
+    ] as const) {
+      const ran = await qplugin(['pack', '--name', 'x', '--version', '1', '--out', dir, ...args]);
+      assert.equal(ran.code, 2, show(ran));
+      assert.match(ran.stderr, message);
+    }
   });
 });

@@ -27,7 +27,7 @@ async function packed(
     entry: extra.entry ?? HELLO_MAIN,
     outDir: dir,
     ...(extra.nodeFlags ? { nodeFlags: extra.nodeFlags } : {}),
-    ...(extra.codeCache ? { codeCache: true } : {}),
+    ...(extra.codeCache !== undefined ? { codeCache: extra.codeCache } : {}),
   });
   const out = join(dir, 'x');
   mkdirSync(out);
@@ -103,9 +103,10 @@ describe('Node.js flags: shape and acceptance', () => {
 });
 
 describe('packPlugin with Node.js flags', () => {
-  it('by default the bundle starts node with DEFAULT_NODE_FLAGS, exec’d directly as geth does', async () => {
+  it('by default an ES module bundle starts node with DEFAULT_NODE_FLAGS, exec’d directly as geth does', async () => {
     const dir = scratch('qp-flags-default-');
-    const { result, entrypoint } = await packed(dir);
+    const { result, entrypoint } = await packed(dir, { codeCache: false });
+    assert.equal(result.format, 'bundle');
     assert.deepEqual(result.nodeFlags, ['--max-semi-space-size=4']);
     const text = readFileSync(entrypoint, 'utf8');
     // The entry's plain `#!/usr/bin/env node` is replaced, not kept as a second line.
@@ -117,7 +118,7 @@ describe('packPlugin with Node.js flags', () => {
 
   it('nodeFlags [] gives the plain #!/usr/bin/env node line', async () => {
     const dir = scratch('qp-flags-none-');
-    const { result, entrypoint } = await packed(dir, { nodeFlags: [] });
+    const { result, entrypoint } = await packed(dir, { nodeFlags: [], codeCache: false });
     assert.deepEqual(result.nodeFlags, []);
     assert.ok(readFileSync(entrypoint, 'utf8').startsWith('#!/usr/bin/env node\n'));
     assert.deepEqual(execArgvOf(entrypoint, dir), []);
@@ -128,14 +129,18 @@ describe('packPlugin with Node.js flags', () => {
     const entry = join(dir, 'own.mjs');
     writeFileSync(entry, `#!/usr/bin/env -S node --no-warnings\nimport ${JSON.stringify(HELLO_MAIN)};\n`);
     const { result, entrypoint } = await packed(dir, { entry });
+    // The default pack would code-cache it, but a CommonJS loader cannot carry the author's line.
+    assert.equal(result.format, 'bundle');
+    assert.match(result.formatNote ?? '', /own first line "#!\/usr\/bin\/env -S node --no-warnings" is kept/);
     assert.deepEqual(result.nodeFlags, []);
     assert.ok(readFileSync(entrypoint, 'utf8').startsWith('#!/usr/bin/env -S node --no-warnings\n'));
     assert.deepEqual(execArgvOf(entrypoint, dir), ['--no-warnings']);
   });
 
-  it('a code-cached plugin starts with the flags and V8 takes its cache', async () => {
+  it('a code-cached plugin (the default) starts with the flags and V8 takes its cache', async () => {
     const dir = scratch('qp-flags-cache-');
-    const { result, entrypoint } = await packed(dir, { codeCache: true });
+    const { result, entrypoint } = await packed(dir);
+    assert.equal(result.format, 'code-cache');
     assert.deepEqual(result.nodeFlags, ['--max-semi-space-size=4']);
     assert.deepEqual(execArgvOf(entrypoint, dir), ['--max-semi-space-size=4']);
     assert.equal(await greet(entrypoint), 'Hola Quorum!');

@@ -11,6 +11,7 @@
  * plugins and hosts can read it with any OpenTelemetry SDK.
  */
 import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
 import type * as OtelApi from '@opentelemetry/api';
 
 import { Metadata } from './grpc/metadata.js';
@@ -40,13 +41,26 @@ export function setOpenTelemetryApi(module: object): void {
   tracerFor = undefined;
 }
 
+/**
+ * The application's copy of the API, resolved from its main script (or the
+ * working directory): the API keeps its state in globalThis, so any 1.x copy
+ * serves, and the application's is the one that registered the provider.
+ * Not from this module's own URL: `import.meta` is empty in a CommonJS
+ * bundle, and `qplugin pack` code-caches a plugin only when nothing it
+ * bundles reads `import.meta`.
+ */
 function load(): Api | null {
-  try {
-    return createRequire(import.meta.url)('@opentelemetry/api') as Api;
-  } catch {
-    // A tracer provider registered by an application that bundles the API: see setOpenTelemetryApi.
-    return null;
+  const main = process.argv[1];
+  for (const from of [main ? resolve(main) : undefined, join(process.cwd(), 'index.js')]) {
+    if (from === undefined) continue;
+    try {
+      return createRequire(from)('@opentelemetry/api') as Api;
+    } catch {
+      // Not found from there.
+    }
   }
+  // A tracer provider registered by an application that bundles the API: see setOpenTelemetryApi.
+  return null;
 }
 
 /** The API when a tracer provider is registered; undefined (at the cost of one lookup) otherwise. */

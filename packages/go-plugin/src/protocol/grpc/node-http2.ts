@@ -10,6 +10,8 @@ let loaded: typeof Http2 | undefined;
 
 export function nodeHttp2(): typeof Http2 {
   // getBuiltinModule: Node >= 20.16; createRequire for older 20.x (never in a SEA, which needs >= 22).
+  // A built-in resolves from any base path: no import.meta, which a CommonJS bundle of a plugin
+  // (`qplugin pack`'s code-cache format) would leave empty.
   return (loaded ??= (process.getBuiltinModule?.('node:http2') ??
-    createRequire(import.meta.url)('node:http2')) as typeof Http2);
+    createRequire(process.execPath)('node:http2')) as typeof Http2);
 }
