@@ -34,6 +34,12 @@ describe('removeTree', () => {
       }
     });
 
+    it(`${name} removes an empty directory (a plugin that removed its own socket)`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'qp-rmtree-empty-'));
+      await remove(dir);
+      assert.equal(existsSync(dir), false);
+    });
+
     it(`${name} removes a plain file given as the path`, async () => {
       const file = join(mkdtempSync(join(tmpdir(), 'qp-rmtree-file-')), 'f');
       writeFileSync(file, 'x');
