@@ -39,6 +39,9 @@ export interface MemoryRow {
   /** Peak RSS in kB (median over rounds). */
   hostKB?: number;
   pluginKB?: number;
+  /** Peak anonymous RSS in kB, sampled every 50 ms (median over rounds): the process's own memory. */
+  hostAnonKB?: number;
+  pluginAnonKB?: number;
 }
 
 export interface ScenarioResult {

@@ -12,12 +12,13 @@ import { rm } from 'node:fs/promises';
 // The distribution code alone (no gRPC, protobuf or manager code), as a tool that only verifies and unpacks loads it.
 import { snapshotArchive, unpackArchive, verifyDistribution } from '@qplugin/quorum/distribution/internal';
 
-import { selfMaxRssKB } from './proc.js';
+import { sampleAnon, selfMaxRssKB } from './proc.js';
 
 const [zipPath, baseDir, root, n] = process.argv.slice(2);
 if (!zipPath || !baseDir || !root) throw new Error('usage: dist-verify <zip> <baseDir> <workRoot> <n>');
 
 const samples: Record<string, number>[] = [];
+const selfAnon = sampleAnon('self');
 for (let i = 0; i < Number(n ?? 1); i++) {
   const t0 = performance.now();
   const t1 = t0; // no separate read: the copy is hashed as it is written
@@ -45,6 +46,7 @@ for (let i = 0; i < Number(n ?? 1); i++) {
   });
   await rm(unpacked.dir, { recursive: true, force: true });
 }
-process.stdout.write(JSON.stringify({ samples, host_maxrss_kb: selfMaxRssKB() }) + '\n', () =>
-  process.exit(0),
+process.stdout.write(
+  JSON.stringify({ samples, host_maxrss_kb: selfMaxRssKB(), host_anon_peak_kb: selfAnon() }) + '\n',
+  () => process.exit(0),
 );

@@ -1,16 +1,51 @@
 /** Process facts read from /proc (Linux), and running a harness that prints one JSON object. */
 import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+
+type StatusKey = 'VmHWM' | 'VmRSS' | 'RssAnon';
+
+const statusValue = (text: string, key: StatusKey): number =>
+  Number(new RegExp(`^${key}:\\s*(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
 
 /** A `<key>: N kB` line of /proc/<pid>/status; 0 when unknown (process gone, not Linux). */
-export function procStatusKB(pid: number | 'self', key: 'VmHWM' | 'VmRSS'): number {
+export function procStatusKB(pid: number | 'self', key: StatusKey): number {
   try {
-    const text = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const m = new RegExp(`^${key}:\\s*(\\d+) kB`, 'm').exec(text);
-    return m ? Number(m[1]) : 0;
+    return statusValue(readFileSync(`/proc/${pid}/status`, 'utf8'), key);
   } catch {
     return 0;
   }
+}
+
+/**
+ * Samples a process's RssAnon every 50 ms (read on the thread pool, so a
+ * measured event loop pays only the callback) and keeps the highest. VmHWM is
+ * the peak of every resident page, and for a Node.js process most of those
+ * are the node executable's own file pages (clean, shared by every process
+ * running it); RssAnon is the memory the process allocated itself. /proc
+ * keeps no peak of it: this is a lower bound of the true peak. As
+ * interop/go/bench/anon.go does for the Go harness.
+ */
+export function sampleAnon(pid: number | 'self'): () => number {
+  let max = 0;
+  let reading = false;
+  const read = (): void => {
+    if (reading) return;
+    reading = true;
+    readFile(`/proc/${pid}/status`, 'utf8').then(
+      (text) => {
+        reading = false;
+        max = Math.max(max, statusValue(text, 'RssAnon'));
+      },
+      () => (reading = false),
+    );
+  };
+  read();
+  const timer = setInterval(read, 50).unref();
+  return () => {
+    clearInterval(timer);
+    return Math.max(max, procStatusKB(pid, 'RssAnon'));
+  };
 }
 
 /** The fields of /proc/<pid>/stat after the command name (which may hold spaces); [0] is the state. */

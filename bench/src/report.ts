@@ -145,13 +145,23 @@ export function renderMarkdown(input: BenchResults, svgPath: string): string {
     }
   }
   out.push('## Memory (peak RSS, median over rounds)', '');
+  out.push(
+    'In brackets, where sampled: the peak of RssAnon, the memory the process allocated itself (read every',
+    "50 ms, a lower bound); the rest of a Node.js process's RSS is mostly the node executable's own file pages,",
+    'clean and shared by every process running it.',
+    '',
+  );
   out.push('| process | Node | host peak RSS | plugin peak RSS |', '|---|---|---|---|');
   const mb = (kb: number | undefined): string => (kb === undefined ? '—' : `${fmt(kb / 1024)} MB`);
+  const withAnon = (kb: number | undefined, anon: number | undefined): string =>
+    anon === undefined ? mb(kb) : `${mb(kb)} (${mb(anon)})`;
   for (const id of ids) {
     for (const run of res.runs) {
       const s = run.scenarios.find((x) => x.id === id);
       for (const m of s?.memory ?? []) {
-        out.push(`| ${id.toUpperCase()} ${m.label} | ${run.node} | ${mb(m.hostKB)} | ${mb(m.pluginKB)} |`);
+        out.push(
+          `| ${id.toUpperCase()} ${m.label} | ${run.node} | ${withAnon(m.hostKB, m.hostAnonKB)} | ${withAnon(m.pluginKB, m.pluginAnonKB)} |`,
+        );
       }
     }
   }

@@ -183,6 +183,7 @@ export async function scenarioDistribution(peers: Peers, s: Settings): Promise<S
         {
           label: 'TS verify + unpack process',
           hostKB: median(runs.ts!.map((j) => num(j, 'host_maxrss_kb'))),
+          hostAnonKB: median(runs.ts!.map((j) => num(j, 'host_anon_peak_kb'))),
         },
         ...(
           [

@@ -86,14 +86,25 @@ export async function scenarioStartToReady(peers: Peers, s: Settings): Promise<S
   };
 }
 
-/** Host peak RSS is reported by the harness at exit; the plugin's peak just before it is killed. */
+/**
+ * Host peak RSS is reported by the harness at exit; the plugin's peak just
+ * before it is killed. Peak anonymous RSS beside them where the harness
+ * sampled it (calls: both; start: the host's only).
+ */
 export function harnessMemory(label: string, runs: Json[]): MemoryRow {
-  const plugin = runs.flatMap((j) =>
-    Array.isArray(j.samples)
-      ? (j.samples as Json[]).map((s) => num(s, 'plugin_hwm_kb'))
-      : [num(j, 'plugin_hwm_kb')],
-  );
-  return { label, hostKB: median(runs.map((j) => num(j, 'host_maxrss_kb'))), pluginKB: median(plugin) };
+  const plugin = (key: string): number[] =>
+    runs.flatMap((j) =>
+      Array.isArray(j.samples) ? (j.samples as Json[]).map((s) => num(s, key)) : [num(j, key)],
+    );
+  const sampled = (values: number[]): number | undefined =>
+    values.some((v) => v > 0) ? median(values) : undefined;
+  return {
+    label,
+    hostKB: median(runs.map((j) => num(j, 'host_maxrss_kb'))),
+    pluginKB: median(plugin('plugin_hwm_kb')),
+    hostAnonKB: sampled(runs.map((j) => num(j, 'host_anon_peak_kb'))),
+    pluginAnonKB: sampled(plugin('plugin_anon_peak_kb')),
+  };
 }
 
 async function breakdown(peers: Peers, plugin: string[], runs: number, perProcess: number): Promise<Json> {

@@ -10,7 +10,7 @@ import { PluginClient } from '@qplugin/go-plugin/host';
 import { createLogger } from '@qplugin/go-plugin/protocol';
 import { PluginGreeting, PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum/plugin';
 
-import { openFds, procStatusKB, selfMaxRssKB } from './proc.js';
+import { openFds, procStatusKB, sampleAnon, selfMaxRssKB } from './proc.js';
 import type { Json } from './proc.js';
 import { percentile } from './stats.js';
 
@@ -63,6 +63,8 @@ function parseArgs(argv: string[]): { sub: string; o: Options } {
 
 interface Started {
   client: PluginClient;
+  /** Where calls are measured: the plugin's peak RssAnon so far (sampleAnon), as the Go harness. */
+  anon?: () => number;
   greet: (msg: string) => Promise<string>;
   phases: Record<string, number>;
 }
@@ -105,9 +107,15 @@ async function startPlugin(o: Options): Promise<Started> {
 
 async function stop(s: Started): Promise<Json> {
   const hwm = procStatusKB(s.client.pid, 'VmHWM');
+  const anon = s.anon?.() ?? 0;
   const t = performance.now();
   await s.client.kill();
-  return { plugin_hwm_kb: hwm, kill_ms: performance.now() - t, exited: s.client.hasExited };
+  return {
+    plugin_hwm_kb: hwm,
+    plugin_anon_peak_kb: anon,
+    kill_ms: performance.now() - t,
+    exited: s.client.hasExited,
+  };
 }
 
 function percentiles(us: number[]): Json {
@@ -133,6 +141,7 @@ async function runStart(o: Options): Promise<Json> {
 
 async function runLatency(o: Options): Promise<Json> {
   const s = await startPlugin(o);
+  s.anon = sampleAnon(s.client.pid);
   const want = `Hello ${SMALL}!`;
   for (let i = 0; i < o.warmup; i++) await s.greet(SMALL);
   const us: number[] = [];
@@ -162,6 +171,7 @@ async function closedLoop(s: Started, c: number, ms: number): Promise<{ perSec: 
 
 async function runThroughput(o: Options): Promise<Json> {
   const s = await startPlugin(o);
+  s.anon = sampleAnon(s.client.pid);
   const rates: Json[] = [];
   for (const c of o.conc) {
     await closedLoop(s, c, o.durationMs / 4);
@@ -173,6 +183,7 @@ async function runThroughput(o: Options): Promise<Json> {
 
 async function runBig(o: Options): Promise<Json> {
   const s = await startPlugin(o);
+  s.anon = sampleAnon(s.client.pid);
   const msg = 'x'.repeat(o.size);
   const want = msg.length + 'Hello !'.length;
   const us: number[] = [];
@@ -252,6 +263,7 @@ const COMMANDS: Record<string, (o: Options) => Promise<Json>> = {
 const { sub, o } = parseArgs(process.argv.slice(2));
 const command = COMMANDS[sub];
 if (!command) throw new Error(`unknown command ${sub}`);
+const selfAnon = sampleAnon('self');
 const out = await command(o);
 // Exit once written (a pipe write can be asynchronous): nothing else should keep us alive anyway.
 process.stdout.write(
@@ -260,6 +272,7 @@ process.stdout.write(
     harness: 'ts',
     node: process.version,
     host_maxrss_kb: selfMaxRssKB(),
+    host_anon_peak_kb: selfAnon(),
     ungraceful_kills: ungraceful,
   }) + '\n',
   () => process.exit(0),

@@ -40,6 +40,7 @@ func runLatency(o options) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.anon = sampleAnon(s.cmd.Process.Pid)
 	want := "Hello " + smallMsg + "!"
 	for i := 0; i < o.warmup; i++ {
 		if _, err := greet(s.svc, smallMsg); err != nil {
@@ -98,6 +99,7 @@ func runThroughput(o options) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.anon = sampleAnon(s.cmd.Process.Pid)
 	var rates []map[string]any
 	for _, c := range o.conc {
 		if _, _, err := closedLoop(s, c, o.duration/4); err != nil {
@@ -124,6 +126,7 @@ func runBig(o options) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.anon = sampleAnon(s.cmd.Process.Pid)
 	msg := strings.Repeat("x", o.size)
 	want := len(msg) + len("Hello !")
 	var us []float64

@@ -69,6 +69,7 @@ func main() {
 		o.conc = append(o.conc, c)
 	}
 
+	self := sampleAnon(os.Getpid())
 	var out map[string]any
 	var err error
 	switch sub {
@@ -94,6 +95,7 @@ func main() {
 	out["go_plugin"] = services.DepVersion(services.GoPluginModule)
 	out["grpc"] = services.DepVersion(services.GRPCModule)
 	out["host_maxrss_kb"] = selfMaxRSSKB()
+	out["host_anon_peak_kb"] = self.finish()
 	out["ungraceful_kills"] = ungraceful.Load()
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetEscapeHTML(false)
@@ -154,6 +156,8 @@ type started struct {
 	cmd    *exec.Cmd
 	svc    services.Client
 	phases map[string]float64
+	// Sampled only where calls are measured (calls.go): scale starts 100 plugins.
+	anon *anonPeak
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -201,12 +205,19 @@ func startPlugin(o options) (*started, error) {
 	}}, nil
 }
 
-// stop kills the plugin and reports its peak RSS (read just before) and the kill time.
+// stop kills the plugin and reports its peak RSS and peak anonymous RSS (read just before) and the kill time.
 func (s *started) stop() map[string]any {
 	hwm := procStatusKB(s.cmd.Process.Pid, "VmHWM")
+	var anon int64
+	if s.anon != nil {
+		anon = s.anon.finish()
+	}
 	t := time.Now()
 	s.client.Kill()
-	return map[string]any{"plugin_hwm_kb": hwm, "kill_ms": ms(time.Since(t)), "exited": s.client.Exited()}
+	return map[string]any{
+		"plugin_hwm_kb": hwm, "plugin_anon_peak_kb": anon,
+		"kill_ms": ms(time.Since(t)), "exited": s.client.Exited(),
+	}
 }
 
 func greet(svc services.Client, msg string) (string, error) {
