@@ -25,6 +25,7 @@ import {
   writeFrameHeader,
 } from './frames.js';
 import { H2Stream } from './stream.js';
+import { StreamTable } from './stream-table.js';
 
 export interface H2ConnectionOptions {
   /** Which end we are. Default 'client'. */
@@ -90,7 +91,8 @@ export abstract class H2Endpoint {
   readonly isServer: boolean;
   readonly maxConcurrentStreams: number;
 
-  protected readonly streams = new Map<number, H2Stream>();
+  /** Not a Map: see stream-table.ts. */
+  protected readonly streams = new StreamTable<H2Stream>();
   protected readonly waiting: H2Stream[] = [];
   protected readonly blocked = new Set<H2Stream>();
   protected readonly resetIds = new Set<number>();
