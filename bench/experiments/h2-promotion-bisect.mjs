@@ -1,0 +1,101 @@
+// Experiment (not part of `npm run bench`): how much of the TS host's per-call
+// garbage survives a scavenge (V8 promotes what survives), layer by layer, on
+// one Go plugin: `a` bare h2 streams with a do-nothing handler, `h2call` our
+// H2Call awaited, `h2callsync` H2Call chained by callbacks, `unary` the h2
+// unaryCall, `channel` a typed client on its own channel, `client` the
+// PluginClient's typed client (DL=1: with a 30 s deadline). SAMPLE=1 prints
+// the allocation sites of what survived (sampling heap profiler). Read the
+// promoted bytes per scavenge from --trace-gc-nvp (bench/findings.md §26):
+//   node --max-semi-space-size=4 --trace-gc-nvp bench/experiments/h2-promotion-bisect.mjs unary \
+//     | grep 'gc=s' | grep -o ' promoted=[0-9]*'
+import { connect } from 'node:tls';
+import { PluginClient } from '@qplugin/go-plugin/host';
+import { createClient, dialChannel, mtlsClientOptions } from '@qplugin/go-plugin/internal';
+import { PluginGreeting, PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum/plugin';
+const dist = (f) => new URL(`../../packages/go-plugin/dist/src/protocol/${f}`, import.meta.url).href;
+const { H2Connection } = await import(dist('h2/connection.js'));
+const { H2Call, UnaryMethod, unaryCall } = await import(dist('h2/unary.js'));
+const { encodeFrame } = await import(dist('grpc/framing.js'));
+const mode = process.argv[2];
+const client = new PluginClient({ command: 'interop/go/bin/v1.8.0/plugin', handshake: QUORUM_HANDSHAKE });
+await client.start();
+await client.client(PluginInitializer).init({ rawConfiguration: Buffer.from('{"language":"en"}') });
+const rc = client.reattachConfig();
+const tls = mtlsClientOptions(
+  { pem: rc.tls.hostCertPem, privateKeyPem: rc.tls.hostKeyPem },
+  rc.tls.pluginCertDer,
+);
+const socket = connect({ path: rc.addr.address, ...tls });
+await new Promise((r) => socket.once('secureConnect', r));
+const conn = new H2Connection(socket);
+const method = new UnaryMethod('/proto.PluginGreeting/Greeting', { secure: true });
+const body = encodeFrame(Buffer.from([0x0a, 6, ...Buffer.from('Quorum')]));
+const N = 30000;
+const { Session } = await import('node:inspector/promises');
+const ss = new Session();
+ss.connect();
+if (process.env.SAMPLE) {
+  await ss.post('HeapProfiler.enable');
+  await ss.post('HeapProfiler.startSampling', {
+    samplingInterval: 1024,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: false,
+  });
+}
+if (mode === 'h2call') {
+  for (let i = 0; i < N; i++)
+    await new Promise((resolve) => new H2Call((st, msg) => resolve(msg)).start(conn, method, body, []));
+} else if (mode === 'h2callsync') {
+  // no Promise: continue from the callback
+  await new Promise((done) => {
+    let i = 0;
+    const next = () => {
+      if (++i >= N) return done();
+      new H2Call(next).start(conn, method, body, []);
+    };
+    new H2Call(next).start(conn, method, body, []);
+  });
+} else if (mode === 'channel') {
+  const ch = dialChannel({ network: rc.addr.network, address: rc.addr.address }, tls, { transport: 'h2' });
+  const g = createClient(PluginGreeting, ch);
+  for (let i = 0; i < N; i++)
+    await g.greeting({ msg: 'Quorum' }, process.env.DL ? { deadline: 30000 } : undefined);
+  ch.close();
+} else if (mode === 'client') {
+  const g = client.client(PluginGreeting);
+  for (let i = 0; i < N; i++)
+    await g.greeting({ msg: 'Quorum' }, process.env.DL ? { deadline: 30000 } : undefined);
+} else if (mode === 'unary') {
+  const raw = Buffer.from([0x0a, 6, ...Buffer.from('Quorum')]);
+  for (let i = 0; i < N; i++) await unaryCall(conn, method, raw, {});
+} else
+  for (let i = 0; i < N; i++) {
+    await new Promise((resolve, reject) => {
+      const h = {
+        onHeaders(fields, endStream) {
+          if (endStream) resolve();
+        },
+        onData() {},
+        onError(e) {
+          reject(e);
+        },
+      };
+      conn.request(method.block, body, h);
+    });
+  }
+if (process.env.SAMPLE) {
+  const { profile } = await ss.post('HeapProfiler.stopSampling');
+  const agg = new Map();
+  const walk = (n, stack) => {
+    const f = n.callFrame;
+    const here = `${f.functionName || '(anon)'} ${f.url.split('/').slice(-2).join('/')}:${f.lineNumber + 1}`;
+    const st = [here, ...stack].slice(0, 3);
+    if (n.selfSize) agg.set(st.join(' < '), (agg.get(st.join(' < ')) ?? 0) + n.selfSize);
+    for (const c of n.children) walk(c, st);
+  };
+  walk(profile.head, []);
+  for (const [k, v] of [...agg].sort((a, b) => b[1] - a[1]).slice(0, 14))
+    console.log((v / 1024).toFixed(0).padStart(7), 'KB', k);
+}
+socket.destroy();
+await client.kill();
