@@ -36,7 +36,7 @@ export function loaderSource(
   nodeFlags: readonly string[] = [],
 ): string {
   const name = JSON.stringify(bundleName);
-  return `${launchHeader(nodeFlags)}// qplugin loader: runs ${bundleName} with a V8 code cache (qplugin pack --code-cache).
+  return `${launchHeader(nodeFlags)}// qplugin loader: runs ${bundleName} with a V8 code cache (made by qplugin pack).
 'use strict';
 const fs = require('node:fs'), vm = require('node:vm'), path = require('node:path'), os = require('node:os');
 const file = path.join(__dirname, ${name});
