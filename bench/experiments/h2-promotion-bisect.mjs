@@ -9,22 +9,16 @@
 //   node --max-semi-space-size=4 --trace-gc-nvp bench/experiments/h2-promotion-bisect.mjs unary \
 //     | grep 'gc=s' | grep -o ' promoted=[0-9]*'
 import { connect } from 'node:tls';
-import { PluginClient } from '@qplugin/go-plugin/host';
-import { createClient, dialChannel, mtlsClientOptions } from '@qplugin/go-plugin/internal';
-import { PluginGreeting, PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum/plugin';
+import { createClient, dialChannel } from '@qplugin/go-plugin/internal';
+import { PluginGreeting } from '@qplugin/quorum/plugin';
+
+import { startWithTls } from './raw-access.mjs';
 const dist = (f) => new URL(`../../packages/go-plugin/dist/src/protocol/${f}`, import.meta.url).href;
 const { H2Connection } = await import(dist('h2/connection.js'));
 const { H2Call, UnaryMethod, unaryCall } = await import(dist('h2/unary.js'));
 const { encodeFrame } = await import(dist('grpc/framing.js'));
 const mode = process.argv[2];
-const client = new PluginClient({ command: 'interop/go/bin/v1.8.0/plugin', handshake: QUORUM_HANDSHAKE });
-await client.start();
-await client.client(PluginInitializer).init({ rawConfiguration: Buffer.from('{"language":"en"}') });
-const rc = client.reattachConfig();
-const tls = mtlsClientOptions(
-  { pem: rc.tls.hostCertPem, privateKeyPem: rc.tls.hostKeyPem },
-  rc.tls.pluginCertDer,
-);
+const { client, rc, tls } = await startWithTls('interop/go/bin/v1.8.0/plugin');
 const socket = connect({ path: rc.addr.address, ...tls });
 await new Promise((r) => socket.once('secureConnect', r));
 const conn = new H2Connection(socket);

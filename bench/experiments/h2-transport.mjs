@@ -5,21 +5,15 @@
 // plugin binary is the yardstick (run it before and after).
 //   node bench/experiments/h2-transport.mjs [rounds] -- <plugin> [args]
 //   bench/dist/cache/gobench latency -n 5000 -- <plugin>; ... throughput -c 64 -duration 2s -- <plugin>
-import { PluginClient } from '@qplugin/go-plugin/host';
-import { createClient, dialChannel, mtlsClientOptions } from '@qplugin/go-plugin/internal';
-import { PluginGreeting, PluginInitializer, QUORUM_HANDSHAKE } from '@qplugin/quorum/plugin';
+import { createClient, dialChannel } from '@qplugin/go-plugin/internal';
+import { PluginGreeting } from '@qplugin/quorum/plugin';
+
+import { startWithTls } from './raw-access.mjs';
 
 const sep = process.argv.indexOf('--');
 const rounds = Number(process.argv[2] && sep !== 2 ? process.argv[2] : 3);
 const [command, ...args] = process.argv.slice(sep + 1);
-const client = new PluginClient({ command, args, handshake: QUORUM_HANDSHAKE });
-await client.start();
-await client.client(PluginInitializer).init({ rawConfiguration: Buffer.from('{"language":"en"}') });
-const rc = client.reattachConfig();
-const tls = mtlsClientOptions(
-  { pem: rc.tls.hostCertPem, privateKeyPem: rc.tls.hostKeyPem },
-  rc.tls.pluginCertDer,
-);
+const { client, rc, tls } = await startWithTls(command, args);
 
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
 const cpu = () => {

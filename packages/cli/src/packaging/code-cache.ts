@@ -16,6 +16,8 @@ import { join } from 'node:path';
 
 import { QuorumError } from '@qplugin/quorum';
 import { messageOf } from '@qplugin/go-plugin/protocol';
+import { buildCommonJs } from './cjs-bundle.js';
+import type { CommonJsBuild } from './cjs-bundle.js';
 import { launchHeader } from './node-flags.js';
 
 /**
@@ -86,60 +88,15 @@ export interface CodeCachePlugin {
   cache: Buffer;
 }
 
-/** The part of an esbuild message read here. */
-export interface EsbuildMessage {
-  id: string;
-  text: string;
-  location: { file: string; line: number } | null;
-}
-
-/** ` at file:line` of an esbuild message, or nothing. */
-export function where(m: EsbuildMessage): string {
-  return m.location ? ` at ${m.location.file}:${m.location.line}` : '';
-}
-
-/** A CommonJS bundle of an entry, or why the entry cannot be one (the default pack then makes an ES module bundle). */
-export type CommonJsBundle = { code: string } | { obstacle: string };
-
 /**
- * The entry bundled as CommonJS, wrapped as a function expression (the loader
- * hands it CommonJS's module arguments). An entry that needs ES module
- * semantics gets an obstacle instead: top-level `await` (esbuild refuses it)
- * or `import.meta` anywhere in the bundle (esbuild would leave it empty, and
- * code reading `import.meta.url` would break at run time).
+ * The entry as a CommonJS bundle wrapped as a function expression (the
+ * loader hands it CommonJS's module arguments), or why it cannot be one
+ * (cjs-bundle.ts); the default pack then makes an ES module bundle.
  */
-export async function commonJsBundle(entry: string, minify: boolean): Promise<CommonJsBundle> {
-  const esbuild = await import('esbuild');
-  let result: Awaited<ReturnType<typeof esbuild.build>>;
-  try {
-    result = await esbuild.build({
-      entryPoints: [entry],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      write: false,
-      minify,
-      legalComments: 'none',
-      logLevel: 'silent',
-      // An error, not a warning: esbuild reports no warnings for files under node_modules.
-      logOverride: { 'empty-import-meta': 'error' },
-    });
-  } catch (err) {
-    const errors = (err as { errors?: EsbuildMessage[] }).errors ?? [];
-    const tla = errors.find((e) => /top-level await/i.test(e.text));
-    if (tla) return { obstacle: `top-level await${where(tla)}: CommonJS has none` };
-    const meta = errors.find((e) => e.id === 'empty-import-meta');
-    if (meta) return { obstacle: `import.meta${where(meta)}: CommonJS leaves it empty` };
-    throw new QuorumError('PACK_BUNDLE', `bundling ${entry} failed: ${messageOf(err)}`, {
-      fix: 'The entry must be a runnable plugin module and its imports must resolve.',
-      details: { entry },
-      cause: err,
-    });
-  }
-  // The entry's shebang line would be a syntax error inside the wrapper.
-  const code = result.outputFiles![0]!.text.replace(/^#!.*\n/, '');
-  return { code: `(function (exports, require, module, __filename, __dirname) {${code}\n})` };
+export async function commonJsBundle(entry: string, minify: boolean): Promise<CommonJsBuild> {
+  const built = await buildCommonJs(entry, { target: 'node20', minify });
+  if (!('code' in built)) return built;
+  return { code: `(function (exports, require, module, __filename, __dirname) {${built.code}\n})` };
 }
 
 /** commonJsBundle, for a caller that asked for the code cache: an obstacle is an error. */
@@ -150,9 +107,10 @@ export async function requireCommonJsBundle(entry: string, minify: boolean): Pro
     'PACK_BUNDLE',
     `${entry} cannot be a code-cached (CommonJS) bundle: ${bundle.obstacle}`,
     {
-      fix: bundle.obstacle.startsWith('top-level await')
-        ? 'Call `void serve(...)` instead of `await serve(...)` (serve exits the process itself on failure), or pack without --code-cache (an ES module bundle).'
-        : 'Use __dirname/__filename or process.argv instead of import.meta, or pack without --code-cache (an ES module bundle).',
+      fix:
+        bundle.kind === 'top-level await'
+          ? 'Call `void serve(...)` instead of `await serve(...)` (serve exits the process itself on failure), or pack without --code-cache (an ES module bundle).'
+          : 'Use __dirname/__filename or process.argv instead of import.meta, or pack without --code-cache (an ES module bundle).',
       details: { entry },
     },
   );

@@ -30,8 +30,7 @@ import { COOKIE_MISMATCH_TEXT } from '@qplugin/go-plugin/internal';
 
 import { QuorumError } from '@qplugin/quorum';
 import { goPlatform } from '@qplugin/quorum/internal';
-import { where } from './code-cache.js';
-import type { EsbuildMessage } from './code-cache.js';
+import { buildCommonJs } from './cjs-bundle.js';
 import { lazyBuiltinsPlugin } from './lazy-builtins.js';
 import { checkNodeAccepts } from './node-flags.js';
 import { messageOf } from '@qplugin/go-plugin/protocol';
@@ -163,45 +162,19 @@ async function checkNode(node: string): Promise<NodeFacts> {
 }
 
 async function bundleForSea(entry: string, snapshot: boolean, minify: boolean): Promise<string> {
-  const esbuild = await import('esbuild');
-  try {
-    const result = await esbuild.build({
-      entryPoints: [entry],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node22',
-      write: false,
-      minify,
-      legalComments: 'none',
-      logLevel: 'silent',
-      plugins: snapshot ? [lazyBuiltinsPlugin()] : [],
-      // An error, not a warning: esbuild reports no warnings for files under node_modules.
-      logOverride: { 'empty-import-meta': 'error' },
-    });
-    // The SEA runs the script itself; a shebang line is not JavaScript there.
-    return result.outputFiles[0]!.text.replace(/^#!.*\n/, '');
-  } catch (err) {
-    const meta = (err as { errors?: EsbuildMessage[] }).errors?.find((e) => e.id === 'empty-import-meta');
-    if (meta)
-      throw new QuorumError(
-        'PACK_BUNDLE',
-        `${entry} cannot run as a single executable: import.meta${where(meta)}`,
-        {
-          fix: 'A single executable runs a CommonJS bundle, where import.meta is empty: use __dirname/__filename or process.argv instead.',
-          details: { entry },
-          cause: err,
-        },
-      );
-    const message = messageOf(err);
-    throw new QuorumError('PACK_BUNDLE', `bundling ${entry} for a single executable failed: ${message}`, {
-      fix: /top-level await/i.test(message)
+  const built = await buildCommonJs(entry, {
+    target: 'node22',
+    minify,
+    plugins: snapshot ? [lazyBuiltinsPlugin()] : [],
+  });
+  if ('code' in built) return built.code;
+  throw new QuorumError('PACK_BUNDLE', `${entry} cannot run as a single executable: ${built.obstacle}`, {
+    fix:
+      built.kind === 'top-level await'
         ? 'A single executable runs a CommonJS bundle, which has no top-level await: call `void serve(...)` instead of `await serve(...)` (serve exits the process itself on failure).'
-        : 'The entry must be a runnable plugin module and its imports must resolve.',
-      details: { entry },
-      cause: err,
-    });
-  }
+        : 'A single executable runs a CommonJS bundle, where import.meta is empty: use __dirname/__filename or process.argv instead.',
+    details: { entry },
+  });
 }
 
 /**
