@@ -4,7 +4,8 @@
 // H2Call awaited, `h2callsync` H2Call chained by callbacks, `unary` the h2
 // unaryCall, `channel` a typed client on its own channel, `client` the
 // PluginClient's typed client (DL=1: with a 30 s deadline). SAMPLE=1 prints
-// the allocation sites of what survived (sampling heap profiler). Read the
+// the allocation sites of what survived (sampling heap profiler; ALLOC=1 too:
+// of everything allocated). Read the
 // promoted bytes per scavenge from --trace-gc-nvp (bench/findings.md §26):
 //   node --max-semi-space-size=4 --trace-gc-nvp bench/experiments/h2-promotion-bisect.mjs unary \
 //     | grep 'gc=s' | grep -o ' promoted=[0-9]*'
@@ -15,7 +16,9 @@ import { PluginGreeting } from '@qplugin/quorum/plugin';
 import { startWithTls } from './raw-access.mjs';
 const dist = (f) => new URL(`../../packages/go-plugin/dist/src/protocol/${f}`, import.meta.url).href;
 const { H2Connection } = await import(dist('h2/connection.js'));
-const { H2Call, UnaryMethod, unaryCall } = await import(dist('h2/unary.js'));
+const { H2Call } = await import(dist('h2/call.js'));
+const { UnaryMethod } = await import(dist('h2/request-head.js'));
+const { unaryCall } = await import(dist('h2/unary.js'));
 const { encodeFrame } = await import(dist('grpc/framing.js'));
 const mode = process.argv[2];
 const { client, rc, tls } = await startWithTls('interop/go/bin/v1.8.0/plugin');
@@ -33,21 +36,25 @@ if (process.env.SAMPLE) {
   await ss.post('HeapProfiler.startSampling', {
     samplingInterval: 1024,
     includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: false,
+    // ALLOC=1: everything allocated, not only what survived a scavenge
+    includeObjectsCollectedByMinorGC: !!process.env.ALLOC,
   });
 }
 if (mode === 'h2call') {
   for (let i = 0; i < N; i++)
-    await new Promise((resolve) => new H2Call((st, msg) => resolve(msg)).start(conn, method, body, []));
+    await new Promise((resolve) =>
+      new H2Call({ onCallEnd: (st, msg) => resolve(msg) }).start(conn, method, body),
+    );
 } else if (mode === 'h2callsync') {
   // no Promise: continue from the callback
   await new Promise((done) => {
     let i = 0;
     const next = () => {
       if (++i >= N) return done();
-      new H2Call(next).start(conn, method, body, []);
+      new H2Call(listener).start(conn, method, body);
     };
-    new H2Call(next).start(conn, method, body, []);
+    const listener = { onCallEnd: next };
+    new H2Call(listener).start(conn, method, body);
   });
 } else if (mode === 'channel') {
   const ch = dialChannel({ network: rc.addr.network, address: rc.addr.address }, tls, { transport: 'h2' });
@@ -83,12 +90,14 @@ if (process.env.SAMPLE) {
   const walk = (n, stack) => {
     const f = n.callFrame;
     const here = `${f.functionName || '(anon)'} ${f.url.split('/').slice(-2).join('/')}:${f.lineNumber + 1}`;
-    const st = [here, ...stack].slice(0, 3);
+    const st = [here, ...stack].slice(0, Number(process.env.DEPTH ?? 3));
     if (n.selfSize) agg.set(st.join(' < '), (agg.get(st.join(' < ')) ?? 0) + n.selfSize);
     for (const c of n.children) walk(c, st);
   };
   walk(profile.head, []);
-  for (const [k, v] of [...agg].sort((a, b) => b[1] - a[1]).slice(0, 14))
+  const total = [...agg.values()].reduce((a, b) => a + b, 0);
+  console.log(`sampled ${(total / 1024).toFixed(0)} KB, ${(total / N).toFixed(0)} B per call`);
+  for (const [k, v] of [...agg].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 14)))
     console.log((v / 1024).toFixed(0).padStart(7), 'KB', k);
 }
 socket.destroy();

@@ -3,7 +3,7 @@
  * takes a deadline, an AbortSignal and metadata; failures reject with an
  * {@link RpcError}.
  */
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { create, toBinary } from '@bufbuild/protobuf';
 import type { DescMessage, DescMethod, DescService, Message } from '@bufbuild/protobuf';
 
 import { report } from './call-observer.js';
@@ -12,22 +12,17 @@ import { ClientCall } from './grpc/call.js';
 import type { CallStatus, ClientCallOptions } from './grpc/call.js';
 import type { Channel } from './grpc/channel.js';
 import { MessageQueue } from './grpc/queue.js';
-import { isRpcError, RpcError, Status, toRpcError } from './rpc-error.js';
+import type { UnaryMethod } from './h2/request-head.js';
+import { decodeResponse, failure, settleSingle } from './rpc-outcome.js';
+import type { CallEnd, ClientGuard } from './rpc-outcome.js';
+import { isRpcError, Status, toRpcError } from './rpc-error.js';
+import { h2Unary } from './rpc-unary-h2.js';
 import type { BidiCall, CallOptions, Client } from './rpc-types.js';
 import { methodPath } from './rpc-types.js';
 import { grpcAttributes, isPluginPlumbing, startClientSpan, withTraceMetadata } from './tracing.js';
 import type { ActiveSpan, SpanAttributes } from './tracing.js';
-import { messageOf } from './errors.js';
 
-/**
- * Ties every call of a client to a lifetime (e.g. the plugin process): once
- * `signal` aborts, new calls reject with `error()`, and so do calls that
- * failed because the connection went with it.
- */
-export interface ClientGuard {
-  signal: AbortSignal;
-  error(): Error;
-}
+export type { ClientGuard } from './rpc-outcome.js';
 
 /** What a client reports its calls to. */
 export interface ClientHooks {
@@ -39,9 +34,8 @@ export interface ClientHooks {
  * One call's instrumentation: the observer's clock and the trace span, both
  * optional. Undefined (no cost beyond the checks) when neither is wanted.
  */
-interface Probe {
+interface Probe extends CallEnd {
   options: CallOptions | undefined;
-  done(code: Status, message: string): void;
 }
 
 /** A method's name and span attributes, worked out once per client rather than per call. */
@@ -81,42 +75,8 @@ function probe(
 /** The status of an error a call rejects with before it reaches the wire. */
 const codeOf = (err: unknown): Status => (isRpcError(err) ? err.code : Status.UNKNOWN);
 
-/** A lost connection is often noticed a moment before the process exit: wait this long for the exit. */
-const SETTLE_MS = 250;
 /** Response messages queued for a streaming consumer before the call stops reading. */
 const QUEUE_MARK = 32;
-
-function abortedWithin(signal: AbortSignal, ms: number): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(false);
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-function callError(status: CallStatus): RpcError {
-  return new RpcError(status.code, status.message, {
-    statusDetails: status.details,
-    metadata: status.trailers,
-  });
-}
-
-/** The error to report for a failed call, in the guard's terms when the plugin is gone. */
-function failure(status: CallStatus, guard: ClientGuard | undefined): Promise<Error> | Error {
-  if (guard?.signal.aborted) return guard.error();
-  const err = callError(status);
-  // Only for connection failures: an Unavailable the plugin sent itself is its answer, at once.
-  if (guard && status.connectionLost)
-    return abortedWithin(guard.signal, SETTLE_MS).then((gone) => (gone ? guard.error() : err));
-  return err;
-}
 
 function callOptions(m: DescMethod, options: CallOptions | undefined): ClientCallOptions {
   const d = options?.deadline;
@@ -132,15 +92,7 @@ function callOptions(m: DescMethod, options: CallOptions | undefined): ClientCal
 const encode = (schema: DescMessage, init: unknown): Uint8Array =>
   toBinary(schema, create(schema, init as never));
 
-function decodeResponse(schema: DescMessage, bytes: Uint8Array): Message {
-  try {
-    return fromBinary(schema, bytes);
-  } catch (err) {
-    throw new RpcError(Status.INTERNAL, `grpc: failed to unmarshal the received message: ${messageOf(err)}`);
-  }
-}
-
-/** Calls `onResult` once with the single response or the error. */
+/** Hears a single-response ClientCall (node:http2 transport, client streaming). */
 function singleListener(
   m: DescMethod,
   guard: ClientGuard | undefined,
@@ -153,20 +105,7 @@ function singleListener(
     onMessage: (bytes: Buffer) => {
       response = bytes;
     },
-    onStatus: (status: CallStatus) => {
-      p?.done(status.code, status.message);
-      if (status.code !== Status.OK) {
-        const err = failure(status, guard);
-        if (err instanceof Promise) void err.then(reject);
-        else reject(err);
-        return;
-      }
-      try {
-        resolve(decodeResponse(m.output, response!));
-      } catch (err) {
-        reject(err);
-      }
-    },
+    onStatus: (status: CallStatus) => settleSingle(status, response, m.output, guard, p, resolve, reject),
   };
 }
 
@@ -183,6 +122,8 @@ function unary(
   hooks: ClientHooks | undefined,
 ) {
   const at = site(m);
+  /** The method's request headers on the h2 transport, encoded once. */
+  let method: UnaryMethod | undefined;
   return (request: unknown, options?: CallOptions): Promise<Message> => {
     const p = probe(at, options, hooks);
     if (guard?.signal.aborted) return rejectEarly(p, guard.error());
@@ -191,6 +132,10 @@ function unary(
       bytes = encode(m.input, request);
     } catch (err) {
       return rejectEarly(p, toRpcError(err));
+    }
+    if (channel.transport === 'h2') {
+      method ??= channel.unaryMethod(at.path);
+      return h2Unary(channel, method, m.output, bytes, p ? p.options : options, guard, p);
     }
     return new Promise((resolve, reject) => {
       const call = new ClientCall(

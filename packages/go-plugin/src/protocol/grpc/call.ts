@@ -10,9 +10,10 @@ import { addAbortSignal } from 'node:stream';
 
 import type { H2Connection } from '../h2/connection.js';
 import { H2Code, h2CodeName } from '../h2/errors.js';
-import { H2Call, requestFields } from '../h2/unary.js';
+import { H2Call } from '../h2/call.js';
+import type { H2CallListener } from '../h2/call.js';
 import { InvalidHeadersError } from './channel.js';
-import type { Channel } from './channel.js';
+import type { Channel, H2User } from './channel.js';
 import { encodeFrame, FrameReader } from './framing.js';
 import { Metadata } from './metadata.js';
 import { decodeGrpcMessage, Status, statusFromHttp, statusFromRstCode } from './status.js';
@@ -77,7 +78,7 @@ function statusFromHeaders(headers: IncomingHttpHeaders, rawHeaders: unknown): C
   return status;
 }
 
-export class ClientCall {
+export class ClientCall implements H2User, H2CallListener {
   private stream: ClientHttp2Stream | undefined;
   private session: ClientHttp2Session | undefined;
   private readonly reader: FrameReader;
@@ -95,6 +96,8 @@ export class ClientCall {
   private early: Buffer[] | undefined;
   /** The call on the h2 transport, when it runs there. */
   private h2: H2Call | undefined;
+  /** grpc-timeout's value for the h2 call, from start() to the connection. */
+  private timeout: string | undefined;
   private readonly onAbort = (): void => {
     const reason: unknown = this.options.signal?.reason;
     const why = reason instanceof Error ? reason.message : String(reason ?? 'aborted');
@@ -147,38 +150,38 @@ export class ClientCall {
    */
   private startH2(timeout: string | undefined): void {
     if (this.finished) return;
-    let extra: [string, string][];
-    try {
-      extra = requestFields(this.options.metadata, timeout);
-    } catch (err) {
-      this.fail(Status.INTERNAL, `invalid request metadata: ${(err as Error).message}`);
-      return;
-    }
-    const call = new H2Call(
-      (status, message) => {
-        if (message) {
-          this.messages++;
-          this.listener.onMessage(message);
-        }
-        this.finish(status);
-      },
-      this.channel.maxReceiveMessageBytes,
-      this.options.singleResponse ? undefined : (m) => this.listener.onMessage(m),
-    );
+    const call = new H2Call(this, this.channel.maxReceiveMessageBytes, !this.options.singleResponse);
     call.onWritable = () => this.wakeDrain();
     if (this.paused) call.pause();
     this.h2 = call;
-    this.channel.withH2((conn: H2Connection | Error) => {
-      if (call.finished) return;
-      if (conn instanceof Error) {
-        this.fail(Status.UNAVAILABLE, `connection error: ${conn.message}`, true);
-        return;
-      }
-      const queued = this.pending ?? [];
-      this.pending = undefined;
-      const body = queued.length === 1 ? queued[0]! : Buffer.concat(queued);
-      call.start(conn, this.channel.unaryMethod(this.options.path), body, extra, this.pendingEnd);
-    });
+    this.timeout = timeout;
+    this.channel.withH2(this);
+  }
+
+  /** @internal the h2 transport's connection for this call (H2User). */
+  useConnection(conn: H2Connection | Error): void {
+    const call = this.h2!;
+    if (call.finished) return;
+    if (conn instanceof Error) return call.noConnection(conn);
+    const queued = this.pending ?? [];
+    this.pending = undefined;
+    const body = queued.length === 1 ? queued[0]! : Buffer.concat(queued);
+    const { path, metadata } = this.options;
+    call.start(conn, this.channel.unaryMethod(path), body, this.timeout, metadata, this.pendingEnd);
+  }
+
+  /** @internal the h2 call's end (H2CallListener): a single-response call's message comes with it. */
+  onCallEnd(status: CallStatus, message: Buffer | undefined): void {
+    if (message) {
+      this.messages++;
+      this.listener.onMessage(message);
+    }
+    this.finish(status);
+  }
+
+  /** @internal a streaming h2 call's message (H2CallListener). */
+  onCallMessage(message: Buffer): void {
+    this.listener.onMessage(message);
   }
 
   private attach(s: ClientHttp2Stream | Error): void {

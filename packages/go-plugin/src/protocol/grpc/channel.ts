@@ -14,7 +14,7 @@ import { TLSSocket } from 'node:tls';
 
 import { H2Connection } from '../h2/connection.js';
 import { H2Code } from '../h2/errors.js';
-import { UnaryMethod } from '../h2/unary.js';
+import { UnaryMethod } from '../h2/request-head.js';
 import { MAX_HEADER_PAIRS } from './metadata.js';
 import { nodeHttp2 } from './node-http2.js';
 
@@ -47,6 +47,12 @@ export const DEFAULT_MAX_SEND_MESSAGE_BYTES = 2 ** 31 - 1;
 const DEFAULT_MAX_REQUESTS_PER_SESSION = 1_000_000_000;
 /** Flow-control windows: large enough that a few MiB in flight never stall on WINDOW_UPDATEs. */
 const WINDOW_BYTES = 8 * 1024 * 1024;
+
+/** A call waiting for the h2 connection (an object rather than a callback: one fewer allocation per call). */
+export interface H2User {
+  /** The connection to start on, at once when there is one; or why there is none. */
+  useConnection(conn: H2Connection | Error): void;
+}
 
 /** Why a channel cannot carry a call; mapped to UNAVAILABLE by callers. */
 export class ChannelError extends Error {
@@ -151,30 +157,30 @@ export class Channel {
   }
 
   /**
-   * Runs `use` with an h2 connection that takes new streams: synchronously
+   * Gives `user` an h2 connection that takes new streams: synchronously
    * when one is up (the hot path), else once one is; or with the error that
    * prevented it. Counts the request for rotation.
    */
-  withH2(use: (conn: H2Connection | Error) => void): void {
+  withH2(user: H2User): void {
     const conn = this.h2;
     if (conn && !conn.error) {
-      this.useH2(conn, use);
+      this.useH2(conn, user);
       return;
     }
     this.h2Connection().then(
-      (c) => (c.error ? this.withH2(use) : this.useH2(c, use)),
-      (err: unknown) => use(err instanceof Error ? err : new ChannelError(String(err))),
+      (c) => (c.error ? this.withH2(user) : this.useH2(c, user)),
+      (err: unknown) => user.useConnection(err instanceof Error ? err : new ChannelError(String(err))),
     );
   }
 
-  private useH2(conn: H2Connection, use: (conn: H2Connection | Error) => void): void {
+  private useH2(conn: H2Connection, user: H2User): void {
     if (this.closedFlag) {
-      use(new ChannelError('channel closed'));
+      user.useConnection(new ChannelError('channel closed'));
       return;
     }
     const n = (this.h2Requests.get(conn) ?? 0) + 1;
     this.h2Requests.set(conn, n);
-    use(conn);
+    user.useConnection(conn);
     if (n >= this.maxRequests) {
       if (this.h2 === conn) this.h2 = undefined;
       conn.retire();

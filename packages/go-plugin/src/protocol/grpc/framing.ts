@@ -22,6 +22,32 @@ export interface FrameError {
   message: string;
 }
 
+/** Why a frame with this flag byte and length is refused, if it is. */
+export function checkFrameHeader(flag: number, len: number, maxMessageBytes: number): FrameError | undefined {
+  if (flag !== 0) {
+    return flag === 1
+      ? {
+          code: Status.INTERNAL,
+          message: 'grpc: received a compressed message, but no compression was negotiated',
+        }
+      : { code: Status.INTERNAL, message: `grpc: invalid message flags 0x${flag.toString(16)}` };
+  }
+  if (len > maxMessageBytes) {
+    return {
+      code: Status.RESOURCE_EXHAUSTED,
+      message: `grpc: received message larger than max (${len} vs. ${maxMessageBytes})`,
+    };
+  }
+  return undefined;
+}
+
+/** The message length if buf[start, end) is exactly one whole frame, else false. */
+export function wholeFrameLength(buf: Buffer, start: number, end: number): number | false {
+  if (end - start < FRAME_HEADER_BYTES) return false;
+  const len = buf.readUInt32BE(start + 1);
+  return end - start === FRAME_HEADER_BYTES + len ? len : false;
+}
+
 /**
  * Reassembles frames from DATA chunks. Calls `onMessage` per complete
  * message; returns a FrameError (and stops) on a compressed or oversized one.
@@ -41,14 +67,12 @@ export class FrameReader {
   push(chunk: Buffer): FrameError | undefined {
     if (this.failed) return undefined;
     // Fast path: one whole frame in one chunk, nothing pending (the usual unary case).
-    if (this.pendingBytes === 0 && this.need < 0 && chunk.length >= FRAME_HEADER_BYTES) {
-      const len = chunk.readUInt32BE(1);
-      if (chunk.length === FRAME_HEADER_BYTES + len) {
-        const err = this.checkHeader(chunk[0]!, len);
-        if (err) return err;
-        this.onMessage(chunk.subarray(FRAME_HEADER_BYTES));
-        return undefined;
-      }
+    const len = this.pendingBytes === 0 && this.need < 0 && wholeFrameLength(chunk, 0, chunk.length);
+    if (len !== false) {
+      const err = this.checkHeader(chunk[0]!, len);
+      if (err) return err;
+      this.onMessage(chunk.subarray(FRAME_HEADER_BYTES));
+      return undefined;
     }
     if (chunk.length > 0) {
       this.pending.push(chunk);
@@ -77,23 +101,9 @@ export class FrameReader {
   }
 
   private checkHeader(flag: number, len: number): FrameError | undefined {
-    if (flag !== 0) {
-      this.failed = true;
-      return flag === 1
-        ? {
-            code: Status.INTERNAL,
-            message: 'grpc: received a compressed message, but no compression was negotiated',
-          }
-        : { code: Status.INTERNAL, message: `grpc: invalid message flags 0x${flag.toString(16)}` };
-    }
-    if (len > this.maxMessageBytes) {
-      this.failed = true;
-      return {
-        code: Status.RESOURCE_EXHAUSTED,
-        message: `grpc: received message larger than max (${len} vs. ${this.maxMessageBytes})`,
-      };
-    }
-    return undefined;
+    const err = checkFrameHeader(flag, len, this.maxMessageBytes);
+    if (err) this.failed = true;
+    return err;
   }
 
   private take(n: number): Buffer {

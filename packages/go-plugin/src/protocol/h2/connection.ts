@@ -35,7 +35,6 @@ import {
   MAX_WINDOW,
   MIN_MAX_FRAME_SIZE,
   PREFACE,
-  readFrameHeader,
   Setting,
   uint32,
 } from './frames.js';
@@ -80,19 +79,20 @@ export class H2Connection extends H2Endpoint {
       p = take;
     }
     while (n - p >= FRAME_HEADER_BYTES) {
-      const h = readFrameHeader(buf, p);
-      if (h.length > OUR_MAX_FRAME) {
+      // The frame header read in place: an object per frame would be garbage.
+      const length = (buf[p]! << 16) | (buf[p + 1]! << 8) | buf[p + 2]!;
+      if (length > OUR_MAX_FRAME) {
         return this.connectionError(
           'FRAME_TOO_LARGE',
-          `frame of ${h.length} bytes exceeds our SETTINGS_MAX_FRAME_SIZE of ${OUR_MAX_FRAME}`,
+          `frame of ${length} bytes exceeds our SETTINGS_MAX_FRAME_SIZE of ${OUR_MAX_FRAME}`,
           H2Code.FRAME_SIZE_ERROR,
         );
       }
-      if (n - p - FRAME_HEADER_BYTES < h.length) break;
+      if (n - p - FRAME_HEADER_BYTES < length) break;
       const a = p + FRAME_HEADER_BYTES;
-      this.onFrame(h.type, h.flags, h.streamId, buf, a, a + h.length);
+      this.onFrame(buf[p + 3]!, buf[p + 4]!, buf.readUInt32BE(p + 5) & 0x7fffffff, buf, a, a + length);
       if (this.finished) return;
-      p = a + h.length;
+      p = a + length;
     }
     if (p < n) this.rest = buf.subarray(p);
   }
@@ -285,7 +285,7 @@ export class H2Connection extends H2Endpoint {
       a += 5;
     }
     if (b - a > this.maxHeaderListBytes) return this.headerListTooLarge(b - a);
-    if (flags & Flag.END_HEADERS) return this.headerBlock(id, flags, buf.subarray(a, b));
+    if (flags & Flag.END_HEADERS) return this.headerBlock(id, flags, buf, a, b);
     this.cont = { id, flags, parts: [Buffer.from(buf.subarray(a, b))], bytes: b - a };
   }
 
@@ -303,7 +303,7 @@ export class H2Connection extends H2Endpoint {
     c.parts.push(Buffer.from(buf.subarray(a, b)));
     if (flags & Flag.END_HEADERS) {
       this.cont = null;
-      this.headerBlock(id, c.flags, Buffer.concat(c.parts, c.bytes));
+      this.headerBlock(id, c.flags, Buffer.concat(c.parts, c.bytes), 0, c.bytes);
     }
   }
 
@@ -315,11 +315,12 @@ export class H2Connection extends H2Endpoint {
     );
   }
 
-  private headerBlock(id: number, flags: number, block: Buffer): void {
+  /** The header block in block[a, b). */
+  private headerBlock(id: number, flags: number, block: Buffer, a: number, b: number): void {
     // Decode whatever the stream: the dynamic table must follow every block the peer sent.
     let fields: string[];
     try {
-      fields = this.decoder.decode(block);
+      fields = this.decoder.decode(block, a, b);
     } catch (err) {
       if (!(err instanceof H2Error)) throw err;
       return this.goaway(err);

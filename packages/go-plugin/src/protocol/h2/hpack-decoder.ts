@@ -13,6 +13,8 @@ import { STATIC_TABLE } from './static-table.js';
 /** Per-entry overhead in table and list sizes (RFC 7541 section 4.1). */
 export const ENTRY_OVERHEAD = 32;
 const STATIC_COUNT = STATIC_TABLE.length;
+const EMPTY = Buffer.alloc(0);
+const NONE: string[] = [];
 
 function fail(code: H2ErrorCode, message: string): H2Error {
   return new H2Error(code, message, H2Code.COMPRESSION_ERROR);
@@ -46,100 +48,121 @@ export class HpackDecoder {
     return this.size;
   }
 
+  // The block being decoded and the cursor in it: fields rather than closures,
+  // so decoding a block allocates only its output (one per response and trailers).
+  private block: Buffer = Buffer.alloc(0);
+  private p = 0;
+  private end = 0;
+  private listSize = 0;
+  private out: string[] = [];
+
   /**
-   * Decodes one complete header block to a flat [name, value, name, value…]
-   * list (Latin-1 strings). Throws H2Error; the connection must then fail,
-   * since the table may be out of step with the peer's.
+   * Decodes one complete header block (`block[start, end)`) to a flat
+   * [name, value, name, value…] list (Latin-1 strings). Throws H2Error; the
+   * connection must then fail, since the table may be out of step with the peer's.
    */
-  decode(block: Buffer): string[] {
+  decode(block: Buffer, start = 0, end = block.length): string[] {
     const out: string[] = [];
-    const end = block.length;
-    let p = 0;
-    let listSize = 0;
+    this.block = block;
+    this.p = start;
+    this.end = end;
+    this.listSize = 0;
+    this.out = out;
     let fieldSeen = false;
-
-    const readInt = (prefixBits: number): number => {
-      const max = (1 << prefixBits) - 1;
-      let v = block[p++]! & max;
-      if (v < max) return v;
-      let shift = 1;
-      for (;;) {
-        if (p >= end) throw fail('HPACK_MALFORMED', 'truncated HPACK integer');
-        const b = block[p++]!;
-        v += (b & 0x7f) * shift;
-        if ((b & 0x80) === 0) return v;
-        shift *= 128;
-        // Nothing we accept needs more than 2^28 (a block is capped far below).
-        if (shift > 2 ** 28) throw fail('HPACK_MALFORMED', 'HPACK integer longer than 5 bytes');
-      }
-    };
-    const readString = (): string => {
-      if (p >= end) throw fail('HPACK_MALFORMED', 'truncated HPACK string');
-      const huffman = (block[p]! & 0x80) !== 0;
-      const len = readInt(7);
-      if (len > end - p) throw fail('HPACK_MALFORMED', `HPACK string of ${len} bytes past the block end`);
-      const s = huffman ? huffmanDecode(block, p, p + len) : block.toString('latin1', p, p + len);
-      p += len;
-      return s;
-    };
-    const field = (index: number): readonly [string, string] => {
-      if (index === 0) throw fail('HPACK_INDEX', 'HPACK index 0');
-      if (index <= STATIC_COUNT) return STATIC_TABLE[index - 1]!;
-      const entry = this.entries[this.entries.length - (index - STATIC_COUNT)];
-      if (!entry) {
-        throw fail(
-          'HPACK_INDEX',
-          `HPACK index ${index} beyond the table (${STATIC_COUNT} static + ${this.entries.length} dynamic entries)`,
-        );
-      }
-      return entry;
-    };
-    const emit = (name: string, value: string): void => {
-      listSize += name.length + value.length + ENTRY_OVERHEAD;
-      if (listSize > this.maxHeaderListSize) {
-        throw new H2Error(
-          'HEADER_LIST_TOO_LARGE',
-          `decoded header list exceeds the limit of ${this.maxHeaderListSize} bytes (SETTINGS_MAX_HEADER_LIST_SIZE)`,
-          H2Code.ENHANCE_YOUR_CALM,
-        );
-      }
-      out.push(name, value);
-      fieldSeen = true;
-    };
-
-    while (p < end) {
-      const b = block[p]!;
-      if (b & 0x80) {
-        // Indexed field.
-        const [name, value] = field(readInt(7));
-        emit(name, value);
-      } else if (b & 0x40) {
-        // Literal with incremental indexing.
-        const index = readInt(6);
-        const name = index ? field(index)[0] : readString();
-        const value = readString();
-        this.add(name, value);
-        emit(name, value);
-      } else if (b & 0x20) {
-        // Size updates come first in a block (RFC 7541 section 4.2).
-        if (fieldSeen) throw fail('HPACK_TABLE_SIZE', 'HPACK table size update after a header field');
-        const size = readInt(5);
-        if (size > this.maxTableSize) {
-          throw fail(
-            'HPACK_TABLE_SIZE',
-            `HPACK table size update to ${size} bytes, above our SETTINGS_HEADER_TABLE_SIZE of ${this.maxTableSize}`,
-          );
+    try {
+      while (this.p < end) {
+        const b = block[this.p]!;
+        if (b & 0x80) {
+          // Indexed field.
+          const f = this.field(this.readInt(7));
+          this.emit(f[0], f[1]);
+          fieldSeen = true;
+        } else if (b & 0x40) {
+          // Literal with incremental indexing.
+          const index = this.readInt(6);
+          const name = index ? this.field(index)[0] : this.readString();
+          const value = this.readString();
+          this.add(name, value);
+          this.emit(name, value);
+          fieldSeen = true;
+        } else if (b & 0x20) {
+          // Size updates come first in a block (RFC 7541 section 4.2).
+          if (fieldSeen) throw fail('HPACK_TABLE_SIZE', 'HPACK table size update after a header field');
+          const size = this.readInt(5);
+          if (size > this.maxTableSize) {
+            throw fail(
+              'HPACK_TABLE_SIZE',
+              `HPACK table size update to ${size} bytes, above our SETTINGS_HEADER_TABLE_SIZE of ${this.maxTableSize}`,
+            );
+          }
+          this.limit = size;
+          this.evict();
+        } else {
+          // Literal without indexing (0000) or never indexed (0001): decoded alike.
+          const index = this.readInt(4);
+          const name = index ? this.field(index)[0] : this.readString();
+          this.emit(name, this.readString());
+          fieldSeen = true;
         }
-        this.limit = size;
-        this.evict();
-      } else {
-        // Literal without indexing (0000) or never indexed (0001): decoded alike.
-        const index = readInt(4);
-        const name = index ? field(index)[0] : readString();
-        emit(name, readString());
       }
+    } finally {
+      this.block = EMPTY;
+      this.out = NONE;
     }
     return out;
+  }
+
+  private readInt(prefixBits: number): number {
+    const block = this.block;
+    const max = (1 << prefixBits) - 1;
+    let v = block[this.p++]! & max;
+    if (v < max) return v;
+    let shift = 1;
+    for (;;) {
+      if (this.p >= this.end) throw fail('HPACK_MALFORMED', 'truncated HPACK integer');
+      const b = block[this.p++]!;
+      v += (b & 0x7f) * shift;
+      if ((b & 0x80) === 0) return v;
+      shift *= 128;
+      // Nothing we accept needs more than 2^28 (a block is capped far below).
+      if (shift > 2 ** 28) throw fail('HPACK_MALFORMED', 'HPACK integer longer than 5 bytes');
+    }
+  }
+
+  private readString(): string {
+    const block = this.block;
+    if (this.p >= this.end) throw fail('HPACK_MALFORMED', 'truncated HPACK string');
+    const huffman = (block[this.p]! & 0x80) !== 0;
+    const len = this.readInt(7);
+    const p = this.p;
+    if (len > this.end - p) throw fail('HPACK_MALFORMED', `HPACK string of ${len} bytes past the block end`);
+    this.p = p + len;
+    return huffman ? huffmanDecode(block, p, p + len) : block.toString('latin1', p, p + len);
+  }
+
+  private field(index: number): readonly [string, string] {
+    if (index === 0) throw fail('HPACK_INDEX', 'HPACK index 0');
+    if (index <= STATIC_COUNT) return STATIC_TABLE[index - 1]!;
+    const entry = this.entries[this.entries.length - (index - STATIC_COUNT)];
+    if (!entry) {
+      throw fail(
+        'HPACK_INDEX',
+        `HPACK index ${index} beyond the table (${STATIC_COUNT} static + ${this.entries.length} dynamic entries)`,
+      );
+    }
+    return entry;
+  }
+
+  private emit(name: string, value: string): void {
+    this.listSize += name.length + value.length + ENTRY_OVERHEAD;
+    if (this.listSize > this.maxHeaderListSize) {
+      throw new H2Error(
+        'HEADER_LIST_TOO_LARGE',
+        `decoded header list exceeds the limit of ${this.maxHeaderListSize} bytes (SETTINGS_MAX_HEADER_LIST_SIZE)`,
+        H2Code.ENHANCE_YOUR_CALM,
+      );
+    }
+    this.out.push(name, value);
   }
 
   private add(name: string, value: string): void {

@@ -11,5 +11,7 @@ export type { H2ErrorCode } from './errors.js';
 export { HpackDecoder } from './hpack-decoder.js';
 export { encodeHeaderBlock, encodeInteger, headerListSize } from './hpack-encoder.js';
 export { huffmanDecode, huffmanEncode, huffmanLength } from './huffman.js';
-export { H2Call, unaryCall, UnaryMethod } from './unary.js';
+export { H2Call } from './call.js';
+export { UnaryMethod } from './request-head.js';
+export { unaryCall } from './unary.js';
 export type { UnaryOptions, UnaryResult } from './unary.js';

@@ -22,7 +22,8 @@ import { Status } from '../../../src/protocol/grpc/status.js';
 import { connectTls } from '../../../src/protocol/h2/connect.js';
 import type { H2Connection } from '../../../src/protocol/h2/connection.js';
 import { H2Error } from '../../../src/protocol/h2/errors.js';
-import { unaryCall, UnaryMethod } from '../../../src/protocol/h2/unary.js';
+import { UnaryMethod } from '../../../src/protocol/h2/request-head.js';
+import { unaryCall } from '../../../src/protocol/h2/unary.js';
 import type { UnaryOptions } from '../../../src/protocol/h2/unary.js';
 import { RpcError } from '../../../src/protocol/rpc-error.js';
 

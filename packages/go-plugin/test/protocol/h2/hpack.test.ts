@@ -221,6 +221,28 @@ describe('HPACK: our encoder through our decoder', () => {
     assert.equal(headerListSize([['ab', 'cde']]), 37);
   });
 
+  it('decodes a block inside a larger buffer, reading only its range', () => {
+    const fields: [string, string][] = [
+      [':status', '200'],
+      ['content-type', 'application/grpc'],
+      ['x-n', 'v'.repeat(300)],
+    ];
+    const block = encodeHeaderBlock(fields, { huffman: true });
+    const junk = Buffer.from([0xff, 0xff, 0xff]);
+    const framed = Buffer.concat([junk, block, junk]);
+    const d = new HpackDecoder();
+    assert.deepEqual(pairs(d.decode(framed, 3, 3 + block.length)), fields);
+    // The range's end is the block's end even with bytes after it: a string cut there is truncated.
+    const cut = encodeHeaderBlock([['x-a', 'abcdef']]);
+    throwsH2(
+      () => new HpackDecoder().decode(Buffer.concat([cut, junk]), 0, cut.length - 2),
+      'HPACK_MALFORMED',
+      /HPACK string of 6 bytes past the block end/,
+    );
+    // The decoder is reusable after an error in a previous block's range.
+    assert.deepEqual(pairs(d.decode(block)), fields);
+  });
+
   it('the Huffman code is complete (Kraft sum 1), so the decoder has no unknown-code case', () => {
     assert.equal(HUFFMAN_CODE_BITS.length, 257);
     assert.equal(

@@ -15,7 +15,8 @@ import { Metadata } from '../../../src/protocol/grpc/metadata.js';
 import { Status } from '../../../src/protocol/grpc/status.js';
 import { H2Connection } from '../../../src/protocol/h2/connection.js';
 import { FrameType } from '../../../src/protocol/h2/frames.js';
-import { unaryCall, UnaryMethod } from '../../../src/protocol/h2/unary.js';
+import { UnaryMethod } from '../../../src/protocol/h2/request-head.js';
+import { unaryCall } from '../../../src/protocol/h2/unary.js';
 import { RpcError } from '../../../src/protocol/rpc-error.js';
 import { connectH2 } from '../../support/h2-server.js';
 

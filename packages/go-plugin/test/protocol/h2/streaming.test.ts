@@ -17,7 +17,8 @@ import { encodeFrame, FrameReader } from '../../../src/protocol/grpc/framing.js'
 import { Status } from '../../../src/protocol/grpc/status.js';
 import type { H2Connection } from '../../../src/protocol/h2/connection.js';
 import { Flag, FrameType, Setting, uint32 } from '../../../src/protocol/h2/frames.js';
-import { H2Call, UnaryMethod } from '../../../src/protocol/h2/unary.js';
+import { H2Call } from '../../../src/protocol/h2/call.js';
+import { UnaryMethod } from '../../../src/protocol/h2/request-head.js';
 import { RawPeer } from '../../support/h2-peer.js';
 import { connectH2 } from '../../support/h2-server.js';
 
@@ -88,9 +89,9 @@ function streamingCall(): { call: H2Call; messages: Buffer[]; status: Promise<Ca
   let done!: (s: CallStatus) => void;
   const status = new Promise<CallStatus>((resolve) => (done = resolve));
   const call = new H2Call(
-    (s) => done(s),
+    { onCallEnd: (s) => done(s), onCallMessage: (msg) => messages.push(msg) },
     undefined,
-    (msg) => messages.push(msg),
+    true,
   );
   return { call, messages, status };
 }
@@ -99,7 +100,7 @@ describe('h2 streaming calls against node:http2 (nghttp2)', () => {
   it('server streaming: a complete request, many responses as they come, then OK', async () => {
     const t = await start();
     const { call, messages, status } = streamingCall();
-    call.start(t.conn, m('/s/count'), encodeFrame(Buffer.from('500')), []);
+    call.start(t.conn, m('/s/count'), encodeFrame(Buffer.from('500')));
     assert.equal((await status).code, Status.OK);
     assert.deepEqual(
       messages.map((b) => b.toString()),
@@ -112,7 +113,7 @@ describe('h2 streaming calls against node:http2 (nghttp2)', () => {
   it('bidi: request messages written one at a time are answered one at a time, then end -> OK', async () => {
     const t = await start();
     const { call, messages, status } = streamingCall();
-    call.start(t.conn, m('/s/echo'), Buffer.alloc(0), [], false);
+    call.start(t.conn, m('/s/echo'), Buffer.alloc(0), undefined, undefined, false);
     for (let i = 0; i < 20; i++) {
       const before = messages.length;
       assert.equal(call.write(encodeFrame(Buffer.from(`m${i}`))), true);
@@ -130,7 +131,7 @@ describe('h2 streaming calls against node:http2 (nghttp2)', () => {
     // A 1 KiB stream window: 1 MiB of request goes out only as the server reads.
     const t = await start({ initialWindowSize: 1024 });
     const { call, messages, status } = streamingCall();
-    call.start(t.conn, m('/s/echo'), Buffer.alloc(0), [], false);
+    call.start(t.conn, m('/s/echo'), Buffer.alloc(0), undefined, undefined, false);
     let waited = 0;
     for (let i = 0; i < 16; i++) {
       if (!call.write(encodeFrame(Buffer.alloc(64 * 1024, i)))) {
@@ -151,7 +152,7 @@ describe('h2 streaming calls against node:http2 (nghttp2)', () => {
     const { call, messages, status } = streamingCall();
     // 64 messages of 256 KiB: 16 MiB, twice our 8 MiB stream window.
     call.pause();
-    call.start(t.conn, m('/s/echo'), Buffer.alloc(0), [], false);
+    call.start(t.conn, m('/s/echo'), Buffer.alloc(0), undefined, undefined, false);
     for (let i = 0; i < 64; i++) call.write(encodeFrame(Buffer.alloc(256 * 1024, i)));
     call.end();
     const server = await t.streamSeen(1);
@@ -168,7 +169,7 @@ describe('h2 streaming calls against node:http2 (nghttp2)', () => {
   it('a response that ends before the request: OK, and our side stops with RST_STREAM NO_ERROR', async () => {
     const t = await start();
     const { call, status } = streamingCall();
-    call.start(t.conn, m('/s/early'), encodeFrame(Buffer.from('first')), [], false);
+    call.start(t.conn, m('/s/early'), encodeFrame(Buffer.from('first')), undefined, undefined, false);
     assert.equal((await status).code, Status.OK);
     // Writing after the end goes nowhere and does not throw.
     assert.equal(call.write(encodeFrame(Buffer.from('late'))), true);
@@ -183,7 +184,7 @@ describe('h2 streaming calls against node:http2 (nghttp2)', () => {
   it('cancel() mid-stream: CANCELLED here, RST_STREAM CANCEL at the server, the connection serves on', async () => {
     const t = await start();
     const { call, status } = streamingCall();
-    call.start(t.conn, m('/s/hold'), encodeFrame(Buffer.from('x')), [], false);
+    call.start(t.conn, m('/s/hold'), encodeFrame(Buffer.from('x')), undefined, undefined, false);
     const server = await t.streamSeen(1);
     call.cancel(Status.CANCELLED, 'user gave up');
     const s = await status;
@@ -192,7 +193,7 @@ describe('h2 streaming calls against node:http2 (nghttp2)', () => {
     if (!server.closed) await once(server, 'close');
     assert.equal(server.rstCode, constants.NGHTTP2_CANCEL);
     const next = streamingCall();
-    next.call.start(t.conn, m('/s/count'), encodeFrame(Buffer.from('2')), []);
+    next.call.start(t.conn, m('/s/count'), encodeFrame(Buffer.from('2')));
     assert.equal((await next.status).code, Status.OK);
     assert.equal(next.messages.length, 2);
     await t.stop();
@@ -201,7 +202,7 @@ describe('h2 streaming calls against node:http2 (nghttp2)', () => {
   it('the connection lost mid-stream: UNAVAILABLE with connectionLost', async () => {
     const t = await start();
     const { call, status } = streamingCall();
-    call.start(t.conn, m('/s/hold'), Buffer.alloc(0), [], false);
+    call.start(t.conn, m('/s/hold'), Buffer.alloc(0), undefined, undefined, false);
     const server = await t.streamSeen(1);
     server.session!.destroy();
     const s = await status;
@@ -219,7 +220,7 @@ describe('h2 streaming calls: the socket pushes back', () => {
     await peer.frame((f) => f.type === FrameType.SETTINGS && (f.flags & Flag.ACK) !== 0);
     peer.socket.pause();
     const { call, status } = streamingCall();
-    call.start(peer.conn, m('/s/upload'), Buffer.alloc(0), [], false);
+    call.start(peer.conn, m('/s/upload'), Buffer.alloc(0), undefined, undefined, false);
     const chunk = encodeFrame(Buffer.alloc(64 * 1024, 1));
     let written = 0;
     while (call.write(chunk)) {
