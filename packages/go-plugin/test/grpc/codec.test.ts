@@ -92,7 +92,23 @@ describe('grpc-timeout', () => {
     assert.equal(parseTimeout('5m'), 5);
     assert.equal(parseTimeout('6000u'), 6);
     assert.equal(parseTimeout('7000000n'), 7);
-    for (const bad of ['', '1', 'm', '123456789m', '-1m', '1.5S', '1s', ' 1m'])
+    assert.equal(parseTimeout('99999999m'), 99_999_999);
+    assert.equal(parseTimeout('00000001S'), 1000);
+    for (const bad of [
+      '',
+      '1',
+      'm',
+      '123456789m',
+      '-1m',
+      '1.5S',
+      '1s',
+      ' 1m',
+      '1m ',
+      '+1m',
+      '1e3m',
+      '\uff11m',
+      '12345678',
+    ])
       assert.equal(parseTimeout(bad), undefined, bad);
   });
 });

@@ -135,7 +135,7 @@ for (const transport of ['h2', 'node-http2'] as const) {
     let session: ClientHttp2Session;
     before(async () => {
       server = new GrpcServer({ maxReceiveMessageBytes: 100, transport });
-      server.register('/t.T/Echo', 'unary', (c) => c.readAll((m) => c.sendUnary(m[0] ?? Buffer.alloc(0))));
+      server.register('/t.T/Echo', 'unary', (c) => c.readAll((m) => c.sendUnary(m ?? Buffer.alloc(0))));
       session = await localSession(server);
     });
     after(async () => {

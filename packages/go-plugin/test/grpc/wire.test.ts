@@ -94,10 +94,10 @@ async function startServer(transport: ServerTransport, path: string): Promise<Gr
     transport,
   });
   // Echo: answers each request with itself.
-  server.register('/t.Test/Echo', 'unary', (c) => c.readAll((m) => c.sendUnary(m[0] ?? Buffer.alloc(0))));
+  server.register('/t.Test/Echo', 'unary', (c) => c.readAll((m) => c.sendUnary(m ?? Buffer.alloc(0))));
   // Status: request "code|message|after-headers|details|trailer" → that status.
   server.register('/t.Test/Status', 'unary', (c) =>
-    c.readAll(([m]) => {
+    c.readAll((m) => {
       const [code, message, afterHeaders, details, trailer] = m!.toString().split('|');
       const trailers = new Metadata();
       if (trailer) trailers.set('x-trailer', trailer);
@@ -123,14 +123,14 @@ async function startServer(transport: ServerTransport, path: string): Promise<Gr
     }),
   );
   // Hold: never answers; records what it saw.
-  server.register('/t.Test/Hold', 'unary', (c) => c.readAll(([m]) => record(m!.toString(), c)));
+  server.register('/t.Test/Hold', 'unary', (c) => c.readAll((m) => record(m!.toString(), c)));
   // Big: answers with a message of the requested size.
   server.register('/t.Test/Big', 'unary', (c) =>
-    c.readAll(([m]) => c.sendUnary(Buffer.alloc(Number(m!.toString())))),
+    c.readAll((m) => c.sendUnary(Buffer.alloc(Number(m!.toString())))),
   );
   // Count: server streaming of N messages.
   server.register('/t.Test/Count', 'server_streaming', (c) =>
-    c.readAll(async ([m]) => {
+    c.readAll(async (m) => {
       for (let i = 0; i < Number(m!.toString()); i++) await c.send(Buffer.from(String(i)));
       c.sendStatus({ code: Status.OK, message: '' });
     }),

@@ -127,7 +127,12 @@ export class H2ServerCall extends ServerCall implements StreamHandler {
   }
 
   protected writeLast(frame: Buffer): void {
-    this.respondOnce();
+    if (!this.responded) {
+      // A unary answer: headers, message and trailers leave as one buffer.
+      this.responded = true;
+      this.stream.respondWhole(RESPONSE_BLOCK, frame, OK_TRAILERS_BLOCK);
+      return;
+    }
     this.stream.write(frame);
     this.stream.end(OK_TRAILERS_BLOCK);
   }

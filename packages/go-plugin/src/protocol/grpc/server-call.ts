@@ -4,7 +4,14 @@
  * HTTP/2 side is a subclass's: node:http2 (node-server-call.ts) or our own
  * h2 connection (h2-server-call.ts).
  */
-import { encodeFrame, FrameReader } from './framing.js';
+import {
+  checkFrameHeader,
+  encodeFrame,
+  FRAME_HEADER_BYTES,
+  FrameReader,
+  wholeFrameLength,
+} from './framing.js';
+import type { FrameError } from './framing.js';
 import type { Metadata } from './metadata.js';
 import { MessageQueue } from './queue.js';
 import { encodeGrpcMessage, Status } from './status.js';
@@ -21,8 +28,39 @@ export interface StatusError {
 export interface CallOwner {
   readonly maxReceiveMessageBytes: number;
   readonly maxSendMessageBytes: number;
-  /** Runs `fn` when the server stops; returns the remover. */
-  onStop(fn: () => void): () => void;
+  /** The server's calls in flight, told when it stops. */
+  readonly calls: LiveCalls;
+}
+
+/**
+ * The calls in flight, linked through the calls themselves: adding and
+ * removing one allocates nothing (a Set of per-call callbacks did, per call).
+ */
+export class LiveCalls {
+  /** @internal */
+  head: ServerCall | undefined;
+  /** Set once the server stops: calls added later are cancelled at once. */
+  stopped = false;
+
+  /** Cancels every call in flight ("server stopping"); later ones are cancelled as they come. */
+  stop(): void {
+    this.stopped = true;
+    for (let c = this.head; c;) {
+      const next = c.nextLive;
+      c.serverStopping();
+      c = next;
+    }
+  }
+
+  get size(): number {
+    let n = 0;
+    for (let c = this.head; c; c = c.nextLive) n++;
+    return n;
+  }
+}
+
+function expire(call: ServerCall): void {
+  call.deadlinePassed();
 }
 
 export const STREAM_CLOSED = new Error('stream closed');
@@ -36,13 +74,20 @@ export abstract class ServerCall {
   private cancelled: string | undefined;
   private finished = false;
   private timer: NodeJS.Timeout | undefined;
+  /** Made only when a message spans DATA frames or one frame holds several. */
   private reader: FrameReader | undefined;
+  /** Where request messages go: collected for unary kinds, queued for streaming ones. */
+  private readMode: 'collect' | 'stream' | undefined;
   private queue: MessageQueue<Buffer> | undefined;
-  private collected: Buffer[] | undefined;
-  private onCollected: ((messages: Buffer[]) => void) | undefined;
-  private readonly releaseServerSignal: () => void;
+  /** Unary kinds: the first request message and how many came. */
+  private first: Buffer | undefined;
+  private count = 0;
+  private onCollected: ((message: Buffer | undefined, count: number) => void) | undefined;
   /** Called when the call ends for any reason (handlers release resources). */
-  private readonly endListeners: (() => void)[] = [];
+  private endListeners: (() => void)[] | undefined;
+  /** @internal LiveCalls' links. */
+  nextLive: ServerCall | undefined;
+  private prevLive: ServerCall | undefined;
 
   protected constructor(
     readonly method: string,
@@ -51,13 +96,38 @@ export abstract class ServerCall {
   ) {
     this.deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
     if (timeoutMs !== undefined) {
-      this.timer = setTimeout(() => {
-        this.cancel('context deadline exceeded');
-        this.sendStatus({ code: Status.DEADLINE_EXCEEDED, message: 'context deadline exceeded' });
-      }, timeoutMs);
+      this.timer = setTimeout(expire, timeoutMs, this);
       this.timer.unref();
     }
-    this.releaseServerSignal = owner.onStop(() => this.cancel('server stopping'));
+    const live = owner.calls;
+    if (live.stopped) {
+      this.cancelled = 'server stopping';
+      return;
+    }
+    const head = live.head;
+    this.nextLive = head;
+    if (head) head.prevLive = this;
+    live.head = this;
+  }
+
+  /** @internal the deadline's timer. */
+  deadlinePassed(): void {
+    this.cancel('context deadline exceeded');
+    this.sendStatus({ code: Status.DEADLINE_EXCEEDED, message: 'context deadline exceeded' });
+  }
+
+  /** @internal LiveCalls.stop. */
+  serverStopping(): void {
+    this.cancel('server stopping');
+  }
+
+  private unlink(): void {
+    const live = this.owner.calls;
+    const { prevLive: prev, nextLive: next } = this;
+    if (prev) prev.nextLive = next;
+    else if (live.head === this) live.head = next;
+    if (next) next.prevLive = prev;
+    this.prevLive = this.nextLive = undefined;
   }
 
   /** Request metadata (parsed on first use). */
@@ -83,14 +153,17 @@ export abstract class ServerCall {
   /** Runs `fn` when the call ends, however it ends. */
   onEnd(fn: () => void): void {
     if (this.finished) fn();
-    else this.endListeners.push(fn);
+    else (this.endListeners ??= []).push(fn);
   }
 
-  /** Reads the request: unary kinds collect every message until the client half-closes. */
-  readAll(onMessages: (messages: Buffer[]) => void): void {
-    this.collected = [];
-    this.onCollected = onMessages;
-    this.startReading((m) => this.collected!.push(m));
+  /**
+   * Reads the request of a unary kind until the client half-closes:
+   * `onDone` gets the first message (if any) and how many came.
+   */
+  readAll(onDone: (message: Buffer | undefined, count: number) => void): void {
+    this.readMode = 'collect';
+    this.onCollected = onDone;
+    this.readRequest();
   }
 
   /** Reads the request as a stream of messages (client- and bidi-streaming). */
@@ -100,13 +173,17 @@ export abstract class ServerCall {
       () => this.pauseRequest(),
       () => this.resumeRequest(),
     );
-    this.startReading((m) => this.queue!.push(m));
+    this.readMode = 'stream';
+    this.readRequest();
     return this.queue;
   }
 
-  private startReading(onMessage: (m: Buffer) => void): void {
-    this.reader = new FrameReader(this.owner.maxReceiveMessageBytes, onMessage);
-    this.readRequest();
+  private message(m: Buffer): void {
+    if (this.readMode === 'stream') {
+      this.queue!.push(m);
+      return;
+    }
+    if (this.count++ === 0) this.first = m;
   }
 
   /** Starts handing request bytes to {@link received} and the request's end to {@link requestEnded}. */
@@ -118,7 +195,16 @@ export abstract class ServerCall {
   /** A chunk of the request's DATA. */
   protected received(chunk: Buffer): void {
     if (this.finished) return;
-    const err = this.reader!.push(chunk);
+    let err: FrameError | undefined;
+    const whole = this.reader === undefined && wholeFrameLength(chunk, 0, chunk.length);
+    if (whole !== false) {
+      // The usual case: one whole message in one DATA frame.
+      err = checkFrameHeader(chunk[0]!, whole, this.owner.maxReceiveMessageBytes);
+      if (!err) this.message(chunk.subarray(FRAME_HEADER_BYTES));
+    } else {
+      this.reader ??= new FrameReader(this.owner.maxReceiveMessageBytes, (m) => this.message(m));
+      err = this.reader.push(chunk);
+    }
     if (err) {
       this.queue?.end(err);
       this.sendStatus({ code: err.code, message: err.message });
@@ -128,7 +214,7 @@ export abstract class ServerCall {
   /** The client half-closed: the request is complete (or cut inside a message). */
   protected requestEnded(): void {
     if (this.finished) return;
-    if (this.reader!.partial) {
+    if (this.reader?.partial) {
       const err = { code: Status.INTERNAL, message: 'grpc: the stream ended inside a message' };
       this.queue?.end(err);
       this.sendStatus(err);
@@ -137,7 +223,9 @@ export abstract class ServerCall {
     this.queue?.end();
     const collect = this.onCollected;
     this.onCollected = undefined;
-    collect?.(this.collected!);
+    const first = this.first;
+    this.first = undefined;
+    collect?.(first, this.count);
   }
 
   /** The client went away (reset, connection lost): the call is cancelled. */
@@ -201,9 +289,11 @@ export abstract class ServerCall {
     if (this.finished) return;
     this.finished = true;
     if (this.timer) clearTimeout(this.timer);
-    this.releaseServerSignal();
+    this.unlink();
     this.queue?.end(this.cancelled !== undefined ? STREAM_CLOSED : undefined);
-    for (const fn of this.endListeners.splice(0)) fn();
+    const listeners = this.endListeners;
+    this.endListeners = undefined;
+    if (listeners) for (const fn of listeners) fn();
   }
 }
 

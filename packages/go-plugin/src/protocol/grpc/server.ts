@@ -29,6 +29,7 @@ import { H2ServerCall, statusOnlyBlock } from './h2-server-call.js';
 import { MAX_HEADER_PAIRS } from './metadata.js';
 import { nodeHttp2 } from './node-http2.js';
 import { NodeServerCall, trailersOnly } from './node-server-call.js';
+import { LiveCalls } from './server-call.js';
 import type { ServerCall, StatusError } from './server-call.js';
 import { Status } from './status.js';
 import { parseTimeout } from './timeout.js';
@@ -63,6 +64,8 @@ interface RequestHead {
   contentType: string | undefined;
   encoding: string | undefined;
   timeout: string | undefined;
+  /** grpc-timeout in ms, parsed by refusal() (which refuses a malformed one). */
+  timeoutMs: number | undefined;
 }
 
 /** Why a request is refused before any handler runs: an HTTP status, or a gRPC status (trailers-only). */
@@ -83,7 +86,8 @@ export class GrpcServer {
   private readonly services = new Set<string>();
   /** Open connections: sessions of node:http2, or our own. */
   private readonly sessions = new Set<Http2Session | H2Connection>();
-  private readonly stopListeners = new Set<() => void>();
+  /** @internal The calls in flight (CallOwner). */
+  readonly calls = new LiveCalls();
   private stopped = false;
   private readonly sessionWatchers = new Set<(count: number) => void>();
   private readonly tls: boolean;
@@ -180,16 +184,6 @@ export class GrpcServer {
     return () => this.sessionWatchers.delete(fn);
   }
 
-  /** @internal Calls' hook into server stop; returns the remover. */
-  onStop(fn: () => void): () => void {
-    if (this.stopped) {
-      fn();
-      return () => {};
-    }
-    this.stopListeners.add(fn);
-    return () => this.stopListeners.delete(fn);
-  }
-
   private track(session: Http2Session | H2Connection, onGone: (done: () => void) => void): void {
     this.sessions.add(session);
     onGone(() => {
@@ -214,8 +208,10 @@ export class GrpcServer {
         },
       };
     }
-    if (head.timeout !== undefined && parseTimeout(head.timeout) === undefined) {
-      return { grpc: { code: Status.INTERNAL, message: `malformed grpc-timeout: ${head.timeout}` } };
+    if (head.timeout !== undefined) {
+      head.timeoutMs = parseTimeout(head.timeout);
+      if (head.timeoutMs === undefined)
+        return { grpc: { code: Status.INTERNAL, message: `malformed grpc-timeout: ${head.timeout}` } };
     }
     if (this.stopped) return { grpc: { code: Status.UNAVAILABLE, message: 'server is stopping' } };
     return route;
@@ -230,6 +226,7 @@ export class GrpcServer {
       contentType: str(headers['content-type']),
       encoding: str(headers['grpc-encoding']),
       timeout: str(headers['grpc-timeout']),
+      timeoutMs: undefined,
     };
     const r = this.refusal(head);
     if ('http' in r) {
@@ -237,8 +234,7 @@ export class GrpcServer {
       stream.respond({ ':status': r.http }, { endStream: true });
     } else if ('grpc' in r) trailersOnly(stream, r.grpc);
     else {
-      const timeout = head.timeout === undefined ? undefined : parseTimeout(head.timeout);
-      r.handler(new NodeServerCall(head.path, stream, headers, rawHeaders, this, timeout));
+      r.handler(new NodeServerCall(head.path, stream, headers, rawHeaders, this, head.timeoutMs));
     }
   }
 
@@ -254,6 +250,7 @@ export class GrpcServer {
       contentType: undefined,
       encoding: undefined,
       timeout: undefined,
+      timeoutMs: undefined,
     };
     for (let i = 0; i + 1 < fields.length; i += 2) {
       const v = fields[i + 1]!;
@@ -284,8 +281,7 @@ export class GrpcServer {
       stream.respond(statusOnlyBlock(r.grpc), true);
       return IGNORE;
     }
-    const timeout = head.timeout === undefined ? undefined : parseTimeout(head.timeout);
-    const call = new H2ServerCall(head.path, stream, conn, fields, this, timeout, endStream);
+    const call = new H2ServerCall(head.path, stream, conn, fields, this, head.timeoutMs, endStream);
     r.handler(call);
     return call;
   }
@@ -305,8 +301,7 @@ export class GrpcServer {
   async stop(graceMs: number): Promise<void> {
     if (!this.stopped) {
       this.stopped = true;
-      for (const fn of [...this.stopListeners]) fn();
-      this.stopListeners.clear();
+      this.calls.stop();
       this.listener.close();
       // GOAWAY: calls in flight finish, nothing new starts; a connection goes once its calls are done.
       for (const s of this.sessions) {

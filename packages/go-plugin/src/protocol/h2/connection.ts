@@ -37,6 +37,7 @@ import {
   PREFACE,
   Setting,
   uint32,
+  writeFrameHeader,
 } from './frames.js';
 import { HpackDecoder } from './hpack-decoder.js';
 import { EMPTY, H2Endpoint, NO_HANDLER, OUR_HEADER_TABLE, OUR_MAX_FRAME } from './endpoint.js';
@@ -131,7 +132,13 @@ export class H2Connection extends H2Endpoint {
       case FrameType.PING:
         if (id !== 0) return this.connectionError('PROTOCOL', `PING on stream ${id}`);
         if (b - a !== 8) return this.frameSize('PING', b - a);
-        if (!(flags & Flag.ACK)) this.queue(encodeFrame(FrameType.PING, Flag.ACK, 0, buf.subarray(a, b)));
+        if (!(flags & Flag.ACK)) {
+          // Copied straight from the read buffer (Go's gRPC pings with each burst of DATA: once per call).
+          const ack = Buffer.allocUnsafe(FRAME_HEADER_BYTES + 8);
+          writeFrameHeader(ack, 0, 8, FrameType.PING, Flag.ACK, 0);
+          buf.copy(ack, FRAME_HEADER_BYTES, a, b);
+          this.queue(ack);
+        }
         return;
       case FrameType.GOAWAY:
         return this.onGoaway(id, buf, a, b);

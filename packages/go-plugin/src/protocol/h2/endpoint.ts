@@ -277,6 +277,41 @@ export abstract class H2Endpoint {
     }
   }
 
+  /**
+   * @internal use {@link H2Stream.respondWhole}: a server's whole response
+   * (headers, one DATA payload, trailers with END_STREAM) in one buffer when
+   * the frame size and both windows allow, else as respond, write and end.
+   */
+  sendWhole(s: H2Stream, headerBlock: Buffer, body: Buffer, trailers: Buffer): void {
+    if (s.done || this.finished || s.localEnded) return;
+    const max = this.peerMaxFrame;
+    if (
+      s.sendQueue.length > 0 ||
+      headerBlock.length > max ||
+      trailers.length > max ||
+      body.length > max ||
+      body.length > this.connSendWindow ||
+      body.length > s.sendWindow
+    ) {
+      this.sendHeaders(s, headerBlock, false);
+      s.write(body);
+      s.end(trailers);
+      return;
+    }
+    const b = Buffer.allocUnsafe(3 * FRAME_HEADER_BYTES + headerBlock.length + body.length + trailers.length);
+    writeFrameHeader(b, 0, headerBlock.length, FrameType.HEADERS, Flag.END_HEADERS, s.id);
+    let o = FRAME_HEADER_BYTES + headerBlock.copy(b, FRAME_HEADER_BYTES);
+    writeFrameHeader(b, o, body.length, FrameType.DATA, 0, s.id);
+    o += FRAME_HEADER_BYTES + body.copy(b, o + FRAME_HEADER_BYTES);
+    writeFrameHeader(b, o, trailers.length, FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, s.id);
+    trailers.copy(b, o + FRAME_HEADER_BYTES);
+    this.connSendWindow -= body.length;
+    s.sendWindow -= body.length;
+    s.localEnd = true;
+    this.queue(b);
+    this.sentEnd(s);
+  }
+
   /** HEADERS, and CONTINUATION past the peer's frame size. */
   private queueHeaderBlock(id: number, block: Buffer, endStream: boolean): void {
     const endFlag = endStream ? Flag.END_STREAM : 0;
@@ -390,9 +425,9 @@ export abstract class H2Endpoint {
     this.flushScheduled = false;
     const out = this.out;
     if (out.length === 0 || this.socket.destroyed) return;
-    this.out = [];
     this.outBytes = 0;
     this.socket.write(out.length === 1 ? out[0] : Buffer.concat(out));
+    out.length = 0; // the array is reused: the socket holds the buffers, not it
   }
 
   /** Holds the event loop open only while streams are active (net sockets; yamux streams have no ref). */

@@ -71,6 +71,11 @@ export class H2Stream {
     this.conn.sendHeaders(this, headerBlock, endStream);
   }
 
+  /** Server: a whole response at once (headers, one DATA payload, trailers), in one write when it fits. */
+  respondWhole(headerBlock: Buffer, body: Buffer, trailers: Buffer): void {
+    this.conn.sendWhole(this, headerBlock, body, trailers);
+  }
+
   /** Half-closes: END_STREAM after what is queued, on trailers (a server's status) if given. */
   end(trailers?: Buffer): void {
     if (this.done || this.localEnd) return;

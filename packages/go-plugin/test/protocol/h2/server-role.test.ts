@@ -39,9 +39,9 @@ let port: number;
 
 before(async () => {
   server = new GrpcServer({ maxReceiveMessageBytes: 1024 });
-  server.register('/t.T/Echo', 'unary', (c) => c.readAll((m) => c.sendUnary(m[0] ?? Buffer.alloc(0))));
+  server.register('/t.T/Echo', 'unary', (c) => c.readAll((m) => c.sendUnary(m ?? Buffer.alloc(0))));
   server.register('/t.T/Hold', 'unary', (c) =>
-    c.readAll(([m]) => {
+    c.readAll((m) => {
       const tag = m!.toString();
       held.set(tag, c);
       c.signal.addEventListener('abort', () => aborted.set(tag, (c.signal.reason as Error).message));
@@ -50,7 +50,7 @@ before(async () => {
   // Unread: its call is kept, and read only when a test says so.
   server.register('/t.T/Unread', 'unary', (c) => unread.push(c));
   server.register('/t.T/Many', 'server_streaming', (c) =>
-    c.readAll(async ([m]) => {
+    c.readAll(async (m) => {
       try {
         for (let i = 0; i < Number(m!.toString()); i++) await c.send(Buffer.alloc(1000, i));
         c.sendStatus({ code: 0, message: '' });
@@ -167,6 +167,24 @@ describe('protocol/h2 as a server: a correct client', () => {
     const trailers = await c.frame((f) => f.type === FrameType.HEADERS && f.streamId === 1 && endsStream(f));
     assert.equal(RawClient.field(trailers, 'grpc-status'), '0');
     assert.equal(sent(), 3 * 1005);
+    c.destroy();
+  });
+
+  it('cuts a unary answer larger than the stream window too: 100 bytes, then the rest and OK trailers', async () => {
+    const c = await RawClient.connect(port, { settings: [[Setting.INITIAL_WINDOW_SIZE, 100]] });
+    c.request(1, '/t.T/Echo');
+    c.message(1, Buffer.alloc(500, 7));
+    const data = (): Buffer =>
+      Buffer.concat(
+        c.frames.filter((f) => f.type === FrameType.DATA && f.streamId === 1).map((f) => f.payload),
+      );
+    await waitFor(() => data().length >= 100);
+    assert.equal(data().length, 100);
+    assert.equal(c.frames.filter((f) => f.type === FrameType.HEADERS && f.streamId === 1).length, 1);
+    c.send(FrameType.WINDOW_UPDATE, 0, 1, u32(10_000));
+    const trailers = await c.frame((f) => f.type === FrameType.HEADERS && f.streamId === 1 && endsStream(f));
+    assert.equal(RawClient.field(trailers, 'grpc-status'), '0');
+    assert.deepEqual(data().subarray(5), Buffer.alloc(500, 7));
     c.destroy();
   });
 
