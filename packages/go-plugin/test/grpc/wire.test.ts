@@ -500,12 +500,17 @@ for (const serverTransport of SERVER_TRANSPORTS)
           tls: mtlsServerOptions(pluginCert, hostCert.pem),
           transport: serverTransport,
         });
-        let signalled = false;
-        let handling = false;
+        // Our h2 server also ends one of three calls first (the one in the middle of its list of live
+        // calls); node:http2's session, cut with two calls still open, ends them without trailers
+        // instead (clients read INTERNAL): not covered here, see bench/findings.md §27.
+        const ids = serverTransport === 'h2' ? ['a', 'b', 'c'] : ['a'];
+        const held = new Map<string, ServerCall>();
+        const signalled = new Set<string>();
         s.register('/t.Test/Hold', 'unary', (c) =>
-          c.readAll(() => {
-            handling = true;
-            c.signal.addEventListener('abort', () => (signalled = true));
+          c.readAll((m) => {
+            const id = m!.toString();
+            held.set(id, c);
+            c.signal.addEventListener('abort', () => signalled.add(id));
           }),
         );
         const path = join(scratch.dir, 'stop.sock');
@@ -519,13 +524,18 @@ for (const serverTransport of SERVER_TRANSPORTS)
           },
         );
         await ch.ready();
-        const pending = call('/t.Test/Hold', [Buffer.from('x')], {}, ch);
-        // The handler runs: the server has the stream (a GOAWAY before it would refuse the call instead).
-        await waitFor(() => handling);
+        const pending = ids.map((id) => call('/t.Test/Hold', [Buffer.from(id)], {}, ch));
+        // The handlers run: the server has the streams (a GOAWAY before it would refuse the calls instead).
+        await waitFor(() => held.size === ids.length);
+        const cut = ids.length === 3 ? ['a', 'c'] : ['a'];
+        if (ids.length === 3) {
+          held.get('b')!.sendUnary(Buffer.from('done'));
+          assert.equal((await pending[1]!).status.code, Status.OK);
+        }
         await s.stop(50);
-        const r = await pending;
-        assert.equal(r.status.code, Status.UNAVAILABLE);
-        assert.equal(signalled, true, 'the handler saw the server stop');
+        for (const id of cut)
+          assert.equal((await pending[ids.indexOf(id)]!).status.code, Status.UNAVAILABLE, id);
+        assert.deepEqual([...signalled].sort(), cut, 'the handlers in flight saw the server stop');
         assert.equal(s.connections, 0);
         ch.close();
       });
