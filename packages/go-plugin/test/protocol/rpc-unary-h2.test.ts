@@ -2,7 +2,7 @@
  * Typed unary calls, which on the h2 transport take their own path
  * (src/protocol/rpc-unary-h2.ts) rather than ClientCall: every way a call
  * ends, asserted the same on both transports, and nothing left behind (timers,
- * abort listeners) once calls end.
+ * abort listeners, the server's live calls) once calls end.
  */
 import assert from 'node:assert/strict';
 import { getEventListeners, once } from 'node:events';
@@ -120,6 +120,7 @@ for (const transport of ['node-http2', 'h2'] as Transport[]) {
       assert.match(err.message, /call cancelled: the user left/);
       assert.equal(await ended.get(id), 'aborted');
       assert.equal(getEventListeners(ac.signal, 'abort').length, 0);
+      assert.equal(server.calls.size, 0, 'the server still lists calls as live');
     });
 
     it('fails at once for an aborted signal, a past deadline or an oversized request, before connecting', async () => {

@@ -52,6 +52,7 @@ export class LiveCalls {
     }
   }
 
+  /** How many calls are in flight (walks the list: for tests and diagnostics). */
   get size(): number {
     let n = 0;
     for (let c = this.head; c; c = c.nextLive) n++;
