@@ -32,6 +32,7 @@ export async function scenarioScale(peers: Peers, s: Settings): Promise<Scenario
       [
         'all_ready_ms',
         'kill_all_ms',
+        'kill_cpu_ms',
         'host_rss_kb_per_plugin',
         'fds_per_plugin',
         'host_rss_kb_before',
@@ -79,6 +80,14 @@ export async function scenarioScale(peers: Peers, s: Settings): Promise<Scenario
         unit: 'ms',
         ts: v('ts', 'kill_all_ms'),
         ref: v('go', 'kill_all_ms'),
+        refLabel: 'Go host (go-plugin v1.8.0)',
+      }),
+      metric({
+        id: 's5.kill_cpu',
+        label: `host CPU (user + system) while killing all ${plugins}: TS host vs Go host`,
+        unit: 'ms',
+        ts: v('ts', 'kill_cpu_ms'),
+        ref: v('go', 'kill_cpu_ms'),
         refLabel: 'Go host (go-plugin v1.8.0)',
       }),
     ],

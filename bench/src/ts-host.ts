@@ -212,6 +212,7 @@ async function runScale(o: Options): Promise<Json> {
   const live = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failedErr = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   const pluginRss = live.reduce((sum, s) => sum + procStatusKB(s.client.pid, 'VmRSS'), 0);
+  const cpu0 = process.cpuUsage();
   const t1 = performance.now();
   let killMaxMs = 0;
   await Promise.all(
@@ -221,6 +222,7 @@ async function runScale(o: Options): Promise<Json> {
     }),
   );
   const killMs = performance.now() - t1;
+  const killCpu = process.cpuUsage(cpu0);
   await new Promise((r) => setTimeout(r, 200)); // closed sockets release their fds
   const per = (d: number): number => (live.length ? d / live.length : 0);
   const alive = live.filter((s) => {
@@ -239,6 +241,8 @@ async function runScale(o: Options): Promise<Json> {
     all_ready_ms: readyMs,
     kill_all_ms: killMs,
     kill_max_ms: killMaxMs,
+    // user + system, all threads: the event loop's share of the 2 cores the plugins exit on
+    kill_cpu_ms: (killCpu.user + killCpu.system) / 1000,
     exited: live.filter((s) => s.client.hasExited).length,
     alive_after_kill: alive,
     host_rss_kb_before: rss0,

@@ -80,6 +80,7 @@ func runScale(o options) (map[string]any, error) {
 		pluginRSS += procStatusKB(s.cmd.Process.Pid, "VmRSS")
 	}
 	live := o.n - failed
+	cpu0 := cpuMs()
 	t1 := time.Now()
 	exited := 0
 	killMax := 0.0
@@ -105,6 +106,7 @@ func runScale(o options) (map[string]any, error) {
 	}
 	wg.Wait()
 	killMs := ms(time.Since(t1))
+	killCPU := cpuMs() - cpu0
 	time.Sleep(200 * time.Millisecond) // let closed connections release their fds
 	fds2 := openFDs()
 	alive := 0
@@ -121,9 +123,18 @@ func runScale(o options) (map[string]any, error) {
 	}
 	return map[string]any{
 		"plugins": o.n, "ready": live, "failed": failed, "first_error": firstErr,
-		"all_ready_ms": readyMs, "kill_all_ms": killMs, "kill_max_ms": killMax, "exited": exited, "alive_after_kill": alive,
+		"all_ready_ms": readyMs, "kill_all_ms": killMs, "kill_max_ms": killMax, "kill_cpu_ms": killCPU, "exited": exited, "alive_after_kill": alive,
 		"host_rss_kb_before": rss0, "host_rss_kb_live": rss1, "host_rss_kb_per_plugin": per(rss1 - rss0),
 		"fds_before": fds0, "fds_live": fds1, "fds_after_kill": fds2, "fds_per_plugin": per(fds1 - fds0),
 		"plugin_rss_kb_total": pluginRSS,
 	}, nil
+}
+
+// cpuMs is the CPU time (user + system, all threads) this process has used so far.
+func cpuMs() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e6
 }

@@ -6,6 +6,7 @@
  * end. The writes of one event loop turn are coalesced into one transport
  * write (flushed in a microtask).
  */
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
 import { H2Code, H2Error } from './errors.js';
@@ -105,6 +106,8 @@ export abstract class H2Endpoint {
   private readonly drainWaiters = new Set<H2Stream>();
   private flushScheduled = false;
   protected finished = false;
+  /** The peer closed its side of the connection (EOF). */
+  private peerEnded = false;
   private readonly flushFn = (): void => this.flush();
 
   constructor(
@@ -137,9 +140,10 @@ export abstract class H2Endpoint {
     socket.on('close', () =>
       this.fail(new H2Error('CONNECTION_LOST', 'connection closed', H2Code.INTERNAL_ERROR)),
     );
-    socket.on('end', () =>
-      this.fail(new H2Error('CONNECTION_LOST', 'connection closed by the peer', H2Code.INTERNAL_ERROR)),
-    );
+    socket.on('end', () => {
+      this.peerEnded = true;
+      this.fail(new H2Error('CONNECTION_LOST', 'connection closed by the peer', H2Code.INTERNAL_ERROR));
+    });
     this.setRef(false);
   }
 
@@ -498,7 +502,14 @@ export abstract class H2Endpoint {
       s.handler.onError(err);
     }
     this.setRef(false);
-    if (!this.socket.destroyed) {
+    if (this.socket.destroyed) {
+      // nothing left to close
+    } else if (this.peerEnded && this.socket instanceof Socket) {
+      // The peer closed the connection: nothing we write would be read. A graceful end would write
+      // TLS's close_notify and shut down a socket whose peer is gone (EPIPE and an Error per
+      // connection when a host kills 100 plugins at once: bench/findings.md §28).
+      this.socket.destroy();
+    } else {
       this.flush(); // a GOAWAY we queued goes out before the FIN
       this.socket.end(() => this.socket.destroy());
     }

@@ -6,6 +6,7 @@
  * throws out of the socket callbacks.
  */
 import assert from 'node:assert/strict';
+import type { Socket } from 'node:net';
 import { describe, it } from 'node:test';
 
 import { Status } from '../../../src/protocol/grpc/status.js';
@@ -751,5 +752,26 @@ describe('h2 connection: framing a correct server may choose', () => {
     assert.equal(err.code, Status.UNAVAILABLE);
     assert.equal((err.cause as H2Error).code, 'CONNECTION_LOST');
     await peer.stop();
+  });
+
+  it('the peer ending the connection mid-call fails the call UNAVAILABLE and closes our side at once', async () => {
+    const { peer, call } = await callInFlight();
+    const client = peer.conn.socket as Socket;
+    // Listeners run in order: the connection's own 'end' handler has run when this one does.
+    const destroyedAtEnd = new Promise<boolean>((resolve) =>
+      client.once('end', () => resolve(client.destroyed)),
+    );
+    peer.socket.end();
+    try {
+      const err = await rejection(call);
+      assert.equal(err.code, Status.UNAVAILABLE);
+      assert.equal((err.cause as H2Error).code, 'CONNECTION_LOST');
+      assert.match((err.cause as H2Error).message, /closed by the peer/);
+      // No graceful end (TLS close_notify, shutdown) into a connection whose peer is gone.
+      assert.equal(await destroyedAtEnd, true, 'the socket was left to a graceful end');
+      await peer.closed();
+    } finally {
+      await peer.stop();
+    }
   });
 });
