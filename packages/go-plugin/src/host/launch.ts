@@ -28,6 +28,7 @@ import { spawnPlugin } from './process.js';
 import type { ExitInfo, PluginProcess } from './process.js';
 import { verifyExecutable } from './secure-config.js';
 import { StderrPump } from './stderr.js';
+import { warmUpFirstConnection } from './warm-up.js';
 import {
   makeOwnedDir,
   markOf,
@@ -147,6 +148,8 @@ export async function launch(options: ResolvedOptions, logger: Logger, onSpawn?:
   // Once per directory and process, while the plugin boots rather than before it is spawned
   // (a first start spent ~4 ms here). Our own directory is marked as ours, so it is never reaped.
   if (socketDir) reapOnce(dirname(socketDir), logger);
+  // Likewise, once per process: what the first connection would pay after the handshake.
+  warmUpFirstConnection(certificate);
   const deadline = Date.now() + options.startTimeoutMs;
   const fail = async (err: Error): Promise<never> => {
     proc.signalGroup('SIGKILL');
