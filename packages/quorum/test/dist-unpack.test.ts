@@ -268,6 +268,17 @@ describe('unpackArchive: malicious corpus', () => {
     afterCase();
   });
 
+  it('deflated data that does not inflate (the inflater fails mid-entry)', async () => {
+    const data = randomBytes(200 * 1024).toString('hex'); // compressible: a real deflate stream
+    const zip = await buildZip([{ name: 'broken.bin', data }]);
+    const corrupted = Buffer.from(zip);
+    // The entry's data starts after its 30-byte local header and its name; block type 3 is invalid.
+    const at = 30 + Buffer.byteLength('broken.bin');
+    corrupted[at] = 0xff;
+    await refused(corrupted, 'broken.bin', /cannot extract: .*invalid/);
+    afterCase();
+  });
+
   it('corrupted data (CRC-32 mismatch)', async () => {
     const zip = await buildZip([{ name: 'data.txt', data: 'hello world', compress: false }]);
     const corrupted = Buffer.from(zip);

@@ -10,6 +10,7 @@ import { constants } from 'node:fs';
 import { lstat, mkdir, mkdtemp, open, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, sep } from 'node:path';
+import type { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 
 import yauzl from 'yauzl';
@@ -113,6 +114,30 @@ async function ensureParents(dir: string, plan: EntryPlan): Promise<string> {
   return current;
 }
 
+/**
+ * Inflated bytes per chunk: twice zlib's default (yauzl's), so a large entry
+ * takes half the trips through the thread pool and half the writes; a 51 MiB
+ * distribution unpacks in ~0.65 of the time. Larger chunks are faster still
+ * but raise the peak RSS (dead chunks wait longer for a scavenge): 64 KiB
+ * +9 MB, 256 KiB +30 MB, against +2–4 MB here (bench/findings.md §28).
+ */
+const INFLATE_CHUNK_BYTES = 32 * 1024;
+
+/**
+ * An entry's data, inflated by us rather than yauzl so that the chunk size is
+ * ours. The plan has already refused encrypted entries and methods other than
+ * stored (0) and deflated (8).
+ */
+async function openEntry(zipfile: ZipFile, entry: Entry): Promise<Readable> {
+  const raw = await zipfile.openReadStreamPromise(entry, { decodeFileData: false });
+  if (entry.compressionMethod === 0) return raw;
+  const inflate = zlib.createInflateRaw({ chunkSize: INFLATE_CHUNK_BYTES });
+  raw.on('error', (err) => inflate.destroy(err));
+  // Destroying the inflater (done reading, or a limit hit) stops reading the archive too.
+  inflate.on('close', () => raw.destroy());
+  return raw.pipe(inflate);
+}
+
 interface Totals {
   declared: number;
   inflated: number;
@@ -133,7 +158,7 @@ async function extractFile(
   let written = 0;
   let crc = 0;
   try {
-    const stream = await zipfile.openReadStreamPromise(entry);
+    const stream = await openEntry(zipfile, entry);
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         written += chunk.length;
