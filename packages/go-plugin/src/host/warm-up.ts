@@ -1,12 +1,12 @@
 /**
  * What the first connection of a process to a plugin pays once, paid while the
- * first plugin boots instead (the host only waits for its handshake line
- * then, on a machine with a core to spare). Measured on Node 24 and 20
+ * first plugin boots instead (the host only waits for its handshake line then,
+ * on a machine with a core to spare). Measured on Node 24 and 20
  * (bench/findings.md §28): `tls.connect` checks the server name, and
- * `net.connect` a TCP host, with `net.isIP`, whose IPv6 pattern V8 compiles on its first use (3–5 ms) and
- * compiles again, to machine code, on its second (~1 ms); the first secure
- * context of a process costs 3–4 ms, later ones under 1 ms. Together about a
- * tenth of a first start.
+ * `net.connect` a TCP host, with `net.isIP`, whose IPv6 pattern V8 compiles on
+ * its first use (3–5 ms) and again, to machine code, on its second (~1 ms);
+ * the first secure context of a process costs 3–4 ms, later ones under 1 ms.
+ * Together about a tenth of a first start.
  */
 import { isIP } from 'node:net';
 import { createSecureContext } from 'node:tls';
