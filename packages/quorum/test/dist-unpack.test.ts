@@ -5,7 +5,7 @@
  * workspace is gone. Plus the good cases: modes, parents, utils_test's zip.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, it } from 'node:test';
 import { randomBytes } from 'node:crypto';
@@ -279,6 +279,26 @@ describe('unpackArchive: malicious corpus', () => {
     afterCase();
   });
 
+  it('an entry whose data runs past the end of the archive, from memory and from a file', async () => {
+    const zip = await buildZip([{ name: 'far.bin', data: randomBytes(4096).toString('hex') }]);
+    const lying = patchEntry(zip, 'far.bin', { compressedSize: zip.length * 4 });
+    // yauzl's local-header read bounds it, before any of its data is read.
+    await refused(lying, 'far.bin', /file data overflows file bounds/);
+    const file = join(scratch.dir, 'far.zip');
+    writeFileSync(file, lying);
+    try {
+      const err = await rejectsWith(
+        unpackArchive({ path: file, size: lying.length }, { root }),
+        'UNPACK_UNSAFE',
+        /file data overflows file bounds/,
+      );
+      assert.equal(err.details.entry, 'far.bin');
+    } finally {
+      rmSync(file);
+    }
+    afterCase();
+  });
+
   it('corrupted data (CRC-32 mismatch)', async () => {
     const zip = await buildZip([{ name: 'data.txt', data: 'hello world', compress: false }]);
     const corrupted = Buffer.from(zip);
@@ -327,6 +347,32 @@ describe('unpackArchive: malicious corpus', () => {
 describe('unpackArchive: what is written', () => {
   const root = join(scratch.dir, 'ws-ok');
   mkdirSync(root);
+
+  it('writes entries larger than a read or inflate chunk byte for byte, from memory and from a file', async () => {
+    const stored = randomBytes(300 * 1024);
+    const deflated = Buffer.from(randomBytes(200 * 1024).toString('hex')); // 400 KiB, compresses ~2:1
+    const zip = await buildZip([
+      { name: 'stored.bin', data: stored, compress: false },
+      { name: 'deflated.txt', data: deflated },
+      { name: 'empty.txt', data: '' },
+    ]);
+    const file = join(scratch.dir, 'large.zip');
+    writeFileSync(file, zip);
+    try {
+      for (const source of [zip, { path: file, size: zip.length }]) {
+        const { dir } = await unpackArchive(source, { root });
+        try {
+          assert.ok(readFileSync(join(dir, 'stored.bin')).equals(stored), 'stored entry');
+          assert.ok(readFileSync(join(dir, 'deflated.txt')).equals(deflated), 'deflated entry');
+          assert.equal(readFileSync(join(dir, 'empty.txt')).length, 0);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }
+    } finally {
+      rmSync(file);
+    }
+  });
 
   it('creates a private workspace, parents, and keeps only the exec bit', async () => {
     const zip = await buildZip([

@@ -8,9 +8,9 @@
  */
 import { constants } from 'node:fs';
 import { lstat, mkdir, mkdtemp, open, realpath, rm } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, sep } from 'node:path';
-import type { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 
 import yauzl from 'yauzl';
@@ -117,25 +117,76 @@ async function ensureParents(dir: string, plan: EntryPlan): Promise<string> {
 /**
  * Inflated bytes per chunk: twice zlib's default (yauzl's), so a large entry
  * takes half the trips through the thread pool and half the writes; a 51 MiB
- * distribution unpacks in ~0.65 of the time. Larger chunks are faster still
- * but raise the peak RSS (dead chunks wait longer for a scavenge): 64 KiB
- * +9 MB, 256 KiB +30 MB, against +2–4 MB here (bench/findings.md §28).
+ * distribution unpacks in ~0.7 of the time. Larger chunks are faster still but
+ * raise the peak RSS (fewer, larger dead buffers per scavenge): over 16 KiB,
+ * +9 MB at 64 KiB and +30 MB at 256 KiB, against +2–4 MB here, which the
+ * reused read buffer below more than pays back (bench/findings.md §28).
  */
 const INFLATE_CHUNK_BYTES = 32 * 1024;
 
+/** Compressed bytes read per call, into one buffer reused for the whole archive. */
+const READ_CHUNK_BYTES = 64 * 1024;
+
+/** Where an archive's compressed bytes are read from: its file (one handle, one buffer) or memory. */
+interface RawSource {
+  zip: ArchiveSource;
+  file: FileHandle | undefined;
+  buffer: Buffer;
+}
+
 /**
- * An entry's data, inflated by us rather than yauzl so that the chunk size is
- * ours. The plan has already refused encrypted entries and methods other than
- * stored (0) and deflated (8).
+ * The bytes [start, start + length) of the archive, chunk by chunk. A chunk is
+ * a view of the reused buffer: the caller is done with it before it asks for
+ * the next (yauzl's reader allocated a fresh 16 KiB buffer per read, garbage
+ * that waits for a scavenge: bench/findings.md §28).
  */
-async function openEntry(zipfile: ZipFile, entry: Entry): Promise<Readable> {
-  const raw = await zipfile.openReadStreamPromise(entry, { decodeFileData: false });
-  if (entry.compressionMethod === 0) return raw;
+async function* rawRange(src: RawSource, start: number, length: number): AsyncGenerator<Buffer> {
+  const { zip, file, buffer } = src;
+  if (Buffer.isBuffer(zip)) {
+    if (start + length > zip.length) throw new Error('entry data runs past the end of the archive');
+    for (let off = 0; off < length; off += buffer.length) {
+      yield zip.subarray(start + off, start + Math.min(length, off + buffer.length));
+    }
+    return;
+  }
+  for (let pos = start, left = length; left > 0;) {
+    const { bytesRead } = await file!.read(buffer, 0, Math.min(buffer.length, left), pos);
+    if (bytesRead === 0) throw new Error('entry data runs past the end of the archive');
+    yield buffer.subarray(0, bytesRead);
+    pos += bytesRead;
+    left -= bytesRead;
+  }
+}
+
+/**
+ * An entry's data: stored (method 0) as read, deflated (8) through an inflater
+ * of ours (its chunk size, and fed from the reused buffer: each chunk is
+ * written in only once zlib has taken the previous one in). The plan has
+ * already refused encrypted entries and other methods.
+ */
+function entryData(
+  src: RawSource,
+  entry: Entry,
+  fileDataStart: number,
+): AsyncIterable<Buffer> & { stop(): void } {
+  const raw = rawRange(src, fileDataStart, entry.compressedSize);
+  if (entry.compressionMethod === 0) return Object.assign(raw, { stop: () => void raw.return(undefined) });
   const inflate = zlib.createInflateRaw({ chunkSize: INFLATE_CHUNK_BYTES });
-  raw.on('error', (err) => inflate.destroy(err));
-  // Destroying the inflater (done reading, or a limit hit) stops reading the archive too.
-  inflate.on('close', () => raw.destroy());
-  return raw.pipe(inflate);
+  const feed = async (): Promise<void> => {
+    for await (const chunk of raw) {
+      await new Promise<void>((resolve, reject) =>
+        inflate.write(chunk, (err) => (err ? reject(err) : resolve())),
+      );
+    }
+    inflate.end();
+  };
+  feed().catch((err: unknown) => inflate.destroy(err as Error));
+  return Object.assign(inflate as AsyncIterable<Buffer>, {
+    stop: () => {
+      inflate.destroy();
+      void raw.return(undefined);
+    },
+  });
 }
 
 interface Totals {
@@ -144,7 +195,8 @@ interface Totals {
 }
 
 async function extractFile(
-  zipfile: ZipFile,
+  src: RawSource,
+  fileDataStart: number,
   entry: Entry,
   plan: EntryPlan,
   target: string,
@@ -158,9 +210,9 @@ async function extractFile(
   let written = 0;
   let crc = 0;
   try {
-    const stream = await openEntry(zipfile, entry);
+    const data = entryData(src, entry, fileDataStart);
     try {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
+      for await (const chunk of data) {
         written += chunk.length;
         totals.inflated += chunk.length;
         if (written > entry.uncompressedSize) {
@@ -185,7 +237,7 @@ async function extractFile(
         await file.write(chunk);
       }
     } finally {
-      stream.destroy();
+      data.stop();
     }
     if (written !== entry.uncompressedSize) {
       throw unsafeEntry(name, `data is ${written} bytes, header says ${entry.uncompressedSize}`);
@@ -240,7 +292,9 @@ async function extractAll(
   }
   const files: UnpackedFile[] = [];
   let current: string | undefined;
+  const src: RawSource = { zip, file: undefined, buffer: Buffer.allocUnsafe(READ_CHUNK_BYTES) };
   try {
+    if (!Buffer.isBuffer(zip)) src.file = await open(zip.path, 'r');
     if (zipfile.entryCount > limits.maxEntries) {
       throw new QuorumError(
         'UNPACK_UNSAFE',
@@ -270,7 +324,7 @@ async function extractAll(
       const target = join(dir, ...plan.segments);
       await ensureParents(dir, plan);
       if (plan.kind === 'file') {
-        const size = await extractFile(zipfile, entry, plan, target, zipSize, totals, limits);
+        const size = await extractFile(src, fileDataStart, entry, plan, target, zipSize, totals, limits);
         files.push({ name: plan.name, path: target, mode: plan.mode, size });
       }
       current = undefined;
@@ -286,6 +340,7 @@ async function extractAll(
     throw unsafeEntry(current, `cannot extract: ${message}`, { cause: message });
   } finally {
     zipfile.close();
+    await src.file?.close();
   }
 }
 
