@@ -279,6 +279,37 @@ describe('unpackArchive: malicious corpus', () => {
     afterCase();
   });
 
+  it('50 bombs refused from a file leave no file open and no workspace', async () => {
+    const zip = await buildZip([
+      { name: 'bomb', data: Buffer.alloc(2 * 1024 * 1024) },
+      { name: 'after', data: 'x' },
+    ]);
+    const lying = patchEntry(zip, 'bomb', { uncompressedSize: 100 });
+    const file = join(scratch.dir, 'bomb.zip');
+    writeFileSync(file, lying);
+    const openFds = (): number => readdirSync('/proc/self/fd').length;
+    const before = process.platform === 'linux' ? openFds() : 0;
+    try {
+      for (let i = 0; i < 50; i++) {
+        await rejectsWith(
+          unpackArchive({ path: file, size: lying.length }, { root }),
+          'UNPACK_UNSAFE',
+          /inflates past its declared size of 100 bytes/,
+        );
+      }
+      if (process.platform === 'linux') {
+        // yauzl closes its own descriptor asynchronously (fs.close): give the loop turns, not time.
+        for (let turn = 0; turn < 1000 && openFds() !== before; turn++) {
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        assert.equal(openFds(), before, 'file descriptors before = after');
+      }
+    } finally {
+      rmSync(file);
+    }
+    afterCase();
+  });
+
   it('an entry whose data runs past the end of the archive, from memory and from a file', async () => {
     const zip = await buildZip([{ name: 'far.bin', data: randomBytes(4096).toString('hex') }]);
     const lying = patchEntry(zip, 'far.bin', { compressedSize: zip.length * 4 });
