@@ -6,7 +6,11 @@
 // WAIT_MS: idle time before the kill (to attach `perf record -p` meanwhile);
 // MARK=1 prints CLOCK_MONOTONIC at the kill's start and end (for `perf record
 // -k CLOCK_MONOTONIC` and `perf report --time`); NOSTACK=1 captures no stack
-// traces during the kill (what Error stacks cost). bench/findings.md §28.
+// traces during the kill (what Error stacks cost); PROFILE=out.cpuprofile writes
+// a CPU profile of the kill alone (node:inspector in process; the profiler's
+// overhead lengthens the kill). bench/findings.md §16, §24, §28.
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 
 import { PluginClient } from '@qplugin/go-plugin/host';
@@ -24,6 +28,13 @@ await new Promise((r) => setTimeout(r, Number(process.env.WAIT_MS ?? 500)));
 (globalThis.gc ?? (() => {}))(); // as the bench's S5 does before the kill
 if (process.env.NOSTACK) Error.stackTraceLimit = 0;
 const marks = clients.map(() => ({}));
+const session = process.env.PROFILE ? new Session() : undefined;
+if (session) {
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 100 });
+  await session.post('Profiler.start');
+}
 if (process.env.MARK) console.log('KILL BEGIN', process.hrtime.bigint());
 const t0 = performance.now();
 const elu0 = performance.eventLoopUtilization();
@@ -38,6 +49,8 @@ const ms = performance.now() - t0;
 if (process.env.MARK) console.log('KILL END', process.hrtime.bigint());
 const elu = performance.eventLoopUtilization(elu0);
 const cpu = process.cpuUsage(cpu0);
+if (session)
+  writeFileSync(process.env.PROFILE, JSON.stringify((await session.post('Profiler.stop')).profile));
 const q = (k) => {
   const v = marks.map((m) => m[k]).sort((a, b) => a - b);
   return `${k} first ${v[0].toFixed(1)} median ${v[v.length >> 1].toFixed(1)} last ${v[v.length - 1].toFixed(1)}`;

@@ -142,8 +142,8 @@ interface RawSource {
  */
 async function* rawRange(src: RawSource, start: number, length: number): AsyncGenerator<Buffer> {
   const { zip, file, buffer } = src;
+  // yauzl's local-header read has already bounded [start, start + length) by the archive's size.
   if (Buffer.isBuffer(zip)) {
-    if (start + length > zip.length) throw new Error('entry data runs past the end of the archive');
     for (let off = 0; off < length; off += buffer.length) {
       yield zip.subarray(start + off, start + Math.min(length, off + buffer.length));
     }
@@ -151,6 +151,7 @@ async function* rawRange(src: RawSource, start: number, length: number): AsyncGe
   }
   for (let pos = start, left = length; left > 0;) {
     const { bytesRead } = await file!.read(buffer, 0, Math.min(buffer.length, left), pos);
+    // Only if the file shrank under us: without it the loop would never end.
     if (bytesRead === 0) throw new Error('entry data runs past the end of the archive');
     yield buffer.subarray(0, bytesRead);
     pos += bytesRead;

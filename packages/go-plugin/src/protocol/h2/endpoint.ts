@@ -502,16 +502,16 @@ export abstract class H2Endpoint {
       s.handler.onError(err);
     }
     this.setRef(false);
-    if (this.socket.destroyed) {
-      // nothing left to close
-    } else if (this.peerEnded && this.socket instanceof Socket) {
-      // The peer closed the connection: nothing we write would be read. A graceful end would write
-      // TLS's close_notify and shut down a socket whose peer is gone (EPIPE and an Error per
-      // connection when a host kills 100 plugins at once: bench/findings.md §28).
-      this.socket.destroy();
-    } else {
-      this.flush(); // a GOAWAY we queued goes out before the FIN
-      this.socket.end(() => this.socket.destroy());
+    if (!this.socket.destroyed) {
+      if (this.peerEnded && this.socket instanceof Socket) {
+        // The peer closed the connection: nothing we write would be read. A graceful end would write
+        // TLS's close_notify and shut down a socket whose peer is gone (EPIPE and an Error per
+        // connection when a host kills 100 plugins at once: bench/findings.md §28).
+        this.socket.destroy();
+      } else {
+        this.flush(); // a GOAWAY we queued goes out before the FIN
+        this.socket.end(() => this.socket.destroy());
+      }
     }
     this.onClose?.(err);
   }
