@@ -73,6 +73,18 @@ describe('Go decoding rules', () => {
     assert.equal(err.details['line'], 3);
   });
 
+  it('a hostile interface key is cut short in the message and kept whole in details', async () => {
+    const key = 'x'.repeat(20_000);
+    const err = await loadFails(
+      's.json',
+      `{"providers": {"${key}": {"name": "n", "version": "1"}}}`,
+      'SETTINGS_UNSUPPORTED_INTERFACE',
+      /^plugin: \[x{200}\.\.\. \(20000 characters\)\] is not supported \(/,
+    );
+    assert.ok(err.message.length < 1_000, `message of ${err.message.length} characters`);
+    assert.equal(err.details['interface'], key);
+  });
+
   it('the qlight README key gets a hint', async () => {
     const err = await loadFails(
       's.json',

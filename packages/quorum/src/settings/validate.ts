@@ -10,7 +10,7 @@ import { fail } from './fail.js';
 import { renderTemplate } from './template.js';
 import { INTERFACE_NAMES } from './types.js';
 import type { CentralConfig, InterfaceName, PluginDefinition } from './types.js';
-import { describeNode } from './value-tree.js';
+import { describeNode, shortText } from './value-tree.js';
 
 const SUPPORTED = INTERFACE_NAMES.join(', ');
 
@@ -28,7 +28,8 @@ export function validateProviders(
   if (first !== undefined) {
     const def = providers.get(first);
     const squashed = first.replace(/[-_ ]/g, '');
-    throw fail('SETTINGS_UNSUPPORTED_INTERFACE', `plugin: [${first}] is not supported`, {
+    // geth's text, with a hostile key cut short (the whole key stays in details).
+    throw fail('SETTINGS_UNSUPPORTED_INTERFACE', `plugin: [${shortText(first)}] is not supported`, {
       where: ctx.where(def?.node.at, def?.path ?? `providers.${first}`),
       found: `interface ${JSON.stringify(def?.key ?? first)}`,
       expected: `one of ${SUPPORTED}`,
