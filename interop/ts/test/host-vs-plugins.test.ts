@@ -92,10 +92,15 @@ async function killCleanly(run: { c: PluginClient; logs: Line[]; dir: string }):
 
 for (const version of GO_PLUGIN_VERSIONS) {
   describe(`TS host with a go-plugin ${version} Go plugin`, { skip }, () => {
-    for (const autoMTLS of [true, false]) {
-      it(`Init + Greeting round trip, AutoMTLS ${autoMTLS ? 'on' : 'off'}`, async () => {
+    const variants = [
+      { autoMTLS: true, label: 'on (our P-256 certificate)' },
+      { autoMTLS: true, certificateCurve: 'P-521' as const, label: "on (go-plugin's P-521 certificate)" },
+      { autoMTLS: false, label: 'off' },
+    ];
+    for (const { label, ...options } of variants) {
+      it(`Init + Greeting round trip, AutoMTLS ${label}`, async () => {
         const argv = [goPeer(version).plugin];
-        const run = client(argv, { autoMTLS });
+        const run = client(argv, options);
         await run.c.start();
         assert.equal(run.c.negotiatedVersion, 1);
         await run.c.ping();

@@ -12,7 +12,8 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { randomUUID, X509Certificate } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +28,7 @@ import { GO_PLUGIN_VERSIONS, REPO_ROOT, goPeer, interopSkip } from '../src/suppo
 import type { GoPluginVersion } from '../src/support/go.js';
 import { runGoHost, step } from '../src/support/gohost.js';
 import type { HostOptions, HostRun } from '../src/support/gohost.js';
+import { announcedCertificate, firstLine } from '../src/support/handshake-line.js';
 import { HELLOWORLD_PLUGIN, INTEROP_PLUGIN } from '../src/support/paths.js';
 import { seaNode } from '../src/support/sea.js';
 
@@ -44,28 +46,6 @@ function unzip(zip: string, name: string): string {
   mkdirSync(dir);
   execFileSync('unzip', ['-q', zip, '-d', dir]);
   return dir;
-}
-
-/** Starts a plugin with `env`, returns its first stdout line and kills it. */
-function firstLine(command: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command[0]!, [...command.slice(1), TOKEN], {
-      env,
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const nl = out.indexOf('\n');
-      if (nl < 0) return;
-      child.kill('SIGKILL');
-      resolve(out.slice(0, nl));
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (!out.includes('\n')) reject(new Error(`the plugin exited (${code}) before its handshake`));
-    });
-  });
 }
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -232,18 +212,18 @@ describe('packed TS hello world under go-plugin Go hosts', { skip }, () => {
       const host = await generateCertificate();
       const certs: X509Certificate[] = [];
       for (let i = 0; i < 2; i++) {
-        const line = await firstLine(variants[variant]!, {
+        const line = await firstLine([...variants[variant]!, TOKEN], {
           PATH: process.env.PATH ?? '',
           [QUORUM_MAGIC_COOKIE_KEY]: QUORUM_MAGIC_COOKIE_VALUE,
           PLUGIN_PROTOCOL_VERSIONS: '1',
           PLUGIN_MIN_PORT: '10000',
           PLUGIN_MAX_PORT: '25000',
           PLUGIN_CLIENT_CERT: host.pem,
+          TMPDIR: mkdtempSync(join(scratch, 'handshake-')), // its socket, left behind by the SIGKILL
         });
-        const field = line.split('|')[5]!;
-        certs.push(new X509Certificate(Buffer.from(field, 'base64')));
+        certs.push(announcedCertificate(line));
       }
-      for (const c of certs) assert.equal(c.publicKey.asymmetricKeyDetails?.namedCurve, 'secp521r1');
+      for (const c of certs) assert.equal(c.publicKey.asymmetricKeyDetails?.namedCurve, 'prime256v1');
       assert.notEqual(certs[0]!.fingerprint256, certs[1]!.fingerprint256);
       assert.notDeepEqual(
         certs[0]!.publicKey.export({ type: 'spki', format: 'der' }),

@@ -11,12 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 
-import { COOKIE_MISMATCH_TEXT } from '@qplugin/go-plugin/internal';
+import { COOKIE_MISMATCH_TEXT, generateCertificate } from '@qplugin/go-plugin/internal';
+import { QUORUM_MAGIC_COOKIE_KEY, QUORUM_MAGIC_COOKIE_VALUE } from '@qplugin/quorum';
 
 import { GO_PLUGIN_VERSIONS, goPeer, interopSkip } from '../src/support/go.js';
 import type { GoPluginVersion } from '../src/support/go.js';
 import { runGoHost, step } from '../src/support/gohost.js';
 import type { HostOptions, HostRun } from '../src/support/gohost.js';
+import { announcedCertificate, firstLine } from '../src/support/handshake-line.js';
 import { HELLOWORLD_PLUGIN, INTEROP_PLUGIN, nodePlugin } from '../src/support/paths.js';
 import { expectNoProcesses, isAlive } from '@qplugin/go-plugin/testing';
 
@@ -27,12 +29,16 @@ const TOKEN = `--qp-test=${randomUUID()}`;
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** Runs a host with the plugin's sockets in a private TMPDIR, then checks nothing is left behind. */
-async function run(version: GoPluginVersion, options: Omit<HostOptions, 'env'>): Promise<HostRun> {
+async function run(
+  version: GoPluginVersion,
+  options: Omit<HostOptions, 'env'>,
+  env: NodeJS.ProcessEnv = {},
+): Promise<HostRun> {
   const tmp = mkdtempSync(join(scratch, 'run-'));
   const result = await runGoHost(goPeer(version).host, {
     ...options,
     plugin: [...options.plugin, TOKEN],
-    env: { ...process.env, TMPDIR: tmp },
+    env: { ...process.env, ...env, TMPDIR: tmp },
   });
   const kill = step(result, 'kill');
   assert.equal(kill.ok, true, result.log);
@@ -70,6 +76,19 @@ for (const version of GO_PLUGIN_VERSIONS) {
         assert.equal(step(r, 'greet', 1).value, 'Hola again!');
       });
     }
+
+    it("AutoMTLS with go-plugin's P-521 certificate instead of our default P-256", async () => {
+      const r = await run(
+        version,
+        {
+          automtls: true,
+          plugin: nodePlugin(INTEROP_PLUGIN),
+          steps: ['init:{"language":"en"}', 'greet:Quorum'],
+        },
+        { QPLUGIN_TEST_CURVE: 'P-521' },
+      );
+      assert.equal(step(r, 'greet').value, 'Hello Quorum!', r.log);
+    });
   });
 }
 
@@ -96,6 +115,25 @@ describe('go-plugin v1.8.0 host features against our SDK', { skip }, () => {
       assert.equal(step(r, 'kill').stdout, 'hello from the plugin\n');
     });
   }
+});
+
+describe('the certificate a TS plugin announces', () => {
+  it('is P-256 by default and P-521 when asked for', async () => {
+    const host = await generateCertificate({ curve: 'P-521' }); // what a go-plugin host sends
+    const env = {
+      PATH: process.env.PATH ?? '',
+      [QUORUM_MAGIC_COOKIE_KEY]: QUORUM_MAGIC_COOKIE_VALUE,
+      PLUGIN_PROTOCOL_VERSIONS: '1',
+      PLUGIN_CLIENT_CERT: host.pem,
+      TMPDIR: mkdtempSync(join(scratch, 'handshake-')), // its socket, left behind by the SIGKILL
+    };
+    const curve = async (extra: NodeJS.ProcessEnv): Promise<string | undefined> =>
+      announcedCertificate(await firstLine([...nodePlugin(INTEROP_PLUGIN), TOKEN], { ...env, ...extra }))
+        .publicKey.asymmetricKeyDetails?.namedCurve;
+    assert.equal(await curve({}), 'prime256v1');
+    assert.equal(await curve({ QPLUGIN_TEST_CURVE: 'P-521' }), 'secp521r1');
+    await expectNoProcesses(TOKEN);
+  });
 });
 
 describe('started by hand', () => {

@@ -24,7 +24,8 @@ function openssl(args: string[]): string {
 
 describe("AutoMTLS certificate (go-plugin's profile)", () => {
   const now = new Date('2026-06-01T12:00:00.000Z');
-  const certPromise = generateCertificate({ now });
+  // go-plugin's own curve, to compare with the certificates Go makes.
+  const certPromise = generateCertificate({ now, curve: 'P-521' });
 
   it('has the fields go-plugin puts in its certificate', async () => {
     const cert = await certPromise;
@@ -84,10 +85,21 @@ describe("AutoMTLS certificate (go-plugin's profile)", () => {
     assert.equal(a.privateKey.type, 'private');
   });
 
-  it('offers faster curves that Go peers also accept', async () => {
-    for (const curve of ['P-256', 'P-384'] as const) {
-      const x = new X509Certificate((await generateCertificate({ curve })).der);
+  it('defaults to P-256 and signs each curve with the hash of its size, as Go does', async () => {
+    const expected = [
+      [undefined, 'prime256v1', 'SHA256'],
+      ['P-384', 'secp384r1', 'SHA384'],
+      ['P-521', 'secp521r1', 'SHA512'],
+    ] as const;
+    for (const [curve, name, hash] of expected) {
+      const cert = await generateCertificate(curve ? { curve } : {});
+      const x = new X509Certificate(cert.der);
+      assert.equal(x.publicKey.asymmetricKeyDetails?.namedCurve, name);
       assert.ok(x.verify(x.publicKey));
+      const file = join(dir, `curve-${name}.pem`);
+      writeFileSync(file, cert.pem);
+      const text = openssl(['x509', '-in', file, '-noout', '-text']);
+      assert.match(text, new RegExp(`Signature Algorithm: ecdsa-with-${hash}`));
     }
   });
 

@@ -68,7 +68,9 @@ export async function runPluginCheck(options: PluginCheckOptions): Promise<Plugi
   const goPlugin = executable
     ? (await readGoBuildInfo(executable))?.modules.get(GO_PLUGIN_MODULE)
     : undefined;
-  const host: AutoMtlsCertificate | undefined = profile.autoMTLS ? await generateCertificate() : undefined;
+  const host: AutoMtlsCertificate | undefined = profile.autoMTLS
+    ? await generateCertificate({ curve: 'P-521' }) // a go-plugin host's curve
+    : undefined;
   const spawnInput = (cookie: boolean) => ({
     command: options.command,
     args: options.args,

@@ -54,7 +54,7 @@ export interface PluginClientOptions {
 
   /** Mutual TLS with per-launch certificates. Default true. */
   autoMTLS?: boolean;
-  /** Host certificate curve. Default P-521, as go-plugin. */
+  /** Host certificate curve. Default P-256 (go-plugin's hosts use P-521: ~5 ms more per start and ~2.5 ms per TLS handshake in OpenSSL). */
   certificateCurve?: CertificateCurve;
   /** Ask for the broker multiplexed over one connection (go-plugin >= 1.6 plugins). Default false. */
   multiplex?: boolean;

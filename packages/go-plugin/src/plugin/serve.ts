@@ -11,7 +11,12 @@ import type { startupSnapshot } from 'node:v8';
 
 import { GRPCBroker } from '../protocol/broker.js';
 import type { BrokerMux, BrokerTransport } from '../protocol/broker.js';
-import { generateCertificate, generateKeyPairAsync, parseCertificate } from '../protocol/certificate.js';
+import {
+  DEFAULT_CERTIFICATE_CURVE,
+  generateCertificate,
+  generateKeyPairAsync,
+  parseCertificate,
+} from '../protocol/certificate.js';
 import type { CertificateCurve, EcKeyPair } from '../protocol/certificate.js';
 import { Env, SERVER_STOP_GRACE_MS } from '../protocol/env.js';
 import type { HandshakeConfig } from '../protocol/env.js';
@@ -61,7 +66,7 @@ export interface ServeOptions {
   logLevel?: LogLevel;
   /** Default `unix` (`tcp` on Windows); TCP binds 127.0.0.1 within PLUGIN_MIN_PORT..PLUGIN_MAX_PORT. */
   network?: Network;
-  /** AutoMTLS key curve. Default P-521, like go-plugin. */
+  /** AutoMTLS key curve. Default P-256 (go-plugin's plugins use P-521, which costs OpenSSL ~5 ms more at start-up and per TLS handshake). */
   certificateCurve?: CertificateCurve;
   /** Exit the process once stopped (as a Go plugin's main returns). Default true. */
   exitOnStop?: boolean;
@@ -124,7 +129,9 @@ async function setUpSecurity(env: NodeJS.ProcessEnv, curve: CertificateCurve | u
   const hostCert = parseCertificate(hostPem, 'PLUGIN_CLIENT_CERT');
   const own = await generateCertificate({
     curve,
-    ...((curve ?? 'P-521') === 'P-521' && early ? { keyPair: early } : {}),
+    ...((curve ?? DEFAULT_CERTIFICATE_CURVE) === DEFAULT_CERTIFICATE_CURVE && early
+      ? { keyPair: early }
+      : {}),
   });
   return {
     server: mtlsServerOptions(own, hostPem),
@@ -180,13 +187,14 @@ class MuxLink implements BrokerMux {
 }
 
 /**
- * An AutoMTLS plugin's P-521 key pair (go-plugin's curve, our default), started on the thread pool when this
- * module loads, so that it is made while the rest of the program loads rather than after serve() is called.
- * Held in memory only, taken once; never in a process building a startup snapshot (a key must not end up in
- * an executable).
+ * An AutoMTLS plugin's key pair on the default curve, started on the thread pool when this module loads, so
+ * that it is made while the rest of the program loads rather than after serve() is called. Held in memory
+ * only, taken once; never in a process building a startup snapshot (a key must not end up in an executable).
  */
 let earlyKeyPair: Promise<EcKeyPair> | undefined =
-  process.env[Env.clientCert] && !snapshotBuilder() ? generateKeyPairAsync('P-521') : undefined;
+  process.env[Env.clientCert] && !snapshotBuilder()
+    ? generateKeyPairAsync(DEFAULT_CERTIFICATE_CURVE)
+    : undefined;
 earlyKeyPair?.catch(() => {}); // a failure is reported by the start that uses it
 
 function takeEarlyKeyPair(): Promise<EcKeyPair> | undefined {

@@ -173,9 +173,9 @@ async function serve(
 ): Promise<void> {
   const env = process.env;
   const hostPem = env[Env.clientCert] ?? '';
-  const own = hostPem ? await generateCertificate() : undefined;
+  const own = hostPem ? await generateCertificate({ curve: 'P-521' }) : undefined; // a Go plugin's curve
   // wrong-cert: the handshake names a certificate the server does not present.
-  const announced = own && script.wrongCertificate ? await generateCertificate() : own;
+  const announced = own && script.wrongCertificate ? await generateCertificate({ curve: 'P-521' }) : own;
   const multiplex = env[Env.multiplexGRPC] ?? '';
   if (multiplex !== '') link.event({ kind: 'multiplex-requested', value: multiplex });
 
