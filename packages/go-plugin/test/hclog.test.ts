@@ -1,10 +1,36 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 
-import { formatHclogLine, formatHclogTime, StderrClassifier } from '../src/protocol/hclog.js';
+import { formatHclogLine, formatHclogTime, preciseNow, StderrClassifier } from '../src/protocol/hclog.js';
 import { createHclogLogger } from '../src/protocol/logger.js';
 
 describe('hclog JSON writer', () => {
+  it('stamps lines with the wall clock, never going back, without loading node:perf_hooks', () => {
+    const before = Date.now();
+    const times = Array.from({ length: 1000 }, () => preciseNow());
+    const after = Date.now();
+    // The anchor is a Date.now() (whole milliseconds): within one of the wall clock.
+    assert.ok(
+      times[0]! >= before - 1 && times.at(-1)! <= after + 1,
+      `${before} <= ${times[0]} .. ${times.at(-1)} <= ${after}`,
+    );
+    for (let i = 1; i < times.length; i++) assert.ok(times[i]! >= times[i - 1]!, `went back at ${i}`);
+    assert.ok(
+      times.some((t) => !Number.isInteger(t)),
+      'no sub-millisecond part',
+    );
+    const line = formatHclogLine({ level: 'info', message: 'm', fields: {} });
+    const stamped = Date.parse(/"@timestamp":"([^"]+)"/.exec(line)![1]!);
+    assert.ok(stamped >= before - 1 && stamped <= Date.now() + 1, line);
+    // In a fresh process: a plugin's first log line does not load perf_hooks (~1 ms of its start-up).
+    const probe = `import { preciseNow } from ${JSON.stringify(new URL('../src/protocol/hclog.js', import.meta.url).href)};
+      preciseNow();
+      console.log(JSON.stringify(process.moduleLoadList.filter((m) => m.includes('perf_hooks'))));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8' });
+    assert.deepEqual(JSON.parse(out), []);
+  });
+
   it('writes sorted keys, 6 fractional digits and Go-style HTML escaping', () => {
     const line = formatHclogLine({
       level: 'info',

@@ -33,8 +33,18 @@ export function formatHclogTime(epochMs: number): string {
   );
 }
 
-/** Wall clock with sub-millisecond precision. */
-export const preciseNow = (): number => performance.timeOrigin + performance.now();
+/** Where preciseNow's clock starts: taken on first use in each process (a startup snapshot may hold the builder's). */
+let anchor: { pid: number; wallMs: number; hr: bigint } | undefined;
+
+/**
+ * Wall clock with sub-millisecond precision: a monotonic clock anchored to the wall clock once. Not
+ * `performance`, whose first use loads node:perf_hooks: ~1 ms of every plugin's start-up, which logs.
+ */
+export function preciseNow(): number {
+  const now = process.hrtime.bigint();
+  if (anchor?.pid !== process.pid) anchor = { pid: process.pid, wallMs: Date.now(), hr: now };
+  return anchor.wallMs + Number(now - anchor.hr) / 1e6;
+}
 
 function jsonValue(value: unknown): unknown {
   if (value instanceof Error) return value.message;
