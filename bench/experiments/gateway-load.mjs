@@ -11,6 +11,8 @@
 //   node bench/experiments/gateway-load.mjs --stub --variant before=.tmp/gw-before/packages/quorum \
 //        --variant after=packages/quorum      (the gateway alone: greeting answered in process, no plugin;
 //        variants are quorum package directories, served by gateway-stub-server.mjs)
+//   A variant whose name ends in +metrics runs `qplugin run --metrics` (listener up, not scraped):
+//   --variant plain=packages/cli/bin/qplugin.mjs --variant with+metrics=packages/cli/bin/qplugin.mjs
 // Rounds alternate the order of the variants; printed: medians of req/s, p50, p99 and the gateway's CPU
 // µs per request (from /proc), with each round's values.
 import { spawn } from 'node:child_process';
@@ -98,7 +100,12 @@ try {
   for (const [name, path] of Object.entries(variants)) {
     servers[name] = values.stub
       ? await startStub(path, nodeArgs)
-      : await startQpluginRun({ ...peers, qplugin: path }, mkdtempSync(join(dir, 'run-')), nodeArgs);
+      : await startQpluginRun(
+          { ...peers, qplugin: path },
+          mkdtempSync(join(dir, 'run-')),
+          nodeArgs,
+          name.endsWith('+metrics') ? ['--metrics', '--metrics.port', '0'] : [],
+        );
   }
   if (values.go) servers.go = await startGoGateway(peers);
   for (const s of Object.values(servers)) await probe(s.url);

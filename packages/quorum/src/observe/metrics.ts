@@ -19,6 +19,8 @@ import type { GatewayCallEvent, GatewayObserver } from '../rpc/index.js';
 import { INTERFACE_NAMES } from '../settings/types.js';
 import { LatencyHistory } from './history.js';
 import type { HistorySample } from './history.js';
+import { CounterSeriesSet, LocalHistogram } from './local-series.js';
+import type { CounterSeries, HistogramSeries } from './local-series.js';
 import { processStats } from './proc-stats.js';
 
 /** Call latency buckets, seconds: 100 µs to 10 s. */
@@ -62,11 +64,17 @@ export interface ProviderActivity {
 
 type Labels = { provider: string; plugin: string };
 
-interface Child {
-  inc(): void;
+/** A gRPC method's series for one provider: its latency, and its calls by status code. */
+interface MethodSeries {
+  latency: HistogramSeries;
+  handled: Map<number, CounterSeries>;
 }
-interface Observing {
-  observe(value: number): void;
+
+/** A JSON-RPC method's series: requests, latency, and errors by JSON-RPC error code. */
+interface RpcSeries {
+  requests: CounterSeries;
+  latency: HistogramSeries;
+  errors: Map<number, CounterSeries>;
 }
 
 /** A process exit as one number: its code, or 128 + the signal number as shells say it; -1 when unknown. */
@@ -92,8 +100,7 @@ class ProviderTrack {
   startingAt: number | undefined;
   startReason: StartReason | undefined;
   readonly history: LatencyHistory;
-  readonly handled = new Map<string, Child>();
-  readonly latency = new Map<string, Observing>();
+  readonly methods = new Map<string, MethodSeries>();
   cpuPid = 0;
   cpuSeconds = 0;
 
@@ -120,17 +127,16 @@ export class HostMetrics implements ManagerObserver {
   private readonly processStart: Gauge;
   private readonly rss: Gauge;
   private readonly cpu: Counter;
-  private readonly grpcHandled: Counter;
-  private readonly grpcLatency: Histogram;
-  private readonly rpcRequests: Counter;
-  private readonly rpcErrors: Counter;
-  private readonly rpcLatency: Histogram;
+  // The per-call series are counted locally (local-series.ts) and handed to prom-client when scraped.
+  private readonly grpcHandled: CounterSeriesSet<string>;
+  private readonly grpcLatency: LocalHistogram<string>;
+  private readonly rpcRequests: CounterSeriesSet<string>;
+  private readonly rpcErrors: CounterSeriesSet<string>;
+  private readonly rpcLatency: LocalHistogram<string>;
   private readonly verified: Counter;
   private readonly obtainFailures: Counter;
   private readonly downloaded: Counter;
-  private readonly rpcRequestChildren = new Map<string, Child>();
-  private readonly rpcErrorChildren = new Map<string, Child>();
-  private readonly rpcLatencyChildren = new Map<string, Observing>();
+  private readonly rpcMethods = new Map<string, RpcSeries>();
 
   constructor(options: HostMetricsOptions = {}) {
     this.registry = options.registry ?? new Registry();
@@ -204,32 +210,41 @@ export class HostMetrics implements ManagerObserver {
       labelNames: provider,
       registers,
     });
-    this.grpcHandled = new Counter({
-      name: `${p}grpc_client_handled_total`,
-      help: 'gRPC calls from the host to plugins, by final status code (calls the host failed itself included).',
-      labelNames: [...provider, 'grpc_service', 'grpc_method', 'grpc_code'],
-      registers,
-    });
-    this.grpcLatency = new Histogram({
+    const grpcHandled: CounterSeriesSet<string> = (this.grpcHandled = new CounterSeriesSet(
+      new Counter({
+        name: `${p}grpc_client_handled_total`,
+        help: 'gRPC calls from the host to plugins, by final status code (calls the host failed itself included).',
+        labelNames: [...provider, 'grpc_service', 'grpc_method', 'grpc_code'],
+        registers,
+        collect: () => grpcHandled.flush(),
+      }),
+    ));
+    this.grpcLatency = new LocalHistogram({
       name: `${p}grpc_client_handling_seconds`,
       help: 'gRPC calls from the host to plugins: time from the call to its status.',
       labelNames: [...provider, 'grpc_service', 'grpc_method'],
       buckets: [...LATENCY_BUCKETS],
       registers,
     });
-    this.rpcRequests = new Counter({
-      name: `${p}jsonrpc_requests_total`,
-      help: `JSON-RPC calls answered by the gateway (each call of a batch); method="${UNKNOWN_METHOD}" for methods it does not serve.`,
-      labelNames: ['method'],
-      registers,
-    });
-    this.rpcErrors = new Counter({
-      name: `${p}jsonrpc_errors_total`,
-      help: 'JSON-RPC calls answered with an error, by JSON-RPC error code.',
-      labelNames: ['method', 'code'],
-      registers,
-    });
-    this.rpcLatency = new Histogram({
+    const rpcRequests: CounterSeriesSet<string> = (this.rpcRequests = new CounterSeriesSet(
+      new Counter({
+        name: `${p}jsonrpc_requests_total`,
+        help: `JSON-RPC calls answered by the gateway (each call of a batch); method="${UNKNOWN_METHOD}" for methods it does not serve.`,
+        labelNames: ['method'],
+        registers,
+        collect: () => rpcRequests.flush(),
+      }),
+    ));
+    const rpcErrors: CounterSeriesSet<string> = (this.rpcErrors = new CounterSeriesSet(
+      new Counter({
+        name: `${p}jsonrpc_errors_total`,
+        help: 'JSON-RPC calls answered with an error, by JSON-RPC error code.',
+        labelNames: ['method', 'code'],
+        registers,
+        collect: () => rpcErrors.flush(),
+      }),
+    ));
+    this.rpcLatency = new LocalHistogram({
       name: `${p}jsonrpc_request_duration_seconds`,
       help: 'JSON-RPC calls: time from dispatch to answer (authentication and the plugin call included).',
       labelNames: ['method'],
@@ -307,24 +322,26 @@ export class HostMetrics implements ManagerObserver {
 
   call(ref: ProviderRef, event: CallEvent): void {
     const t = this.tracks.get(ref.provider) ?? this.track(ref);
-    const key = `${event.method}\u0000${event.code}`;
-    let handled = t.handled.get(key);
+    let m = t.methods.get(event.method);
+    if (!m) {
+      m = {
+        latency: this.grpcLatency.series({ ...t.labels, ...splitPath(event.method) }),
+        handled: new Map(),
+      };
+      t.methods.set(event.method, m);
+    }
+    let handled = m.handled.get(event.code);
     if (!handled) {
-      handled = this.grpcHandled.labels({
+      handled = this.grpcHandled.series({
         ...t.labels,
         ...splitPath(event.method),
         grpc_code: goCodeName(event.code),
       });
-      t.handled.set(key, handled);
-    }
-    let latency = t.latency.get(event.method);
-    if (!latency) {
-      latency = this.grpcLatency.labels({ ...t.labels, ...splitPath(event.method) });
-      t.latency.set(event.method, latency);
+      m.handled.set(event.code, handled);
     }
     const seconds = event.durationMs / 1000;
     handled.inc();
-    latency.observe(seconds);
+    m.latency.observe(seconds);
     t.history.record(seconds);
   }
 
@@ -343,24 +360,23 @@ export class HostMetrics implements ManagerObserver {
   /** The JSON-RPC gateway's observer (`startRpcEndpoint(manager, { observer: metrics.gateway })`). */
   readonly gateway: GatewayObserver = (event: GatewayCallEvent): void => {
     const method = event.method ?? UNKNOWN_METHOD;
-    let requests = this.rpcRequestChildren.get(method);
-    if (!requests) {
-      requests = this.rpcRequests.labels({ method });
-      this.rpcRequestChildren.set(method, requests);
+    let s = this.rpcMethods.get(method);
+    if (!s) {
+      s = {
+        requests: this.rpcRequests.series({ method }),
+        latency: this.rpcLatency.series({ method }),
+        errors: new Map(),
+      };
+      this.rpcMethods.set(method, s);
     }
-    let latency = this.rpcLatencyChildren.get(method);
-    if (!latency) {
-      latency = this.rpcLatency.labels({ method });
-      this.rpcLatencyChildren.set(method, latency);
-    }
-    requests.inc();
-    latency.observe(event.durationMs / 1000);
-    if (event.code !== undefined) {
-      const key = `${method}\u0000${event.code}`;
-      let errors = this.rpcErrorChildren.get(key);
+    s.requests.inc();
+    s.latency.observe(event.durationMs / 1000);
+    const code = event.code;
+    if (code !== undefined) {
+      let errors = s.errors.get(code);
       if (!errors) {
-        errors = this.rpcErrors.labels({ method, code: String(event.code) });
-        this.rpcErrorChildren.set(key, errors);
+        errors = this.rpcErrors.series({ method, code: String(code) });
+        s.errors.set(code, errors);
       }
       errors.inc();
     }
