@@ -54,4 +54,30 @@ describe('renderTemplate', () => {
       );
     });
   }
+
+  // Found by the settings fuzz: a 9,000-character template gave an 18,000-character message.
+  const long = 'y'.repeat(5000);
+  const hostile: [string, RegExp][] = [
+    [
+      `{{.Ar}/${'{{.Ar}/'.repeat(1000)}{{.Arch}}`,
+      /^template: unsupported action \{\{\.Ar\}\/\{\{.{93}\.\.\. \(7012 characters\)\}\} .* at offset 0 /,
+    ],
+    [`{{.${long}}}`, /^template: unknown field \.y{100}\.\.\. \(5000 characters\) \(known: /],
+    [
+      `${long}{{if}}`,
+      /^template: unsupported action \{\{if\}\} .* in "y{199}\.\.\. \(5008 characters\) at offset 5000 /,
+    ],
+  ];
+  for (const [template, message] of hostile) {
+    it(`cuts a hostile template short in the message (${template.length} characters), keeps it in details`, () => {
+      assert.throws(
+        () => renderTemplate(template, values),
+        (err: unknown) =>
+          err instanceof QuorumError &&
+          message.test(err.message) &&
+          err.message.length < 1_000 &&
+          err.details['template'] === template,
+      );
+    });
+  }
 });

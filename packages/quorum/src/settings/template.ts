@@ -6,6 +6,7 @@
  */
 import { fail } from './fail.js';
 import type { Where } from './fail.js';
+import { shortText } from './value-tree.js';
 
 export interface TemplateValues {
   Name: string;
@@ -21,7 +22,9 @@ const SPACE = /[ \t\r\n]/;
 /** Renders `template`; throws SETTINGS_PARSE with `details.template` on anything outside the subset. */
 export function renderTemplate(template: string, values: TemplateValues, where?: Where): string {
   const bad = (problem: string, offset: number, action?: string): never => {
-    throw fail('SETTINGS_PARSE', `template: ${problem} in ${JSON.stringify(template)} at offset ${offset}`, {
+    // A hostile template (or action in it) is cut short in the text; details keep it whole.
+    const quoted = shortText(JSON.stringify(template));
+    throw fail('SETTINGS_PARSE', `template: ${problem} in ${quoted} at offset ${offset}`, {
       where,
       found: action === undefined ? undefined : JSON.stringify(action),
       expected: `literal text and {{.Name}}, {{.Version}}, {{.OS}}, {{.Arch}}`,
@@ -64,8 +67,9 @@ function renderAction(body: string, values: TemplateValues, bad: (problem: strin
   }
   if (body === '') return bad('missing value for command');
   const match = /^\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(body);
-  if (match === null) return bad(`unsupported action {{${body}}} (only fields are supported)`);
+  if (match === null)
+    return bad(`unsupported action {{${shortText(body, 100)}}} (only fields are supported)`);
   const field = FIELDS.find((name) => name === match[1]);
-  if (field === undefined) return bad(`unknown field .${match[1] ?? ''} (known: .Name .Version .OS .Arch)`);
+  if (field === undefined) return bad(`unknown field .${shortText(match[1] ?? '', 100)} (known: .Name .Version .OS .Arch)`);
   return values[field];
 }
