@@ -70,6 +70,7 @@ function renderAction(body: string, values: TemplateValues, bad: (problem: strin
   if (match === null)
     return bad(`unsupported action {{${shortText(body, 100)}}} (only fields are supported)`);
   const field = FIELDS.find((name) => name === match[1]);
-  if (field === undefined) return bad(`unknown field .${shortText(match[1] ?? '', 100)} (known: .Name .Version .OS .Arch)`);
+  if (field === undefined)
+    return bad(`unknown field .${shortText(match[1] ?? '', 100)} (known: .Name .Version .OS .Arch)`);
   return values[field];
 }
