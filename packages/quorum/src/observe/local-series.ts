@@ -146,7 +146,7 @@ export class LocalHistogram<T extends string> {
     const values: (MetricValueWithName<string> & { exemplar?: null })[] = [];
     const bucket = `${this.name}_bucket`;
     for (const s of this.all) {
-      if (s.count === 0 && s.counts.every((c) => c === 0)) continue; // never observed: prom-client shows none
+      if (s.count === 0) continue; // never observed (or reset): prom-client shows none
       let acc = 0;
       this.bounds.forEach((bound, i) => {
         acc += s.counts[i]!;
