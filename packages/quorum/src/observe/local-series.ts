@@ -10,8 +10,9 @@
  * exactly as a prom-client Histogram with the same observations would be
  * (same text, same JSON; tested against one).
  */
+import { Counter } from 'prom-client';
 import type {
-  Counter,
+  CounterConfiguration,
   LabelValues,
   Metric,
   MetricObjectWithValues,
@@ -56,6 +57,14 @@ export class CounterSeriesSet<T extends string> {
   flush(): void {
     for (const s of this.all) s.flush();
   }
+}
+
+/** A prom-client Counter whose series count here: each scrape (the Counter's collect) flushes them first. */
+export function localCounter<T extends string>(config: CounterConfiguration<T>): CounterSeriesSet<T> {
+  const set: CounterSeriesSet<T> = new CounterSeriesSet(
+    new Counter({ ...config, collect: () => set.flush() }),
+  );
+  return set;
 }
 
 /** One histogram series. */

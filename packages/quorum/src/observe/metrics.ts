@@ -19,7 +19,8 @@ import type { GatewayCallEvent, GatewayObserver } from '../rpc/index.js';
 import { INTERFACE_NAMES } from '../settings/types.js';
 import { LatencyHistory } from './history.js';
 import type { HistorySample } from './history.js';
-import { CounterSeriesSet, LocalHistogram } from './local-series.js';
+import { localCounter, LocalHistogram } from './local-series.js';
+import type { CounterSeriesSet } from './local-series.js';
 import type { CounterSeries, HistogramSeries } from './local-series.js';
 import { processStats } from './proc-stats.js';
 
@@ -210,15 +211,12 @@ export class HostMetrics implements ManagerObserver {
       labelNames: provider,
       registers,
     });
-    const grpcHandled: CounterSeriesSet<string> = (this.grpcHandled = new CounterSeriesSet(
-      new Counter({
-        name: `${p}grpc_client_handled_total`,
-        help: 'gRPC calls from the host to plugins, by final status code (calls the host failed itself included).',
-        labelNames: [...provider, 'grpc_service', 'grpc_method', 'grpc_code'],
-        registers,
-        collect: () => grpcHandled.flush(),
-      }),
-    ));
+    this.grpcHandled = localCounter({
+      name: `${p}grpc_client_handled_total`,
+      help: 'gRPC calls from the host to plugins, by final status code (calls the host failed itself included).',
+      labelNames: [...provider, 'grpc_service', 'grpc_method', 'grpc_code'],
+      registers,
+    });
     this.grpcLatency = new LocalHistogram({
       name: `${p}grpc_client_handling_seconds`,
       help: 'gRPC calls from the host to plugins: time from the call to its status.',
@@ -226,24 +224,18 @@ export class HostMetrics implements ManagerObserver {
       buckets: [...LATENCY_BUCKETS],
       registers,
     });
-    const rpcRequests: CounterSeriesSet<string> = (this.rpcRequests = new CounterSeriesSet(
-      new Counter({
-        name: `${p}jsonrpc_requests_total`,
-        help: `JSON-RPC calls answered by the gateway (each call of a batch); method="${UNKNOWN_METHOD}" for methods it does not serve.`,
-        labelNames: ['method'],
-        registers,
-        collect: () => rpcRequests.flush(),
-      }),
-    ));
-    const rpcErrors: CounterSeriesSet<string> = (this.rpcErrors = new CounterSeriesSet(
-      new Counter({
-        name: `${p}jsonrpc_errors_total`,
-        help: 'JSON-RPC calls answered with an error, by JSON-RPC error code.',
-        labelNames: ['method', 'code'],
-        registers,
-        collect: () => rpcErrors.flush(),
-      }),
-    ));
+    this.rpcRequests = localCounter({
+      name: `${p}jsonrpc_requests_total`,
+      help: `JSON-RPC calls answered by the gateway (each call of a batch); method="${UNKNOWN_METHOD}" for methods it does not serve.`,
+      labelNames: ['method'],
+      registers,
+    });
+    this.rpcErrors = localCounter({
+      name: `${p}jsonrpc_errors_total`,
+      help: 'JSON-RPC calls answered with an error, by JSON-RPC error code.',
+      labelNames: ['method', 'code'],
+      registers,
+    });
     this.rpcLatency = new LocalHistogram({
       name: `${p}jsonrpc_request_duration_seconds`,
       help: 'JSON-RPC calls: time from dispatch to answer (authentication and the plugin call included).',
