@@ -288,7 +288,8 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     // The connection first: its streams (stdio, broker, calls in flight) end with it, so the abort
     // below need not reset each one on a dead socket (100 plugins killed at once: ~45 ms of
     // AbortErrors with stack traces). Calls still fail in the lifetime's terms (`plugin is not running`).
-    this.connection?.close();
+    // After an exit it is abandoned: a GOAWAY and TLS's close_notify would go into a socket nobody reads.
+    this.connection?.close(this.exitInfo !== undefined);
     void this.mux?.close();
     this.lifetime.abort();
     this.stopWatchingPid?.();

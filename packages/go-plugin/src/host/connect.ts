@@ -31,7 +31,8 @@ export interface Connection {
   readonly broker: GRPCBroker;
   /** Resolves when the stdio stream has ended (all forwarded output written). */
   readonly stdioDone: Promise<void>;
-  close(): void;
+  /** `peerGone`: the plugin's process has exited, so nothing more is written to it. */
+  close(peerGone?: boolean): void;
 }
 
 async function checkHealth(channel: Channel, deadline: number, logger: Logger): Promise<void> {
@@ -117,9 +118,9 @@ export async function connect(input: ConnectInput): Promise<Connection> {
     channel,
     broker,
     stdioDone,
-    close: () => {
+    close: (peerGone) => {
       void broker.close();
-      channel.close();
+      channel.close(peerGone);
     },
   };
 }

@@ -329,8 +329,11 @@ export class Channel {
     if (live.active === 0 && !live.session.closed) live.session.close();
   }
 
-  /** Fails every call in flight and refuses new ones. Idempotent. */
-  close(): void {
+  /**
+   * Fails every call in flight and refuses new ones. Idempotent. With `peerGone` (the plugin's process has
+   * exited) nothing more is written: no GOAWAY or TLS close_notify into a socket nobody reads.
+   */
+  close(peerGone = false): void {
     if (this.closedFlag) return;
     this.closedFlag = true;
     for (const live of this.lives) {
@@ -340,7 +343,10 @@ export class Channel {
       live.socket.destroy();
     }
     this.current = undefined;
-    for (const conn of this.h2Conns) conn.close();
+    for (const conn of this.h2Conns) {
+      if (peerGone) conn.abandon();
+      else conn.close();
+    }
     this.h2 = undefined;
   }
 }

@@ -177,6 +177,15 @@ export abstract class H2Endpoint {
     this.fail(why);
   }
 
+  /**
+   * Ends the connection without a word to the peer (no GOAWAY, no TLS close_notify, no FIN): for a peer
+   * known to be gone, such as a plugin whose process has exited. Every stream fails with `why`. Idempotent.
+   */
+  abandon(why = new H2Error('CONNECTION_LOST', 'the peer is gone', H2Code.NO_ERROR)): void {
+    this.peerEnded = true;
+    this.fail(why);
+  }
+
   /** GOAWAY naming the last stream we take: none as a client (we accept no pushed streams). */
   private goawayFrame(code: number): Buffer {
     const p = Buffer.allocUnsafe(8);
