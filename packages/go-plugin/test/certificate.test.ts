@@ -3,16 +3,20 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 
 import {
   CERT_BACKDATE_MS,
   CERT_LIFETIME_MS,
+  CURVES,
+  FIXED_DER,
   generateCertificate,
   inspectCertificate,
+  OID,
   parseCertificate,
 } from '../src/protocol/certificate.js';
+import * as der from '../src/protocol/der.js';
 import { GoPluginError } from '../src/protocol/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'qp-cert-'));
@@ -83,6 +87,61 @@ describe("AutoMTLS certificate (go-plugin's profile)", () => {
     assert.ok(xa.serialNumber.replace(/^0+/, '').length <= 32);
     assert.notEqual(a.privateKeyPem, b.privateKeyPem);
     assert.equal(a.privateKey.type, 'private');
+  });
+
+  it('writes its fixed parts as der.ts builds them from the profile', () => {
+    const extension = (oid: string, critical: boolean, value: Buffer): Buffer =>
+      critical
+        ? der.sequence(der.objectIdentifier(oid), der.booleanTrue(), der.octetString(value))
+        : der.sequence(der.objectIdentifier(oid), der.octetString(value));
+    const rdn = (oid: string, value: string): Buffer =>
+      der.set(der.sequence(der.objectIdentifier(oid), der.printableString(value)));
+    const built: Record<keyof typeof FIXED_DER, Buffer> = {
+      version: der.explicit(0, der.smallInteger(2)),
+      name: der.sequence(rdn(OID.organization, 'HashiCorp'), rdn(OID.commonName, 'localhost')),
+      // 1010 1100: digitalSignature, keyEncipherment, keyAgreement, keyCertSign; 2 unused bits.
+      keyUsage: extension(OID.keyUsage, true, der.bitString(Buffer.from([0xac]), 2)),
+      extKeyUsage: extension(
+        OID.extKeyUsage,
+        false,
+        der.sequence(der.objectIdentifier(OID.clientAuth), der.objectIdentifier(OID.serverAuth)),
+      ),
+      basicConstraints: extension(OID.basicConstraints, true, der.sequence(der.booleanTrue())),
+      // The extension with a zero key id, less those 20 bytes.
+      subjectKeyIdHead: extension(OID.subjectKeyId, false, der.octetString(Buffer.alloc(20))).subarray(
+        0,
+        -20,
+      ),
+      subjectAltName: extension(
+        OID.subjectAltName,
+        false,
+        der.sequence(der.implicitPrimitive(2, Buffer.from('localhost', 'latin1'))),
+      ),
+    };
+    for (const [part, bytes] of Object.entries(built)) {
+      assert.equal(FIXED_DER[part as keyof typeof FIXED_DER], bytes.toString('hex'), part);
+    }
+    for (const [curve, c] of Object.entries(CURVES)) {
+      assert.equal(c.sigAlg, der.sequence(der.objectIdentifier(c.sigOid)).toString('hex'), curve);
+    }
+  });
+
+  it('carries a subject key id of SHA-256 over the public key, cut to 160 bits (as Go)', async () => {
+    for (const curve of ['P-256', 'P-521'] as const) {
+      const cert = await generateCertificate({ curve });
+      const spki = new X509Certificate(cert.der).publicKey.export({ type: 'spki', format: 'der' });
+      // SubjectPublicKeyInfo ::= SEQUENCE { algorithm, subjectPublicKey BIT STRING }: the bits after the unused-bits byte.
+      const [, bits] = der.children(spki, der.readElement(spki, 0));
+      const keyId = createHash('sha256')
+        .update(spki.subarray(bits!.start + 1, bits!.end))
+        .digest()
+        .subarray(0, 20);
+      const file = join(dir, `ski-${curve}.pem`);
+      writeFileSync(file, cert.pem);
+      const text = openssl(['x509', '-in', file, '-noout', '-ext', 'subjectKeyIdentifier']);
+      const shown = /Subject Key Identifier:\s*\n\s*([0-9A-F:]+)/.exec(text)?.[1]?.replaceAll(':', '');
+      assert.equal(shown?.toLowerCase(), keyId.toString('hex'), curve);
+    }
   });
 
   it('defaults to P-256 and signs each curve with the hash of its size, as Go does', async () => {

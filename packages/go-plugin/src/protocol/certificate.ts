@@ -20,14 +20,69 @@ export type CertificateCurve = 'P-521' | 'P-384' | 'P-256';
  */
 export const DEFAULT_CERTIFICATE_CURVE: CertificateCurve = 'P-256';
 
-const CURVES: Record<CertificateCurve, { node: string; hash: string; sigOid: string }> = {
+interface Curve {
+  node: string;
+  hash: string;
+  sigOid: string;
+  /** AlgorithmIdentifier { sigOid } as DER (hex). */
+  sigAlg: string;
+  /** Signs on the event loop: ~0.03 ms, less than a trip through the thread pool. */
+  signInline: boolean;
+}
+
+/** @internal exported for the test that rebuilds the DER with der.ts */
+export const CURVES: Record<CertificateCurve, Curve> = {
   // Go's defaults: ECDSA with the hash matching the curve size.
-  'P-521': { node: 'secp521r1', hash: 'sha512', sigOid: '1.2.840.10045.4.3.4' },
-  'P-384': { node: 'secp384r1', hash: 'sha384', sigOid: '1.2.840.10045.4.3.3' },
-  'P-256': { node: 'prime256v1', hash: 'sha256', sigOid: '1.2.840.10045.4.3.2' },
+  'P-521': {
+    node: 'secp521r1',
+    hash: 'sha512',
+    sigOid: '1.2.840.10045.4.3.4',
+    sigAlg: '300a06082a8648ce3d040304',
+    signInline: false,
+  },
+  'P-384': {
+    node: 'secp384r1',
+    hash: 'sha384',
+    sigOid: '1.2.840.10045.4.3.3',
+    sigAlg: '300a06082a8648ce3d040303',
+    signInline: false,
+  },
+  'P-256': {
+    node: 'prime256v1',
+    hash: 'sha256',
+    sigOid: '1.2.840.10045.4.3.2',
+    sigAlg: '300a06082a8648ce3d040302',
+    signInline: true,
+  },
 };
 
-const OID = {
+/**
+ * The parts of the certificate that never change, as DER (hex). A process makes its first certificate
+ * with code V8 has not compiled yet, and building these with der.ts then cost ~1.2 ms of a plugin's
+ * start (bench/findings.md §30). certificate.test.ts rebuilds each one with der.ts.
+ * @internal
+ */
+export const FIXED_DER = {
+  /** [0] EXPLICIT INTEGER 2: X.509 v3. */
+  version: 'a003020102',
+  /** O=HashiCorp then CN=localhost, both PrintableString (Go's order); issuer and subject alike. */
+  name: '302831123010060355040a13094861736869436f727031123010060355040313096c6f63616c686f7374',
+  /** keyUsage, critical: bits 0 digitalSignature, 2 keyEncipherment, 4 keyAgreement, 5 keyCertSign. */
+  keyUsage: '300e0603551d0f0101ff0404030202ac',
+  /** extKeyUsage: clientAuth, serverAuth. */
+  extKeyUsage: '301d0603551d250416301406082b0601050507030206082b06010505070301',
+  /** basicConstraints, critical: cA TRUE. */
+  basicConstraints: '300f0603551d130101ff040530030101ff',
+  /** subjectKeyIdentifier up to its 20 key-id bytes, which follow it. */
+  subjectKeyIdHead: '301d0603551d0e04160414',
+  /** subjectAltName: dNSName localhost. */
+  subjectAltName: '30140603551d11040d300b82096c6f63616c686f7374',
+} as const;
+
+const fixed = (part: keyof typeof FIXED_DER): Buffer => Buffer.from(FIXED_DER[part], 'hex');
+
+/** @internal */
+export const OID = {
   organization: '2.5.4.10',
   commonName: '2.5.4.3',
   keyUsage: '2.5.29.15',
@@ -66,20 +121,6 @@ export interface AutoMtlsCertificate {
   privateKeyPem: string;
 }
 
-function name(): Buffer {
-  // Go writes O before CN; both printable, so PrintableString.
-  return der.sequence(
-    der.set(der.sequence(der.objectIdentifier(OID.organization), der.printableString('HashiCorp'))),
-    der.set(der.sequence(der.objectIdentifier(OID.commonName), der.printableString('localhost'))),
-  );
-}
-
-function extension(oid: string, critical: boolean, value: Buffer): Buffer {
-  return critical
-    ? der.sequence(der.objectIdentifier(oid), der.booleanTrue(), der.octetString(value))
-    : der.sequence(der.objectIdentifier(oid), der.octetString(value));
-}
-
 /** The subjectPublicKey bytes inside an SPKI (what a key identifier hashes). */
 function publicKeyBits(spki: Buffer): Buffer {
   const top = der.readElement(spki, 0);
@@ -92,31 +133,24 @@ function publicKeyBits(spki: Buffer): Buffer {
 function tbsCertificate(spki: Buffer, sigAlg: Buffer, serial: Buffer, now: Date): Buffer {
   const notBefore = new Date(now.getTime() - CERT_BACKDATE_MS);
   const notAfter = new Date(now.getTime() + CERT_LIFETIME_MS);
-  // KeyUsage bits 0 digitalSignature, 2 keyEncipherment, 4 keyAgreement, 5 keyCertSign
-  // = 1010 1100, the two trailing zero bits unused.
-  const keyUsage = der.bitString(Buffer.from([0xac]), 2);
-  const extKeyUsage = der.sequence(
-    der.objectIdentifier(OID.clientAuth),
-    der.objectIdentifier(OID.serverAuth),
-  );
-  const basicConstraints = der.sequence(der.booleanTrue());
   // Key identifier as current Go computes it for CA certificates: SHA-256 truncated to 160 bits.
   const ski = createHash('sha256').update(publicKeyBits(spki)).digest().subarray(0, 20);
-  const san = der.sequence(der.implicitPrimitive(2, Buffer.from('localhost', 'latin1')));
+  const name = fixed('name');
   const extensions = der.sequence(
-    extension(OID.keyUsage, true, keyUsage),
-    extension(OID.extKeyUsage, false, extKeyUsage),
-    extension(OID.basicConstraints, true, basicConstraints),
-    extension(OID.subjectKeyId, false, der.octetString(ski)),
-    extension(OID.subjectAltName, false, san),
+    fixed('keyUsage'),
+    fixed('extKeyUsage'),
+    fixed('basicConstraints'),
+    fixed('subjectKeyIdHead'),
+    ski, // the end of the subjectKeyIdentifier extension
+    fixed('subjectAltName'),
   );
   return der.sequence(
-    der.explicit(0, der.smallInteger(2)), // v3
+    fixed('version'),
     der.unsignedInteger(serial),
     sigAlg,
-    name(),
+    name,
     der.sequence(der.time(notBefore), der.time(notAfter)),
-    name(),
+    name,
     spki,
     der.explicit(3, extensions),
   );
@@ -135,7 +169,10 @@ export const generateKeyPairAsync = (
 const signAsync = (hash: string, data: Buffer, key: KeyObject): Promise<Buffer> =>
   new Promise((resolve, reject) => sign(hash, data, key, (err, sig) => (err ? reject(err) : resolve(sig))));
 
-/** Generates a fresh key and go-plugin-profile certificate, off the event loop. */
+/**
+ * Generates a fresh key and go-plugin-profile certificate. The key pair is made on the thread pool, and so
+ * is the signature on the curves where it costs more than the trip there (P-384, P-521).
+ */
 export async function generateCertificate(options: CertificateOptions = {}): Promise<AutoMtlsCertificate> {
   const curve = CURVES[options.curve ?? DEFAULT_CERTIFICATE_CURVE];
   if (!curve) {
@@ -146,10 +183,12 @@ export async function generateCertificate(options: CertificateOptions = {}): Pro
   try {
     const { publicKey, privateKey } = await (options.keyPair ?? generateKeyPairAsync(options.curve));
     const spki = publicKey.export({ type: 'spki', format: 'der' });
-    const sigAlg = der.sequence(der.objectIdentifier(curve.sigOid));
+    const sigAlg = Buffer.from(curve.sigAlg, 'hex');
     // Uniform in [0, 2^128), like go-plugin.
     const tbs = tbsCertificate(spki, sigAlg, randomBytes(16), options.now ?? new Date());
-    const signature = await signAsync(curve.hash, tbs, privateKey);
+    const signature = curve.signInline
+      ? sign(curve.hash, tbs, privateKey)
+      : await signAsync(curve.hash, tbs, privateKey);
     const certDer = der.sequence(tbs, sigAlg, der.bitString(signature));
     return {
       der: certDer,
