@@ -197,6 +197,13 @@ export async function scenarioDistribution(peers: Peers, s: Settings): Promise<S
         zipBytes: f.zipBytes,
         perProcess,
         ts_read_ms: round(median(ts(later, 'read_ms')), 1),
+        // Where the first run in a process (the cold row) spends its extra time, phase by phase.
+        ts_phases_first_vs_later_ms: Object.fromEntries(
+          ['sha256_ms', 'verify_ms', 'unpack_ms'].map((k) => [
+            k,
+            { first: round(median(ts(first, k)), 1), later: round(median(ts(later, k)), 1) },
+          ]),
+        ),
         note: 'gpg verifies against a keyring imported before timing; the TS side parses the armored gpg.key every run, as geth does.',
       },
     };
