@@ -8,7 +8,12 @@
 // -k CLOCK_MONOTONIC` and `perf report --time`); NOSTACK=1 captures no stack
 // traces during the kill (what Error stacks cost); PROFILE=out.cpuprofile writes
 // a CPU profile of the kill alone (node:inspector in process; the profiler's
-// overhead lengthens the kill). bench/findings.md §16, §24, §28.
+// overhead lengthens the kill). bench/findings.md §16, §24, §28, §30.
+// Host and plugins on separate cores (§30: the kill without preemption), the Go
+// host alike for comparison:
+//   taskset -c 0 node --expose-gc --max-semi-space-size=4 bench/experiments/kill-phases.mjs 100 -- \
+//     taskset -c 1 interop/go/bin/v1.8.0/plugin
+//   taskset -c 0 bench/dist/cache/gobench scale -n 100 -- taskset -c 1 interop/go/bin/v1.8.0/plugin
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
