@@ -16,9 +16,10 @@ import type { Channel, Transport } from '../../src/protocol/grpc/channel.js';
 import { Metadata } from '../../src/protocol/grpc/metadata.js';
 import { GrpcServer } from '../../src/protocol/grpc/server.js';
 import { createClient } from '../../src/protocol/rpc-client.js';
-import { RpcError, Status } from '../../src/protocol/rpc-error.js';
+import { Status } from '../../src/protocol/rpc-error.js';
 import { addServices } from '../../src/protocol/rpc-server.js';
 import { service } from '../../src/protocol/rpc-types.js';
+import { rejection } from '../support/rejection.js';
 
 const server = new GrpcServer();
 let target: DialTarget;
@@ -55,15 +56,6 @@ before(async () => {
   target = { network: 'tcp', address: `127.0.0.1:${port}` };
 });
 after(() => server.stop(0));
-
-async function rejection(p: Promise<unknown>): Promise<RpcError> {
-  const err = await p.then(
-    () => assert.fail('the call succeeded'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof RpcError, `not an RpcError: ${String(err)}`);
-  return err;
-}
 
 function withId(id: string): Metadata {
   const md = new Metadata();

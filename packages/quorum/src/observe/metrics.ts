@@ -20,8 +20,7 @@ import { INTERFACE_NAMES } from '../settings/types.js';
 import { LatencyHistory } from './history.js';
 import type { HistorySample } from './history.js';
 import { localCounter, LocalHistogram } from './local-series.js';
-import type { CounterSeriesSet } from './local-series.js';
-import type { CounterSeries, HistogramSeries } from './local-series.js';
+import type { CounterSeries, CounterSeriesSet, HistogramSeries } from './local-series.js';
 import { processStats } from './proc-stats.js';
 
 /** Call latency buckets, seconds: 100 µs to 10 s. */

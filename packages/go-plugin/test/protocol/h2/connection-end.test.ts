@@ -12,19 +12,10 @@ import { H2Code, H2Error } from '../../../src/protocol/h2/errors.js';
 import { Flag, FrameType } from '../../../src/protocol/h2/frames.js';
 import { UnaryMethod } from '../../../src/protocol/h2/request-head.js';
 import { unaryCall } from '../../../src/protocol/h2/unary.js';
-import { RpcError } from '../../../src/protocol/rpc-error.js';
 import { RawPeer } from '../../support/h2-peer.js';
+import { rejection } from '../../support/rejection.js';
 
 const METHOD = new UnaryMethod('/t.S/M');
-
-async function callFails(call: Promise<unknown>): Promise<RpcError> {
-  const err = await call.then(
-    () => assert.fail('the call succeeded'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof RpcError, `not an RpcError: ${String(err)}`);
-  return err;
-}
 
 describe('h2 connection: our end of it', () => {
   it('close() sends GOAWAY NO_ERROR before closing; the call in flight fails UNAVAILABLE', async () => {
@@ -32,7 +23,7 @@ describe('h2 connection: our end of it', () => {
     const call = unaryCall(peer.conn, METHOD, Buffer.from('ping'));
     await peer.frameOf(FrameType.HEADERS, 1);
     peer.conn.close();
-    const err = await callFails(call);
+    const err = await rejection(call);
     assert.equal(err.code, Status.UNAVAILABLE);
     const goaway = await peer.frameOf(FrameType.GOAWAY);
     assert.equal(goaway.payload.readUInt32BE(0), 0, 'last stream id: a client takes no pushed streams');
@@ -49,7 +40,7 @@ describe('h2 connection: our end of it', () => {
     await peer.frame((f) => f.type === FrameType.SETTINGS && (f.flags & Flag.ACK) !== 0);
     const before = peer.frames.length;
     peer.conn.abandon();
-    const err = await callFails(call);
+    const err = await rejection(call);
     assert.equal(err.code, Status.UNAVAILABLE);
     assert.ok(err.cause instanceof H2Error);
     assert.equal(err.cause.code, 'CONNECTION_LOST');
@@ -59,7 +50,7 @@ describe('h2 connection: our end of it', () => {
       [],
       'frames written after abandon()',
     );
-    const after = await callFails(unaryCall(peer.conn, METHOD, Buffer.from('x')));
+    const after = await rejection(unaryCall(peer.conn, METHOD, Buffer.from('x')));
     assert.equal(after.code, Status.UNAVAILABLE);
     peer.conn.abandon(); // idempotent
     await peer.stop();

@@ -25,7 +25,7 @@ import { H2Error } from '../../../src/protocol/h2/errors.js';
 import { UnaryMethod } from '../../../src/protocol/h2/request-head.js';
 import { unaryCall } from '../../../src/protocol/h2/unary.js';
 import type { UnaryOptions } from '../../../src/protocol/h2/unary.js';
-import { RpcError } from '../../../src/protocol/rpc-error.js';
+import { rejection } from '../../support/rejection.js';
 
 const GO_DIR = fileURLToPath(new URL('../../../../../../interop/go/', import.meta.url));
 const VERSIONS = ['v1.0.1', 'v1.2.2', 'v1.8.0'] as const;
@@ -100,16 +100,6 @@ const bytesOf = (m: Map<number, (number | Buffer)[]>, no: number): Buffer =>
 
 const UNARY = new UnaryMethod('/qplugin.interop.Probe/Unary');
 const OBSERVE = new UnaryMethod('/qplugin.interop.Probe/Observe');
-
-async function rejection(p: Promise<unknown>): Promise<RpcError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof RpcError, `not an RpcError: ${String(err)}`);
-    return err;
-  }
-  assert.fail('the call succeeded');
-}
 
 function derToPem(der: Uint8Array): string {
   const b64 = Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n');

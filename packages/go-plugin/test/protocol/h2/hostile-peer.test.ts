@@ -17,8 +17,8 @@ import { encodeHeaderBlock, encodeInteger } from '../../../src/protocol/h2/hpack
 import { UnaryMethod } from '../../../src/protocol/h2/request-head.js';
 import { unaryCall } from '../../../src/protocol/h2/unary.js';
 import type { UnaryResult } from '../../../src/protocol/h2/unary.js';
-import { RpcError } from '../../../src/protocol/rpc-error.js';
 import { RawPeer } from '../../support/h2-peer.js';
+import { rejection } from '../../support/rejection.js';
 
 const METHOD = new UnaryMethod('/t.S/M');
 const RESPONSE_HEADERS = encodeHeaderBlock([
@@ -46,16 +46,6 @@ function respond(peer: RawPeer, id: number, body = Buffer.from('pong')): void {
   peer.send(FrameType.HEADERS, Flag.END_HEADERS, id, RESPONSE_HEADERS);
   peer.send(FrameType.DATA, 0, id, grpcMessage(body));
   peer.send(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, id, OK_TRAILERS);
-}
-
-async function rejection(p: Promise<unknown>): Promise<RpcError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof RpcError, `not an RpcError: ${String(err)}`);
-    return err;
-  }
-  assert.fail('the call succeeded');
 }
 
 /** A call on a fresh peer, its HEADERS already received by the peer. */

@@ -17,8 +17,9 @@ import { H2Connection } from '../../../src/protocol/h2/connection.js';
 import { FrameType } from '../../../src/protocol/h2/frames.js';
 import { UnaryMethod } from '../../../src/protocol/h2/request-head.js';
 import { unaryCall } from '../../../src/protocol/h2/unary.js';
-import { RpcError } from '../../../src/protocol/rpc-error.js';
+import type { RpcError } from '../../../src/protocol/rpc-error.js';
 import { connectH2 } from '../../support/h2-server.js';
+import { rejection } from '../../support/rejection.js';
 
 const m = (path: string): UnaryMethod => new UnaryMethod(path, { secure: false });
 
@@ -102,16 +103,6 @@ async function start(settings: Settings = {}): Promise<{
       seen.length >= n ? Promise.resolve() : new Promise((resolve) => streamWaiters.push({ n, resolve })),
     stop,
   };
-}
-
-async function rejection(p: Promise<unknown>): Promise<RpcError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof RpcError, `not an RpcError: ${String(err)}`);
-    return err;
-  }
-  assert.fail('the call succeeded');
 }
 
 describe('h2 client against node:http2 (nghttp2)', () => {
