@@ -144,6 +144,13 @@ export async function scenarioPluginStart(peers: Peers, s: Settings): Promise<Sc
   // The Node the TS side runs on, and the compiled hello world entry.
   const node = peers.runtime.node;
   const sea = s.quick ? undefined : await seaVariants(node, peers.tsPlugin[1]!, s.log);
+  // NODE_EXTRA_CA_CERTS makes Node parse that file's certificates (Node 20: at start-up, Node 24: at the
+  // first TLS context with a CA; findings §31). Where the machine sets it, the default pack and
+  // `node -e 0` also run without it, so both environments are seen.
+  const extra = process.env.NODE_EXTRA_CA_CERTS;
+  const unset = extra ? { ...process.env, NODE_EXTRA_CA_CERTS: undefined } : undefined;
+  const startUnset = (plugin: string[]) => async () =>
+    await harness(peers, 'go', 'start', flags, plugin, unset);
   // Start-up times are the noisiest here, and a round is cheap: twice the rounds.
   const runs = await interleave(
     s.quick ? s.rounds : s.rounds * 2,
@@ -155,6 +162,12 @@ export async function scenarioPluginStart(peers: Peers, s: Settings): Promise<Sc
       codecache: start(peers.tsPluginCodeCache),
       rootimport: start(peers.tsPluginRootImport),
       ...(sea ? { sea: start(sea.sea), seasnapshot: start(sea.seaSnapshot) } : {}),
+      ...(unset
+        ? {
+            nodeclean: async () => await harness(peers, 'go', 'exec', flags, [node, '-e', '0'], unset),
+            codecacheclean: startUnset(peers.tsPluginCodeCache),
+          }
+        : {}),
     },
     s.log,
   );
@@ -195,6 +208,28 @@ export async function scenarioPluginStart(peers: Peers, s: Settings): Promise<Sc
       : []),
     ['unbundled', 'ts', 'TS plugin, unbundled (node dist/main.js)'],
   ];
+  const clean: Metric[] = unset
+    ? [
+        metric({
+          id: 's2.codecache-clean.node',
+          label:
+            'TS plugin, `qplugin pack`, the default, without NODE_EXTRA_CA_CERTS (set on this machine): spawn → handshake vs `node -e 0` without it',
+          unit: 'ms',
+          ts: per('codecacheclean', 'handshake_ms'),
+          ref: per('nodeclean', 'exit_ms'),
+          refLabel: 'node -e 0',
+        }),
+        metric({
+          id: 's2.codecache-clean.go',
+          label:
+            'TS plugin, `qplugin pack`, the default, without NODE_EXTRA_CA_CERTS (set on this machine) vs Go plugin: spawn → handshake',
+          unit: 'ms',
+          ts: per('codecacheclean', 'handshake_ms'),
+          ref: goHandshake,
+          refLabel: 'Go plugin (go-plugin v1.8.0)',
+        }),
+      ]
+    : [];
   const names = [
     'node',
     'go',
@@ -203,6 +238,7 @@ export async function scenarioPluginStart(peers: Peers, s: Settings): Promise<Sc
     'codecache',
     'rootimport',
     ...(sea ? ['sea', 'seasnapshot'] : []),
+    ...(unset ? ['nodeclean', 'codecacheclean'] : []),
   ];
   const medianOfRuns = (name: string, key: string): number =>
     medianOf(runs[name]!, (j) => warm(samplesOf(j), key));
@@ -214,6 +250,7 @@ export async function scenarioPluginStart(peers: Peers, s: Settings): Promise<Sc
     completed: true,
     metrics: [
       ...variants.flatMap(([id, name, label]) => pair(id, name, label)),
+      ...clean,
       metric({
         id: 's2.rootimport.node',
         label: 'BEFORE dae2480: unbundled, importing the @qplugin/quorum root vs `node -e 0`',
@@ -238,12 +275,13 @@ export async function scenarioPluginStart(peers: Peers, s: Settings): Promise<Sc
     details: {
       perProcess,
       node: peers.runtime.version,
+      node_extra_ca_certs: extra ?? null,
       handshake_ms: Object.fromEntries(
-        names.map((n) => [n, medianOfRuns(n, n === 'node' ? 'exit_ms' : 'handshake_ms')]),
+        names.map((n) => [n, medianOfRuns(n, n.startsWith('node') ? 'exit_ms' : 'handshake_ms')]),
       ),
       // spawn → Init answered: what a host waits for; a variant must not move work past the handshake.
       ready_ms: Object.fromEntries(
-        names.filter((n) => n !== 'node').map((n) => [n, medianOfRuns(n, 'ready_ms')]),
+        names.filter((n) => !n.startsWith('node')).map((n) => [n, medianOfRuns(n, 'ready_ms')]),
       ),
       breakdown: {
         unbundled: await breakdown(peers, peers.tsPlugin, bRuns, perProcess),

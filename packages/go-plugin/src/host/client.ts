@@ -15,7 +15,6 @@ import { dialTarget, socketConnector } from '../protocol/dial.js';
 import { Channel } from '../protocol/grpc/channel.js';
 import type { Connector } from '../protocol/grpc/channel.js';
 import { GRPCController, Health, ServingStatus } from '../protocol/builtins.js';
-import { derToPem } from '../protocol/certificate.js';
 import { HEALTH_SERVICE_NAME } from '../protocol/env.js';
 import { GoPluginError, messageOf } from '../protocol/errors.js';
 import type { Network } from '../protocol/handshake.js';
@@ -238,7 +237,7 @@ export class PluginClient extends EventEmitter<PluginClientEvents> {
     const own = this.ownKeyPair();
     const socketDir = this.launched?.socketDir;
     return {
-      serverTls: own && mtlsServerOptions(own, derToPem(this.tls!.pluginCertDer)),
+      serverTls: own && mtlsServerOptions(own, this.tls!.pluginCertDer),
       clientTls: this.clientTls(),
       mux: this.mux,
       listen: (server) =>

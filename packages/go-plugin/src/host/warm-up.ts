@@ -5,8 +5,8 @@
  * (bench/findings.md §28): `tls.connect` checks the server name, and
  * `net.connect` a TCP host, with `net.isIP`, whose IPv6 pattern V8 compiles on
  * its first use (3–5 ms) and again, to machine code, on its second (~1 ms);
- * the first secure context of a process costs 3–4 ms, later ones under 1 ms.
- * Together about a tenth of a first start.
+ * the first secure context of a process costs 2–3 ms, later ones under 1 ms
+ * (with a CA, 1–40 ms more: §31). Together about a tenth of a first start.
  */
 import { isIP } from 'node:net';
 import { createSecureContext } from 'node:tls';
@@ -24,9 +24,8 @@ export function warmUpFirstConnection(own: KeyPair | undefined): void {
   isIP(TLS_SERVER_NAME);
   if (!own) return;
   try {
-    // A context like the one the connection will build (the plugin's certificate is not known yet:
-    // ours stands in as the trusted one); it is dropped at once.
-    createSecureContext({ cert: own.pem, key: own.privateKeyPem, ca: own.pem });
+    // A context like the one the connection will build (mtlsClientOptions: no CA); dropped at once.
+    createSecureContext({ cert: own.pem, key: own.privateKeyPem, ca: [] });
   } catch {
     // Only a head start: the connection itself reports what is wrong with the certificate.
   }

@@ -134,7 +134,7 @@ async function setUpSecurity(env: NodeJS.ProcessEnv, curve: CertificateCurve | u
       : {}),
   });
   return {
-    server: mtlsServerOptions(own, hostPem),
+    server: mtlsServerOptions(own, hostCert.raw),
     client: mtlsClientOptions(own, hostCert.raw),
     certificateDer: own.der,
   };

@@ -4,7 +4,6 @@
  * connection is mutual TLS.
  */
 import { connect as netConnect } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
 import type { ConnectionOptions } from 'node:tls';
 
 import { Channel } from './grpc/channel.js';
@@ -12,6 +11,7 @@ import type { ChannelOptions, Connector } from './grpc/channel.js';
 import { GoPluginError } from './errors.js';
 import type { Network } from './handshake.js';
 import { splitTcpAddress } from './handshake.js';
+import { connectTls } from './tls.js';
 
 export interface DialTarget {
   network: Network;
@@ -35,7 +35,7 @@ export function dialTarget(network: string, address: string): DialTarget {
 export function socketConnector(target: DialTarget, tls?: ConnectionOptions): Connector {
   return () => {
     const where = target.network === 'unix' ? { path: target.address } : splitTcpAddress(target.address);
-    if (tls) return tlsConnect({ ...where, ...tls });
+    if (tls) return connectTls({ ...where, ...tls });
     return netConnect(where);
   };
 }

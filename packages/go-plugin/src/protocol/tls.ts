@@ -9,7 +9,6 @@ import type { ConnectionOptions, TLSSocket, TlsOptions } from 'node:tls';
 import type { Duplex } from 'node:stream';
 
 import type { AutoMtlsCertificate } from './certificate.js';
-import { derToPem } from './certificate.js';
 import { GoPluginError } from './errors.js';
 
 /** The parts of a certificate TLS needs: PEM certificate and PEM private key. */
@@ -18,48 +17,107 @@ export type KeyPair = Pick<AutoMtlsCertificate, 'pem' | 'privateKeyPem'>;
 /** Name both sides' certificates carry and verify. */
 export const TLS_SERVER_NAME = 'localhost';
 
+/** Where {@link mtlsServerOptions} keeps the one client certificate (DER) a server accepts. */
+export const PINNED_CLIENT_CERTIFICATE: unique symbol = Symbol('qplugin.pinnedClientCertificate');
+
+/** Server TLS options that accept exactly one client certificate: {@link clientRefused} enforces it. */
+export type PinnedServerTlsOptions = TlsOptions & { [PINNED_CLIENT_CERTIFICATE]: Buffer };
+
 /**
- * Server side: require a client certificate that chains to `peerPem`. The
- * peer's certificate is a self-signed CA whose key only the peer holds, so
- * chaining to it is as strict as comparing bytes.
+ * Server side: require a client certificate, and accept only `peerDer`
+ * itself (what every host presents: TLS-4). No CA is configured: giving
+ * Node one makes it build its whole root store first (the bundled roots and
+ * NODE_EXTRA_CA_CERTS' file) to tell the stores apart, 4–40 ms at a
+ * plugin's start depending on the Node line and that variable
+ * (bench/findings.md §31). So OpenSSL reports every client as unverified
+ * and the certificate is compared byte for byte instead, by GrpcServer on
+ * each connection before it reads from it, as Node's own check would
+ * (after the handshake, which proved the client holds the key).
  */
-export function mtlsServerOptions(own: KeyPair, peerPem: string): TlsOptions {
+export function mtlsServerOptions(own: KeyPair, peerDer: Uint8Array): PinnedServerTlsOptions {
   return {
     cert: own.pem,
     key: own.privateKeyPem,
-    ca: peerPem,
+    ca: [],
     requestCert: true,
-    rejectUnauthorized: true,
+    rejectUnauthorized: false,
     ALPNProtocols: ['h2'],
+    [PINNED_CLIENT_CERTIFICATE]: Buffer.from(peerDer),
   };
 }
 
 /**
- * Client side: trust only `peerDer`, and also insist the presented leaf is
- * byte-for-byte that certificate.
+ * Whether a server with `options` must drop this connection: its options
+ * pin a client certificate and the client presented none or another one.
  */
-export function mtlsClientOptions(own: KeyPair, peerDer: Uint8Array): ConnectionOptions {
-  const expected = Buffer.from(peerDer);
+export function clientRefused(options: TlsOptions, socket: TLSSocket): boolean {
+  const pinned = (options as Partial<PinnedServerTlsOptions>)[PINNED_CLIENT_CERTIFICATE];
+  if (pinned === undefined) return false;
+  const presented = socket.getPeerX509Certificate();
+  return presented === undefined || !presented.raw.equals(pinned);
+}
+
+/** Where {@link mtlsClientOptions} keeps the one server certificate (DER) a client accepts. */
+export const PINNED_SERVER_CERTIFICATE: unique symbol = Symbol('qplugin.pinnedServerCertificate');
+
+/** Client TLS options that accept exactly one server certificate: {@link connectTls} enforces it. */
+export type PinnedClientTlsOptions = ConnectionOptions & { [PINNED_SERVER_CERTIFICATE]: Buffer };
+
+/**
+ * Client side: accept only a server presenting `peerDer` itself. No CA, for
+ * the reason {@link mtlsServerOptions} gives: {@link connectTls} compares
+ * the certificate once the handshake has proved the server holds its key,
+ * and destroys the socket before anyone can write to it otherwise. Connect
+ * with {@link connectTls} or {@link startClientTls} only: `tls.connect`
+ * alone would not check.
+ */
+export function mtlsClientOptions(own: KeyPair, peerDer: Uint8Array): PinnedClientTlsOptions {
   return {
     cert: own.pem,
     key: own.privateKeyPem,
-    ca: derToPem(expected),
+    ca: [],
+    rejectUnauthorized: false,
     servername: TLS_SERVER_NAME,
     ALPNProtocols: ['h2'],
-    checkServerIdentity: (_host, cert) =>
-      cert.raw.equals(expected)
-        ? undefined
-        : new GoPluginError(
-            'TLS_PEER_MISMATCH',
-            'the server presented a certificate other than the one in its handshake',
-            {
-              fix: 'Another process may be listening on the announced address; restart the plugin.',
-            },
-          ),
+    [PINNED_SERVER_CERTIFICATE]: Buffer.from(peerDer),
   };
+}
+
+function serverMismatch(): GoPluginError {
+  return new GoPluginError(
+    'TLS_PEER_MISMATCH',
+    'the server presented a certificate other than the one in its handshake',
+    { fix: 'Another process may be listening on the announced address; restart the plugin.' },
+  );
+}
+
+/**
+ * `tls.connect`, enforcing the pin of options from {@link mtlsClientOptions}:
+ * a server presenting another certificate never gets 'secureConnect' through,
+ * as with Node's own verification: the socket is destroyed with a
+ * TLS_PEER_MISMATCH error instead.
+ */
+export function connectTls(options: ConnectionOptions): TLSSocket {
+  const socket = tlsConnect(options);
+  const pinned = (options as Partial<PinnedClientTlsOptions>)[PINNED_SERVER_CERTIFICATE];
+  if (pinned !== undefined) {
+    // The listeners of 'secureConnect' (node:http2's, ours) write at once: the check goes before the event.
+    const emit = socket.emit;
+    socket.emit = function (this: TLSSocket, event: string | symbol, ...args: unknown[]): boolean {
+      if (event === 'secureConnect') {
+        if (!socket.getPeerX509Certificate()?.raw.equals(pinned)) {
+          socket.destroy(serverMismatch());
+          return false;
+        }
+        socket.emit = emit; // checked: every later event goes straight through
+      }
+      return Reflect.apply(emit, this, [event, ...args]) as boolean;
+    } as typeof socket.emit;
+  }
+  return socket;
 }
 
 /** Starts TLS as the client on an already-connected socket (a yamux stream, say). */
 export function startClientTls(socket: Duplex, options: ConnectionOptions): TLSSocket {
-  return tlsConnect({ ...options, socket });
+  return connectTls({ ...options, socket });
 }

@@ -89,7 +89,7 @@ before(async () => {
 async function startServer(transport: ServerTransport, path: string): Promise<GrpcServer> {
   const [hostCert, pluginCert] = certs;
   const server = new GrpcServer({
-    tls: mtlsServerOptions(pluginCert, hostCert.pem),
+    tls: mtlsServerOptions(pluginCert, hostCert.der),
     maxReceiveMessageBytes: 1024,
     transport,
   });
@@ -497,7 +497,7 @@ for (const serverTransport of SERVER_TRANSPORTS)
       it('gives calls in flight the grace, then cuts them off with UNAVAILABLE', async () => {
         const [hostCert, pluginCert] = await Promise.all([generateCertificate(), generateCertificate()]);
         const s = new GrpcServer({
-          tls: mtlsServerOptions(pluginCert, hostCert.pem),
+          tls: mtlsServerOptions(pluginCert, hostCert.der),
           transport: serverTransport,
         });
         // Our h2 server also ends one of three calls first (the one in the middle of its list of live

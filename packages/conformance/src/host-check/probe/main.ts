@@ -21,7 +21,6 @@ import {
   bindNetServer,
   generateCertificate,
   listenerConfigFromEnv,
-  mtlsServerOptions,
   parseOfferedVersions,
 } from '@qplugin/go-plugin/internal';
 
@@ -181,7 +180,17 @@ async function serve(
 
   let floods: Promise<unknown> = Promise.resolve();
   let shuttingDown = false;
-  const server = probeServer(script, link, own ? mtlsServerOptions(own, hostPem) : undefined, {
+  // As a Go plugin does (TLS-3): the host's certificate as the only client CA, so a host is judged by
+  // what Go plugins accept, not by qplugin's stricter byte-for-byte pin.
+  const tls = own && {
+    cert: own.pem,
+    key: own.privateKeyPem,
+    ca: hostPem,
+    requestCert: true,
+    rejectUnauthorized: true,
+    ALPNProtocols: ['h2'],
+  };
+  const server = probeServer(script, link, tls, {
     async onShutdown() {
       if (script.onShutdown === 'hold') return new Promise<void>(() => {});
       if (script.onShutdown === 'exit' && !shuttingDown) {

@@ -25,6 +25,7 @@ import type { TLSSocket, TlsOptions } from 'node:tls';
 
 import { encodeHeaderBlock, H2Connection } from '../h2/index.js';
 import type { H2Stream, StreamHandler } from '../h2/index.js';
+import { clientRefused } from '../tls.js';
 import { H2ServerCall, statusOnlyBlock } from './h2-server-call.js';
 import { MAX_HEADER_PAIRS } from './metadata.js';
 import { nodeHttp2 } from './node-http2.js';
@@ -43,7 +44,11 @@ export type MethodKind = 'unary' | 'server_streaming' | 'client_streaming' | 'bi
 export type MethodHandler = (call: ServerCall) => void;
 
 export interface GrpcServerOptions {
-  /** TLS settings (certificate, key, CA, requestCert): a TLS server; none: plaintext HTTP/2. */
+  /**
+   * TLS settings (certificate, key, CA, requestCert): a TLS server; none:
+   * plaintext HTTP/2. Options from mtlsServerOptions pin the client's
+   * certificate: any other client is dropped before its first byte is read.
+   */
   tls?: TlsOptions;
   /** Largest request message. Default 4 MiB, grpc-go's server default. */
   maxReceiveMessageBytes?: number;
@@ -126,6 +131,12 @@ export class GrpcServer {
     server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, ...rest: unknown[]) =>
       this.dispatchNode(stream, headers, rest[1]),
     );
+    if (tls) {
+      // Before node:http2's own listener: a refused client's socket is gone before a session reads it.
+      server.prependListener('secureConnection', (socket: TLSSocket) => {
+        if (clientRefused(tls, socket)) socket.destroy();
+      });
+    }
     // A peer failing TLS or sending garbage costs it its connection, nothing more.
     server.on('sessionError', () => {});
     server.on('tlsClientError', () => {});
@@ -136,7 +147,7 @@ export class GrpcServer {
     if (!tls) return createNetServer((socket) => this.serveH2(socket));
     const server = createTlsServer({ ...tls, ALPNProtocols: ['h2'] }, (socket: TLSSocket) => {
       // As grpc-go: a client that did not negotiate h2 by ALPN gets no HTTP/2.
-      if (socket.alpnProtocol !== 'h2') socket.destroy();
+      if (socket.alpnProtocol !== 'h2' || clientRefused(tls, socket)) socket.destroy();
       else this.serveH2(socket);
     });
     server.on('tlsClientError', () => {});

@@ -3,12 +3,12 @@
  * grpc-go servers and our own offer it), anything else is refused rather than
  * spoken to in HTTP/1.
  */
-import { connect as tlsConnect } from 'node:tls';
 import type { ConnectionOptions } from 'node:tls';
 
 import { H2Connection } from './connection.js';
 import type { H2ConnectionOptions } from './connection.js';
 import { H2Code, H2Error } from './errors.js';
+import { connectTls as tlsConnect } from '../tls.js';
 
 export function connectTls(
   tlsOptions: ConnectionOptions,
