@@ -16,7 +16,7 @@ import { after, describe, it } from 'node:test';
 import { killAllManaged } from '../src/host/managed.js';
 import type { PluginClientOptions } from '../src/host/options.js';
 import { PluginSupervisor } from '../src/host/supervisor.js';
-import type { ExitedEvent, ReadyEvent, RestartingEvent } from '../src/host/supervisor.js';
+import type { ExitedEvent, ReadyEvent, RestartingEvent } from '../src/host/supervisor-events.js';
 import type { PluginSupervisorOptions } from '../src/host/supervisor-options.js';
 import { Health, ServingStatus } from '../src/protocol/builtins.js';
 import type { GoPluginError } from '../src/protocol/errors.js';

@@ -31,7 +31,7 @@ export type {
   RestartingEvent,
   SupervisorInfo,
   SupervisorState,
-} from './supervisor.js';
+} from './supervisor-events.js';
 export { RESTART_POLICIES, SUPERVISOR_DEFAULTS } from './supervisor-options.js';
 export type {
   PluginSupervisorOptions,
