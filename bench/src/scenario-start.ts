@@ -240,6 +240,8 @@ export async function scenarioPluginStart(peers: Peers, s: Settings): Promise<Sc
     ...(sea ? ['sea', 'seasnapshot'] : []),
     ...(unset ? ['nodeclean', 'codecacheclean'] : []),
   ];
+  /** The `node -e 0` variants: timed to their exit, not to a handshake. */
+  const exits = new Set(['node', 'nodeclean']);
   const medianOfRuns = (name: string, key: string): number =>
     medianOf(runs[name]!, (j) => warm(samplesOf(j), key));
   s.log('  phase breakdown (startup-marks preload)');
@@ -277,11 +279,11 @@ export async function scenarioPluginStart(peers: Peers, s: Settings): Promise<Sc
       node: peers.runtime.version,
       node_extra_ca_certs: extra ?? null,
       handshake_ms: Object.fromEntries(
-        names.map((n) => [n, medianOfRuns(n, n.startsWith('node') ? 'exit_ms' : 'handshake_ms')]),
+        names.map((n) => [n, medianOfRuns(n, exits.has(n) ? 'exit_ms' : 'handshake_ms')]),
       ),
       // spawn → Init answered: what a host waits for; a variant must not move work past the handshake.
       ready_ms: Object.fromEntries(
-        names.filter((n) => !n.startsWith('node')).map((n) => [n, medianOfRuns(n, 'ready_ms')]),
+        names.filter((n) => !exits.has(n)).map((n) => [n, medianOfRuns(n, 'ready_ms')]),
       ),
       breakdown: {
         unbundled: await breakdown(peers, peers.tsPlugin, bRuns, perProcess),

@@ -41,7 +41,13 @@ export type {
   CertificateCurve,
   CertificateReport,
 } from './certificate.js';
-export { mtlsServerOptions, mtlsClientOptions, connectTls, TLS_SERVER_NAME } from './tls.js';
+export {
+  mtlsServerOptions,
+  mtlsClientOptions,
+  caMtlsServerOptions,
+  connectTls,
+  TLS_SERVER_NAME,
+} from './tls.js';
 export type { KeyPair } from './tls.js';
 export {
   formatHclogLine,

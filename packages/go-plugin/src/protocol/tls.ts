@@ -17,11 +17,21 @@ export type KeyPair = Pick<AutoMtlsCertificate, 'pem' | 'privateKeyPem'>;
 /** Name both sides' certificates carry and verify. */
 export const TLS_SERVER_NAME = 'localhost';
 
-/** Where {@link mtlsServerOptions} keeps the one client certificate (DER) a server accepts. */
-export const PINNED_CLIENT_CERTIFICATE: unique symbol = Symbol('qplugin.pinnedClientCertificate');
+/** Where mtlsServerOptions and mtlsClientOptions keep the one peer certificate (DER) they accept. */
+export const PINNED_PEER_CERTIFICATE: unique symbol = Symbol('qplugin.pinnedPeerCertificate');
 
 /** Server TLS options that accept exactly one client certificate: {@link clientRefused} enforces it. */
-export type PinnedServerTlsOptions = TlsOptions & { [PINNED_CLIENT_CERTIFICATE]: Buffer };
+export type PinnedServerTlsOptions = TlsOptions & { [PINNED_PEER_CERTIFICATE]: Buffer };
+
+/** Client TLS options that accept exactly one server certificate: {@link connectTls} enforces it. */
+export type PinnedClientTlsOptions = ConnectionOptions & { [PINNED_PEER_CERTIFICATE]: Buffer };
+
+const pinnedOf = (options: TlsOptions | ConnectionOptions): Buffer | undefined =>
+  (options as Partial<PinnedServerTlsOptions>)[PINNED_PEER_CERTIFICATE];
+
+/** Whether the peer of a finished handshake presented exactly `der`. */
+const presents = (socket: TLSSocket, der: Buffer): boolean =>
+  socket.getPeerX509Certificate()?.raw.equals(der) === true;
 
 /**
  * Server side: require a client certificate, and accept only `peerDer`
@@ -42,7 +52,25 @@ export function mtlsServerOptions(own: KeyPair, peerDer: Uint8Array): PinnedServ
     requestCert: true,
     rejectUnauthorized: false,
     ALPNProtocols: ['h2'],
-    [PINNED_CLIENT_CERTIFICATE]: Buffer.from(peerDer),
+    [PINNED_PEER_CERTIFICATE]: Buffer.from(peerDer),
+  };
+}
+
+/**
+ * Server side as a Go plugin sets it up (TLS-3): `peerPem` as the only
+ * client CA, checked by Node. For code that stands in for Go or OpenSSL
+ * plugins (the host check's probe, test fixtures): a client without a
+ * certificate gets a certificate_required alert, which a pinning server
+ * cannot send.
+ */
+export function caMtlsServerOptions(own: KeyPair, peerPem: string): TlsOptions {
+  return {
+    cert: own.pem,
+    key: own.privateKeyPem,
+    ca: peerPem,
+    requestCert: true,
+    rejectUnauthorized: true,
+    ALPNProtocols: ['h2'],
   };
 }
 
@@ -51,17 +79,9 @@ export function mtlsServerOptions(own: KeyPair, peerDer: Uint8Array): PinnedServ
  * pin a client certificate and the client presented none or another one.
  */
 export function clientRefused(options: TlsOptions, socket: TLSSocket): boolean {
-  const pinned = (options as Partial<PinnedServerTlsOptions>)[PINNED_CLIENT_CERTIFICATE];
-  if (pinned === undefined) return false;
-  const presented = socket.getPeerX509Certificate();
-  return presented === undefined || !presented.raw.equals(pinned);
+  const pinned = pinnedOf(options);
+  return pinned !== undefined && !presents(socket, pinned);
 }
-
-/** Where {@link mtlsClientOptions} keeps the one server certificate (DER) a client accepts. */
-export const PINNED_SERVER_CERTIFICATE: unique symbol = Symbol('qplugin.pinnedServerCertificate');
-
-/** Client TLS options that accept exactly one server certificate: {@link connectTls} enforces it. */
-export type PinnedClientTlsOptions = ConnectionOptions & { [PINNED_SERVER_CERTIFICATE]: Buffer };
 
 /**
  * Client side: accept only a server presenting `peerDer` itself. No CA, for
@@ -79,7 +99,7 @@ export function mtlsClientOptions(own: KeyPair, peerDer: Uint8Array): PinnedClie
     rejectUnauthorized: false,
     servername: TLS_SERVER_NAME,
     ALPNProtocols: ['h2'],
-    [PINNED_SERVER_CERTIFICATE]: Buffer.from(peerDer),
+    [PINNED_PEER_CERTIFICATE]: Buffer.from(peerDer),
   };
 }
 
@@ -99,13 +119,13 @@ function serverMismatch(): GoPluginError {
  */
 export function connectTls(options: ConnectionOptions): TLSSocket {
   const socket = tlsConnect(options);
-  const pinned = (options as Partial<PinnedClientTlsOptions>)[PINNED_SERVER_CERTIFICATE];
+  const pinned = pinnedOf(options);
   if (pinned !== undefined) {
     // The listeners of 'secureConnect' (node:http2's, ours) write at once: the check goes before the event.
     const emit = socket.emit;
     socket.emit = function (this: TLSSocket, event: string | symbol, ...args: unknown[]): boolean {
       if (event === 'secureConnect') {
-        if (!socket.getPeerX509Certificate()?.raw.equals(pinned)) {
+        if (!presents(socket, pinned)) {
           socket.destroy(serverMismatch());
           return false;
         }

@@ -19,6 +19,7 @@ import { Env, formatHandshake } from '@qplugin/go-plugin/protocol';
 import {
   YamuxSession,
   bindNetServer,
+  caMtlsServerOptions,
   generateCertificate,
   listenerConfigFromEnv,
   parseOfferedVersions,
@@ -180,16 +181,8 @@ async function serve(
 
   let floods: Promise<unknown> = Promise.resolve();
   let shuttingDown = false;
-  // As a Go plugin does (TLS-3): the host's certificate as the only client CA, so a host is judged by
-  // what Go plugins accept, not by qplugin's stricter byte-for-byte pin.
-  const tls = own && {
-    cert: own.pem,
-    key: own.privateKeyPem,
-    ca: hostPem,
-    requestCert: true,
-    rejectUnauthorized: true,
-    ALPNProtocols: ['h2'],
-  };
+  // As a Go plugin does: a host is judged by what Go plugins accept, not by qplugin's byte-for-byte pin.
+  const tls = own && caMtlsServerOptions(own, hostPem);
   const server = probeServer(script, link, tls, {
     async onShutdown() {
       if (script.onShutdown === 'hold') return new Promise<void>(() => {});

@@ -47,7 +47,7 @@ export interface GrpcServerOptions {
   /**
    * TLS settings (certificate, key, CA, requestCert): a TLS server; none:
    * plaintext HTTP/2. Options from mtlsServerOptions pin the client's
-   * certificate: any other client is dropped before its first byte is read.
+   * certificate: every other client is dropped before its first byte is read.
    */
   tls?: TlsOptions;
   /** Largest request message. Default 4 MiB, grpc-go's server default. */

@@ -8,14 +8,14 @@ import type { ConnectionOptions } from 'node:tls';
 import { H2Connection } from './connection.js';
 import type { H2ConnectionOptions } from './connection.js';
 import { H2Code, H2Error } from './errors.js';
-import { connectTls as tlsConnect } from '../tls.js';
+import { connectTls as connectPinnable } from '../tls.js';
 
 export function connectTls(
   tlsOptions: ConnectionOptions,
   options?: H2ConnectionOptions,
 ): Promise<H2Connection> {
   return new Promise((resolve, reject) => {
-    const socket = tlsConnect({ ...tlsOptions, ALPNProtocols: ['h2'] });
+    const socket = connectPinnable({ ...tlsOptions, ALPNProtocols: ['h2'] });
     const onError = (err: Error): void =>
       reject(new H2Error('CONNECTION_LOST', `connect: ${err.message}`, H2Code.CONNECT_ERROR));
     socket.once('error', onError);
