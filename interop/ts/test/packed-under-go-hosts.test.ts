@@ -155,7 +155,11 @@ before(async () => {
   assert.equal(packed.entrypoint, 'quorum-plugin-hello-world');
   assert.equal(packed.meta.os, 'linux');
   assert.equal(packed.sea.snapshot, false, 'a code cache by default');
-  assert.deepEqual(packed.nodeFlags, ['--max-semi-space-size=4'], 'the default flags, in the SEA config');
+  assert.deepEqual(
+    packed.nodeFlags,
+    ['--max-semi-space-size=4', '--min-semi-space-size=4'],
+    'the default flags, in the SEA config',
+  );
   const dir = unzip(packed.zip, 'sea');
   assert.deepEqual(readdirSync(dir).sort(), ['plugin-meta.json', 'quorum-plugin-hello-world']);
   assert.ok(statSync(join(dir, packed.entrypoint)).mode & 0o100, 'the executable is executable');
@@ -203,7 +207,11 @@ describe('packed TS hello world under go-plugin Go hosts', { skip }, () => {
         timeout: 30_000,
       });
       assert.equal(r.status, 1, r.stderr);
-      assert.equal(/EXECARGV (.*)/.exec(r.stderr)?.[1], '["--max-semi-space-size=4"]', r.stderr);
+      assert.equal(
+        /EXECARGV (.*)/.exec(r.stderr)?.[1],
+        '["--max-semi-space-size=4","--min-semi-space-size=4"]',
+        r.stderr,
+      );
     });
   }
 

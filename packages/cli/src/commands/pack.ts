@@ -152,7 +152,7 @@ export const pack: Command = {
     'node-flags': {
       type: 'string',
       value: 'FLAGS',
-      description: `Node.js flags the plugin starts with, space-separated, given with = (--node-flags="--a --b"); "" for none (default "${DEFAULT_NODE_FLAGS.join(' ')}": a busy plugin's memory about halves on Node 24)`,
+      description: `Node.js flags the plugin starts with, space-separated, given with = (--node-flags="--a --b"); "" for none (default "${DEFAULT_NODE_FLAGS.join(' ')}": a busy plugin's memory about halves on Node 24, and it starts a little sooner)`,
     },
     'code-cache': {
       type: 'boolean',

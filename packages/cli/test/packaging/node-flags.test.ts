@@ -107,12 +107,12 @@ describe('packPlugin with Node.js flags', () => {
     const dir = scratch('qp-flags-default-');
     const { result, entrypoint } = await packed(dir, { codeCache: false });
     assert.equal(result.format, 'bundle');
-    assert.deepEqual(result.nodeFlags, ['--max-semi-space-size=4']);
+    assert.deepEqual(result.nodeFlags, ['--max-semi-space-size=4', '--min-semi-space-size=4']);
     const text = readFileSync(entrypoint, 'utf8');
     // The entry's plain `#!/usr/bin/env node` is replaced, not kept as a second line.
     assert.ok(text.startsWith(launchHeader(DEFAULT_NODE_FLAGS)), text.slice(0, 120));
     assert.doesNotMatch(text, /#!\/usr\/bin\/env node/);
-    assert.deepEqual(execArgvOf(entrypoint, dir), ['--max-semi-space-size=4']);
+    assert.deepEqual(execArgvOf(entrypoint, dir), ['--max-semi-space-size=4', '--min-semi-space-size=4']);
     assert.equal(await greet(entrypoint), 'Hola Quorum!');
   });
 
@@ -141,8 +141,8 @@ describe('packPlugin with Node.js flags', () => {
     const dir = scratch('qp-flags-cache-');
     const { result, entrypoint } = await packed(dir);
     assert.equal(result.format, 'code-cache');
-    assert.deepEqual(result.nodeFlags, ['--max-semi-space-size=4']);
-    assert.deepEqual(execArgvOf(entrypoint, dir), ['--max-semi-space-size=4']);
+    assert.deepEqual(result.nodeFlags, ['--max-semi-space-size=4', '--min-semi-space-size=4']);
+    assert.deepEqual(execArgvOf(entrypoint, dir), ['--max-semi-space-size=4', '--min-semi-space-size=4']);
     assert.equal(await greet(entrypoint), 'Hola Quorum!');
   });
 
@@ -200,7 +200,7 @@ describe('packPlugin with Node.js flags', () => {
       '--out',
       dir,
     ]);
-    assert.match(human.stdout, /node flags +--max-semi-space-size=4/);
+    assert.match(human.stdout, /node flags +--max-semi-space-size=4 --min-semi-space-size=4\n/);
     const bad = await qplugin([
       'pack',
       '--name',
