@@ -3,12 +3,12 @@
  * timeout, a size cap enforced on Content-Length and again on the bytes that
  * actually arrive, progress events, and geth's error text for a non-200.
  */
-import { request } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 
 import type { Logger } from '@qplugin/go-plugin/core/internal';
 
 import { QuorumError } from '../errors.js';
+import { http } from '../node-http.js';
 import type { ConnectOptions } from './connect.js';
 import { openConnection } from './connect.js';
 import { checkSameOrigin } from './urls.js';
@@ -75,7 +75,7 @@ async function exchange(
 ): Promise<{ body: Buffer; received: number } | { location: URL }> {
   const conn = await openConnection(url, o);
   let failure: QuorumError | undefined;
-  const req = request({
+  const req = http.request({
     method: 'GET',
     path: conn.path,
     setHost: false,

@@ -11,12 +11,12 @@
  * Binds 127.0.0.1 unless told otherwise. Shows no config values, tokens or
  * paths: provider and plugin names, versions, states, pids, exit reasons.
  */
-import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { silentLogger } from '@qplugin/go-plugin/protocol';
 import type { Logger } from '@qplugin/go-plugin/protocol';
 
+import { http } from '../node-http.js';
 import type { HostMetrics } from './metrics.js';
 import { STATUS_PAGE_CSP, STATUS_PAGE_HTML } from './page.js';
 import { hostStatus, readiness } from './status.js';
@@ -107,7 +107,7 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
     }
   };
 
-  const server: Server = createServer((req, res) => {
+  const server: Server = http.createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       logger.error('metrics request failed', { path: req.url, error: err });
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n');

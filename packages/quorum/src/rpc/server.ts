@@ -4,7 +4,6 @@
  * `--http.api` list, optional bearer-token authentication per request, and a
  * shutdown that lets in-flight calls finish.
  */
-import { createServer as createHttpServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { ServerOptions as HttpsOptions } from 'node:https';
@@ -15,6 +14,7 @@ import { silentLogger } from '@qplugin/go-plugin/protocol';
 import type { Logger } from '@qplugin/go-plugin/protocol';
 
 import { stringifyJson } from '../json-text.js';
+import { http } from '../node-http.js';
 import { CallDeadlines, CallTimeoutError } from './deadlines.js';
 import type { CallScope, Clock } from './deadlines.js';
 import {
@@ -157,7 +157,7 @@ export class JsonRpcGateway {
     };
     const server = this.options.tls
       ? createHttpsServer(this.options.tls, handler)
-      : createHttpServer(handler);
+      : http.createServer(handler);
     server.requestTimeout = (this.options.callTimeoutMs ?? 30_000) + 10_000;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
