@@ -6,14 +6,14 @@
  * hosts are the reference. Real processes, every scenario.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 
 import type { PointResult } from '../../src/points.js';
 import { KV_PRESET } from '../../src/presets.js';
 import type { HostProfile } from '../../src/presets.js';
 import { runHostCheck } from '../../src/host-check/runner.js';
 import type { HostCheckReport } from '../../src/host-check/runner.js';
-import { goPeer, goSkip, isolateTmp, QUORUM_COOKIE, TS_HOST } from '../support/go-peers.js';
+import { buildGoPeers, goPeer, goSkip, isolateTmp, QUORUM_COOKIE, TS_HOST } from '../support/go-peers.js';
 
 isolateTmp();
 const QUORUM: HostProfile = { host: 'geth', cookie: QUORUM_COOKIE, protocolVersions: [1], autoMTLS: true };
@@ -48,6 +48,8 @@ const ALL_PASS = {
 };
 
 describe('host check: reference hosts', { concurrency: 2 }, () => {
+  before(() => buildGoPeers('v1.0.1', 'v1.2.2', 'v1.8.0', 'kv'));
+
   it("our TypeScript host passes every point, its plugin's whole process group going with it", async () => {
     const report = await runHostCheck({
       command: [

@@ -5,13 +5,13 @@
  * offer, and one that serves TLS to a host without it. Real processes.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 
 import type { PointResult } from '../../src/points.js';
 import { runPluginCheck } from '../../src/plugin-check/runner.js';
 import { KV_PRESET, TERRAFORM_PRESET } from '../../src/presets.js';
 import type { HostProfile } from '../../src/presets.js';
-import { goPeer, goSkip, isolateTmp, TS_PLUGIN } from '../support/go-peers.js';
+import { buildGoPeers, goPeer, goSkip, isolateTmp, TS_PLUGIN } from '../support/go-peers.js';
 
 isolateTmp();
 const point = (points: PointResult[], id: string): PointResult => {
@@ -26,6 +26,8 @@ const check = (command: string, args: string[], profile: HostProfile) =>
   runPluginCheck({ command, args, timeoutMs: 20_000, profile });
 
 describe('plugin check: any handshake', { concurrency: 3 }, () => {
+  before(() => buildGoPeers('kv'));
+
   it(
     "the Go kv plugin (go-plugin's example pattern) passes as the KV example host plays it",
     { skip: goSkip() },

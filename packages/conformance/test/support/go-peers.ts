@@ -37,6 +37,18 @@ export function goPeer(name: GoPeerName): { host: string; plugin: string } {
   return peer;
 }
 
+/**
+ * Builds peers before a suite whose tests run concurrently (call it in
+ * `before`). goPeer's build is synchronous and takes seconds on a busy machine
+ * (CI's fresh clone): made inside one test, it stalls the event loop of the
+ * checks other tests are running in the same process, which then see their
+ * host as idle for that long and stop it (seen in CI: "idle for 14 s").
+ */
+export function buildGoPeers(...names: GoPeerName[]): void {
+  if (goSkip()) return;
+  for (const name of names) goPeer(name);
+}
+
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 export const TS_HOST = join(FIXTURES, 'ts-host.js');
 export const BROKEN_HOST = join(FIXTURES, 'broken-host.js');
