@@ -15,7 +15,8 @@ import { PluginClient } from '@qplugin/go-plugin/host';
 import { RpcError, Status, createLogger } from '@qplugin/go-plugin/protocol';
 import { expectNoProcesses } from '@qplugin/go-plugin/testing';
 import { AccountGateway, InitializerGateway, QUORUM_HANDSHAKE } from '@qplugin/quorum';
-import { INVALID_KEY_LENGTH, privateKeyToAddress, recoverAddress } from '@qplugin/quorum/internal';
+import { privateKeyToAddress, recoverAddress } from '@qplugin/quorum/account-crypto/internal';
+import { INVALID_KEY_LENGTH } from '@qplugin/quorum/internal';
 
 const PLUGIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const TOKEN = `--qp-test=${randomUUID()}`;

@@ -29,7 +29,7 @@ import {
   loadSettings,
   startRpcEndpoint,
 } from '@qplugin/quorum';
-import { privateKeyToAddress, recoverAddress } from '@qplugin/quorum/internal';
+import { privateKeyToAddress, recoverAddress } from '@qplugin/quorum/account-crypto/internal';
 import type { PluginManager, RpcEndpoint } from '@qplugin/quorum';
 
 import { REPO_ROOT } from '../src/support/go.js';

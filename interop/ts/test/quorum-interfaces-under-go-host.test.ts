@@ -18,7 +18,7 @@ import { generateCertificate } from '@qplugin/go-plugin/internal';
 import { expectNoProcesses, isAlive } from '@qplugin/go-plugin/testing';
 import { packPlugin } from '@qplugin/cli';
 import { SecurityError, checkAccess } from '@qplugin/quorum';
-import { privateKeyToAddress, recoverAddress } from '@qplugin/quorum/internal';
+import { privateKeyToAddress, recoverAddress } from '@qplugin/quorum/account-crypto/internal';
 import type { AuthenticatedToken } from '@qplugin/quorum';
 
 import { REPO_ROOT, goPeer, interopSkip } from '../src/support/go.js';

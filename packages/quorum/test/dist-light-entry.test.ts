@@ -3,9 +3,10 @@
  * process that only verifies and unpacks (bench S6, tools) must not load the
  * gRPC layers, protobuf, the settings parser or the manager (~25 MB resident
  * on Node 24), nor Plugin Central's HTTP/TLS client (~9 MB), nor openpgp
- * before a signature is checked. The modules a fresh
- * process has compiled are listed by the inspector (Debugger.enable reports
- * every script already parsed).
+ * before a signature is checked. Likewise the secp256k1 code stays behind
+ * `/account-crypto/internal`. The modules a fresh process has compiled are
+ * listed by the inspector (Debugger.enable reports every script already
+ * parsed).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -80,5 +81,25 @@ describe('distribution entry point', () => {
     const { QuorumError } = await import('../src/errors.js');
     const { isCodedError } = await import('@qplugin/go-plugin/protocol');
     assert.equal(isCodedError(new QuorumError('UNPACK_UNSAFE', 'x')), true);
+  });
+});
+
+describe('secp256k1 code', () => {
+  const noble = (urls: string[]) => urls.filter((u) => /\/node_modules\/@noble\//.test(u));
+
+  it('the package root and /internal (the gateway, the manager, the CLI) do not load it', () => {
+    assert.deepEqual(
+      noble(modulesLoadedBy(`await import('@qplugin/quorum'); await import('@qplugin/quorum/internal');`)),
+      [],
+    );
+  });
+
+  it('/account-crypto/internal does (the check can fail), and derives a known address', () => {
+    const urls = modulesLoadedBy(`
+      const { privateKeyToAddress } = await import('@qplugin/quorum/account-crypto/internal');
+      const key = Buffer.from('289c2857d4598e37fb9647507e47a309d6133539bf21a8b9cb6df88fd5232032', 'hex');
+      if (privateKeyToAddress(key) !== '0x970e8128ab834e8eac17ab8e3812f010678cf791') throw new Error('wrong address');
+    `);
+    assert.notDeepEqual(noble(urls), []);
   });
 });

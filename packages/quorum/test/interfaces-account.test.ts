@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { create } from '@bufbuild/protobuf';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { RpcError, Status, createLogger } from '@qplugin/go-plugin/protocol';
 import type { Client } from '@qplugin/go-plugin/protocol';
 
@@ -17,9 +18,10 @@ import {
   formatAddress,
   parseAccountUrl,
   parseAddress,
-  privateKeyToAddress,
   validateRawKey,
 } from '../src/interfaces/index.js';
+import { privateKeyToAddress } from '../src/interfaces/account-crypto.js';
+import { SECP256K1_ORDER } from '../src/interfaces/account-keys.js';
 
 type AccountClient = Client<typeof pb.AccountService>;
 const ADDR = Uint8Array.from({ length: 20 }, (_, i) => i + 1);
@@ -151,6 +153,13 @@ describe('account helpers', () => {
     assert.throws(() => validateRawKey('0'.repeat(64)), /zero/);
     assert.throws(() => validateRawKey('f'.repeat(64)), /curve order/);
     assert.equal(validateRawKey('A'.repeat(64)).length, 32);
+  });
+
+  it("the key range ends at secp256k1's order, the same number as noble's", () => {
+    assert.equal(SECP256K1_ORDER, secp256k1.Point.Fn.ORDER);
+    const hex = (n: bigint) => n.toString(16).padStart(64, '0');
+    assert.equal(validateRawKey(hex(SECP256K1_ORDER - 1n)).length, 32);
+    assert.throws(() => validateRawKey(hex(SECP256K1_ORDER)), /not below the secp256k1 curve order/);
   });
 
   it('addresses: lower-case 0x text, 20 bytes; a known key gives its known address', () => {

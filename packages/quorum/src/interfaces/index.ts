@@ -64,9 +64,6 @@ export {
   SIGNATURE_LENGTH,
   formatAddress,
   parseAddress,
-  privateKeyToAddress,
-  publicKeyToAddress,
-  recoverAddress,
   validateRawKey,
 } from './account-keys.js';
 export { formatAccountUrl, parseAccountUrl } from './account-url.js';
