@@ -9,32 +9,9 @@
  * parsed).
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
-const PACKAGE_DIR = fileURLToPath(new URL('../../', import.meta.url));
-
-/** URLs (file: and node:) of every module compiled in a fresh process after `code` ran. */
-function modulesLoadedBy(code: string): string[] {
-  const script = `
-    import { Session } from 'node:inspector';
-    ${code}
-    const session = new Session();
-    session.connect();
-    const urls = [];
-    session.on('Debugger.scriptParsed', (m) => urls.push(m.params.url));
-    session.post('Debugger.enable');
-    session.disconnect();
-    process.stdout.write(JSON.stringify(urls.filter((u) => /^(file|node):/.test(u))));
-  `;
-  // cwd is the package, so its own name resolves through its exports (self-reference).
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-    cwd: PACKAGE_DIR,
-    encoding: 'utf8',
-  });
-  return JSON.parse(out) as string[];
-}
+import { modulesLoadedBy } from './support/modules-loaded.js';
 
 const HEAVY = [
   // Plugin Central's client: HTTP, TLS (~9 MB on Node 24).
