@@ -4,7 +4,7 @@
  * usage errors (exit code 2).
  */
 import { parseArgs } from 'node:util';
-import { messageOf } from '@qplugin/go-plugin/protocol';
+import { messageOf } from '@qplugin/go-plugin/core/internal';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';

@@ -14,7 +14,6 @@ export const ExitCode = {
 
 export interface Command {
   name: string;
-  summary: string;
   /** e.g. `qplugin pack --name N --version V (--entry FILE | --executable FILE) [options]` */
   usage: string;
   options: OptionSpecs;

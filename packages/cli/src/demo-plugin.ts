@@ -2,7 +2,7 @@
 import { access } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
-import { QuorumError } from '@qplugin/quorum';
+import { QuorumError } from '@qplugin/quorum/core/internal';
 
 /** This package's root (this file is dist/src/demo-plugin.js). */
 const PACKAGE_ROOT = new URL('../../', import.meta.url);

@@ -6,10 +6,10 @@
  * CLI_INTERNAL for the rest (RangeError, TypeError, non-Error throws), with
  * the error's name in the message and its stack in `details`.
  */
-import { isCodedError, isRpcError } from '@qplugin/go-plugin/protocol';
+import { isCodedError, isRpcError } from '@qplugin/go-plugin/core/internal';
 
-import type { QuorumErrorCode } from '@qplugin/quorum';
-import { stringifyJson } from '@qplugin/quorum/internal';
+import { stringifyJson } from '@qplugin/quorum/core/internal';
+import type { QuorumErrorCode } from '@qplugin/quorum/core/internal';
 import { UsageError } from './args.js';
 import type { Io } from './output.js';
 

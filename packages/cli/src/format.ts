@@ -1,8 +1,8 @@
 /** Small text helpers shared by the distribution commands (pack, keygen, sign, verify, inspect). */
 import { readFile } from 'node:fs/promises';
 
-import { QuorumError } from '@qplugin/quorum';
-import { messageOf } from '@qplugin/go-plugin/protocol';
+import { QuorumError } from '@qplugin/quorum/core/internal';
+import { messageOf } from '@qplugin/go-plugin/core/internal';
 
 /** `label  value` lines with the labels padded to one column. */
 export function rows(pairs: ReadonlyArray<readonly [string, string]>, indent = ''): string {

@@ -11,17 +11,17 @@ import * as zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 
-import { PLUGIN_META_FILE } from '@qplugin/quorum';
 import {
   DEFAULT_UNPACK_LIMITS,
+  PLUGIN_META_FILE,
   EntryNames,
   parsePluginMeta,
   planEntry,
   readArchive,
   sha256Checksum,
-} from '@qplugin/quorum/internal';
-import type { EntryPlan } from '@qplugin/quorum/internal';
-import { messageOf } from '@qplugin/go-plugin/protocol';
+} from '@qplugin/quorum/distribution/internal';
+import type { EntryPlan } from '@qplugin/quorum/distribution/internal';
+import { messageOf } from '@qplugin/go-plugin/core/internal';
 
 export interface InspectedEntry {
   name: string;

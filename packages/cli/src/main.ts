@@ -14,7 +14,7 @@ import type { Io } from './output.js';
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write((await overview()) + '\n');
+    process.stdout.write(overview() + '\n');
     return name ? ExitCode.ok : ExitCode.usage;
   }
   if (name === '--version') {
@@ -28,7 +28,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       const known = commands.map((c) => c.name).join(', ');
       printError(io, name, new UsageError(`unknown command ${JSON.stringify(name)}`), `commands: ${known}`);
     }
-    process.stderr.write(`qplugin: unknown command ${JSON.stringify(name)}\n\n${await overview()}\n`);
+    process.stderr.write(`qplugin: unknown command ${JSON.stringify(name)}\n\n${overview()}\n`);
     return ExitCode.usage;
   }
   const command = await entry.load();

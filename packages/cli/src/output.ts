@@ -3,10 +3,10 @@
  * geth's style on stderr; with --json, one JSON document on stdout (and logs
  * as hclog JSON on stderr) for scripts.
  */
-import { createHclogLogger, createLogger } from '@qplugin/go-plugin/protocol';
-import type { Logger, LogLevel, LogFields } from '@qplugin/go-plugin/protocol';
+import { createHclogLogger, createLogger } from '@qplugin/go-plugin/core/internal';
+import type { Logger, LogLevel, LogFields } from '@qplugin/go-plugin/core/internal';
 
-import { stringifyJson } from '@qplugin/quorum/internal';
+import { stringifyJson } from '@qplugin/quorum/core/internal';
 
 export interface Io {
   stdout: NodeJS.WritableStream;

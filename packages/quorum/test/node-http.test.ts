@@ -7,21 +7,27 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { modulesLoadedBy } from './support/modules-loaded.js';
+import { fileURLToPath } from 'node:url';
+
+import { modulesLoadedBy as loadedIn } from '@qplugin/go-plugin/testing';
+
+// cwd is the package, so its own name resolves through its exports (self-reference).
+const PACKAGE_DIR = fileURLToPath(new URL('../../', import.meta.url));
+const modulesLoadedBy = (code: string) => loadedIn(code, { cwd: PACKAGE_DIR });
 
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 
 const undici = (urls: string[]) => urls.filter((u) => /undici/.test(u));
 
 describe('node:http without undici', () => {
-  it('importing the package root (gateway, metrics server, Plugin Central client) loads node:http and not undici', () => {
-    const list = modulesLoadedBy(`await import('@qplugin/quorum');`);
+  it('importing the package root (gateway, metrics server, Plugin Central client) loads node:http and not undici', async () => {
+    const list = await modulesLoadedBy(`await import('@qplugin/quorum');`);
     assert.ok(list.includes('node:http'), 'node:http is loaded');
     assert.deepEqual(undici(list), []);
   });
 
-  it('the JSON-RPC gateway answers a request without it', () => {
-    const list = modulesLoadedBy(`
+  it('the JSON-RPC gateway answers a request without it', async () => {
+    const list = await modulesLoadedBy(`
       const { JsonRpcGateway } = await import('@qplugin/quorum');
       const { createRequire } = await import('node:module');
       const http = createRequire(import.meta.url)('node:http');
@@ -47,8 +53,8 @@ describe('node:http without undici', () => {
   it(
     'an ES import of node:http does load it (the check can fail)',
     { skip: NODE_MAJOR < 22 && 'Node 20 has no lazy undici getters on node:http' },
-    () => {
-      assert.notDeepEqual(undici(modulesLoadedBy(`await import('node:http');`)), []);
+    async () => {
+      assert.notDeepEqual(undici(await modulesLoadedBy(`await import('node:http');`)), []);
     },
   );
 });

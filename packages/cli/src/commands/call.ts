@@ -162,8 +162,6 @@ function show(result: unknown): string {
 
 export const call: Command = {
   name: 'call',
-  summary:
-    'start the plugin configured for an interface, Init it, call one method, print the result, stop it',
   usage:
     "qplugin call <interface> <method> ['[json params]'] --plugins file://settings.json [--plugins.skipverify | --plugins.localverify [--plugins.publickey URI]] [--identity NAME]",
   options: {

@@ -65,8 +65,6 @@ function expectations(values: Parsed['values']): HostProfile | undefined {
 
 export const checkHost: Command = {
   name: 'check-host',
-  summary:
-    'run a go-plugin host (any language) with a probe plugin and report what it does against the protocol',
   usage:
     'qplugin check-host [options] -- <command that starts the host, with {probe} for the plugin>   |   qplugin check-host [options]',
   options: {

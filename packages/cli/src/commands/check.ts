@@ -94,7 +94,6 @@ export const PROFILE_OPTIONS = {
 
 export const check: Command = {
   name: 'check',
-  summary: 'run a plugin (any language) as its host would and report what would stop the host from using it',
   usage: 'qplugin check [options] <plugin.zip>   |   qplugin check [options] -- <command> [args...]',
   options: {
     ...PROFILE_OPTIONS,

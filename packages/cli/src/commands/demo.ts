@@ -45,8 +45,6 @@ function rpc(url: string, method: string, params: unknown[]): Promise<unknown> {
 
 export const demo: Command = {
   name: 'demo',
-  summary:
-    'pack, sign and run the TS hello world plugin behind the JSON-RPC gateway, reload it in Spanish, clean up',
   usage: 'qplugin demo [--verbose] [--json]',
   options: { verbose: { type: 'boolean', description: 'show the manager and plugin logs' } },
   async run({ values }, io) {

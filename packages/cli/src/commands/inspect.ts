@@ -61,7 +61,6 @@ function human(r: InspectReport, failed: boolean): string {
 
 export const inspect: Command = {
   name: 'inspect',
-  summary: 'list a plugin zip and report what would stop geth or qplugin from loading it (nothing extracted)',
   usage: 'qplugin inspect <zip> [--strict]',
   options: {
     strict: { type: 'boolean', description: 'treat warnings as errors (exit 3), e.g. in CI' },

@@ -2,16 +2,14 @@
 import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { generateSigningKey } from '@qplugin/quorum';
-import { QuorumError } from '@qplugin/quorum';
+import { generateSigningKey } from '@qplugin/quorum/distribution/internal';
+import { QuorumError } from '@qplugin/quorum/core/internal';
 import { bool, str, UsageError } from '../args.js';
 import { ExitCode } from '../command.js';
 import type { Command } from '../command.js';
 import { readPassphraseFile, rows } from '../format.js';
 import { printResult } from '../output.js';
-
-export const PRIVATE_KEY_FILE = 'signing-key.asc';
-export const PUBLIC_KEY_FILE = 'gpg.key';
+import { PRIVATE_KEY_FILE, PUBLIC_KEY_FILE } from './key-files.js';
 
 const exists = (path: string): Promise<boolean> =>
   stat(path).then(
@@ -21,7 +19,6 @@ const exists = (path: string): Promise<boolean> =>
 
 export const keygen: Command = {
   name: 'keygen',
-  summary: `create an RSA OpenPGP signing key: ${PRIVATE_KEY_FILE} (secret) and ${PUBLIC_KEY_FILE} (public)`,
   usage: 'qplugin keygen --name N --email E [--out DIR] [--passphrase-file F] [--bits 3072] [--force]',
   options: {
     name: { type: 'string', value: 'N', description: "signer's name for the key's user ID" },

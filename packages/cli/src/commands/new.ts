@@ -3,8 +3,8 @@ import { readFile, readdir, mkdir, realpath, stat, writeFile } from 'node:fs/pro
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { QuorumError } from '@qplugin/quorum';
-import { goPlatform } from '@qplugin/quorum/internal';
+import { QuorumError } from '@qplugin/quorum/core/internal';
+import { goPlatform } from '@qplugin/quorum/core/internal';
 import { str, UsageError } from '../args.js';
 import { ExitCode } from '../command.js';
 import type { Command } from '../command.js';
@@ -78,7 +78,6 @@ async function ensureEmptyDir(dir: string): Promise<void> {
 
 export const newProject: Command = {
   name: 'new',
-  summary: 'scaffold a TypeScript plugin project (build, test and pack scripts included)',
   usage: 'qplugin new <dir> [--name N]',
   options: {
     name: {

@@ -92,7 +92,6 @@ function nodeFlagsNone(packed: { sea?: unknown }, asked: readonly string[] | und
 
 export const pack: Command = {
   name: 'pack',
-  summary: 'build a plugin distribution zip (+ .sha256sum) from a TS/JS entry or an executable',
   usage:
     'qplugin pack --name N --version V (--entry FILE | --executable FILE) [--entrypoint NAME] [--param P ...] [--target-platform OS-ARCH] [--plain-name] [--file name=path ...] [--out DIR] [--no-minify] [--node-flags=FLAGS] [--code-cache | --no-code-cache | --sea [--node PATH] [--snapshot]]',
   options: {

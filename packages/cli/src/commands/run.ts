@@ -14,7 +14,6 @@ const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'off'];
 
 export const run: Command = {
   name: 'run',
-  summary: 'start the plugins of a settings file and serve their JSON-RPC APIs (like geth --plugins)',
   usage:
     'qplugin run --plugins file://settings.json [--plugins.skipverify | --plugins.localverify [--plugins.publickey URI]] [--http.api admin,plugin@helloworld] [options]',
   options: {

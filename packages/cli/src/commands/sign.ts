@@ -8,15 +8,19 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 
-import { signChecksum } from '@qplugin/quorum';
-import { sha256File, signatureFileFor, verifyChecksumSignature } from '@qplugin/quorum/internal';
-import { isQuorumError, QuorumError } from '@qplugin/quorum';
+import {
+  sha256File,
+  signatureFileFor,
+  signChecksum,
+  verifyChecksumSignature,
+} from '@qplugin/quorum/distribution/internal';
+import { isQuorumError, QuorumError } from '@qplugin/quorum/core/internal';
 import { str, UsageError } from '../args.js';
 import { ExitCode } from '../command.js';
 import type { Command } from '../command.js';
 import { readPassphraseFile, rows } from '../format.js';
 import { printResult } from '../output.js';
-import { messageOf } from '@qplugin/go-plugin/protocol';
+import { messageOf } from '@qplugin/go-plugin/core/internal';
 
 /** The digest in a checksum file: `<hex>\n` (pack, Makefiles) or `<hex>  <file>` (sha256sum). */
 const CHECKSUM_LINE = /^([0-9a-fA-F]{64})(?:\s|$)/;
@@ -66,7 +70,6 @@ async function readKey(path: string): Promise<string> {
 
 export const sign: Command = {
   name: 'sign',
-  summary: 'sign a plugin zip: writes <zip>.sha256sum (if missing) and <zip>.sha256sum.asc',
   usage: 'qplugin sign <zip> --key signing-key.asc [--passphrase-file F]',
   options: {
     key: { type: 'string', value: 'FILE', description: 'armored OpenPGP private key (qplugin keygen)' },

@@ -5,21 +5,21 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 
-import { verifyDistribution } from '@qplugin/quorum';
 import {
   normalizeKeyFingerprint,
   sha256File,
   readPublicKeys,
   signatureFileFor,
-} from '@qplugin/quorum/internal';
-import { isQuorumError } from '@qplugin/quorum';
-import type { QuorumError } from '@qplugin/quorum';
+  verifyDistribution,
+} from '@qplugin/quorum/distribution/internal';
+import { isQuorumError } from '@qplugin/quorum/core/internal';
+import type { QuorumError } from '@qplugin/quorum/core/internal';
 import { str, strs, UsageError } from '../args.js';
 import { ExitCode } from '../command.js';
 import type { Command } from '../command.js';
 import { commaList, rows } from '../format.js';
 import { printResult } from '../output.js';
-import { messageOf } from '@qplugin/go-plugin/protocol';
+import { messageOf } from '@qplugin/go-plugin/core/internal';
 
 /** What `<zip>.sha256sum` says, when there is one: a hint, never part of the verdict (geth ignores it). */
 async function checksumFileDigest(zip: string): Promise<string | undefined> {
@@ -44,7 +44,6 @@ async function userIDsOf(keyPath: string, fingerprint: string): Promise<string[]
 
 export const verify: Command = {
   name: 'verify',
-  summary: 'check a plugin zip against <zip>.sha256sum.asc and a public key, as geth --plugins.localverify',
   usage: 'qplugin verify <zip> [--key gpg.key | --key-uri URI] [--trusted FPR,...]',
   options: {
     key: {

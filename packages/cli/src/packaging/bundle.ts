@@ -8,8 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 
-import { QuorumError } from '@qplugin/quorum';
-import { messageOf } from '@qplugin/go-plugin/protocol';
+import { QuorumError } from '@qplugin/quorum/core/internal';
+import { messageOf } from '@qplugin/go-plugin/core/internal';
 import { launchHeader } from './node-flags.js';
 
 const PLAIN_NODE = '#!/usr/bin/env node';

@@ -6,8 +6,8 @@
  */
 import type { Plugin } from 'esbuild';
 
-import { QuorumError } from '@qplugin/quorum';
-import { messageOf } from '@qplugin/go-plugin/protocol';
+import { QuorumError } from '@qplugin/quorum/core/internal';
+import { messageOf } from '@qplugin/go-plugin/core/internal';
 
 /** The part of an esbuild message read here. */
 interface EsbuildMessage {

@@ -14,8 +14,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { QuorumError } from '@qplugin/quorum';
-import { messageOf } from '@qplugin/go-plugin/protocol';
+import { QuorumError } from '@qplugin/quorum/core/internal';
+import { messageOf } from '@qplugin/go-plugin/core/internal';
 import { buildCommonJs } from './cjs-bundle.js';
 import type { CommonJsBuild } from './cjs-bundle.js';
 import { launchHeader } from './node-flags.js';

@@ -21,7 +21,7 @@
  */
 import { spawn } from 'node:child_process';
 
-import { QuorumError } from '@qplugin/quorum';
+import { QuorumError } from '@qplugin/quorum/core/internal';
 
 /** What `qplugin pack` gives a plugin unless told otherwise (`--node-flags ""` for none). */
 export const DEFAULT_NODE_FLAGS: readonly string[] = Object.freeze([

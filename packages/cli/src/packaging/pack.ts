@@ -9,8 +9,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 
-import { QuorumError } from '@qplugin/quorum';
-import { goPlatform } from '@qplugin/quorum/internal';
+import { QuorumError } from '@qplugin/quorum/core/internal';
+import { goPlatform } from '@qplugin/quorum/core/internal';
 import { bundleWithFlags } from './bundle.js';
 import { buildCodeCachePlugin, commonJsBundle, requireCommonJsBundle } from './code-cache.js';
 import { checkNodeAccepts, checkNodeFlagShapes, DEFAULT_NODE_FLAGS } from './node-flags.js';

@@ -28,12 +28,12 @@ import { basename, join } from 'node:path';
 
 import { COOKIE_MISMATCH_TEXT } from '@qplugin/go-plugin/internal';
 
-import { QuorumError } from '@qplugin/quorum';
-import { goPlatform } from '@qplugin/quorum/internal';
+import { QuorumError } from '@qplugin/quorum/core/internal';
+import { goPlatform } from '@qplugin/quorum/core/internal';
 import { buildCommonJs } from './cjs-bundle.js';
 import { lazyBuiltinsPlugin } from './lazy-builtins.js';
 import { checkNodeAccepts } from './node-flags.js';
-import { messageOf } from '@qplugin/go-plugin/protocol';
+import { messageOf } from '@qplugin/go-plugin/core/internal';
 
 /** The fuse Node.js checks for an injected blob (Node's documented value). */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';

@@ -3,7 +3,7 @@
  * world contract, so it drops into a `helloworld` provider) that builds,
  * tests and packs with nothing but `npm install`.
  */
-import { goPlatform } from '@qplugin/quorum/internal';
+import { goPlatform } from '@qplugin/quorum/core/internal';
 
 export interface ScaffoldInput {
   /** npm package name and plugin name. */

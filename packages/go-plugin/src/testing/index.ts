@@ -1,7 +1,8 @@
 /**
  * Helpers for testing plugins and hosts with real processes: is a pid alive,
  * which processes are left, wait for a condition, a host in a child process;
- * a manual clock for supervisors; and a seeded fuzzer.
+ * a manual clock for supervisors; a seeded fuzzer; and the modules a fresh
+ * process loads.
  */
 export { expectNoProcesses, isAlive, processesMatching, waitUntil } from './process.js';
 export { spawnHost } from './spawn-host.js';
@@ -19,3 +20,5 @@ export {
   runFuzz,
 } from './fuzz.js';
 export type { FuzzStats, FuzzTarget } from './fuzz.js';
+export { modulesLoadedBy } from './modules-loaded.js';
+export type { ModulesLoadedOptions } from './modules-loaded.js';

@@ -1,8 +1,9 @@
 /**
  * A distribution on disk, without the network: find it, snapshot and hash it,
- * check its signature, unpack it, read its plugin-meta.json. This module
+ * check its signature, unpack it, read its plugin-meta.json; make a signing
+ * key and sign a checksum (`qplugin keygen`, `sign`). This module
  * loads no HTTP/TLS code (Plugin Central's client, ~9 MB resident on Node 24)
- * and openpgp only when a signature is checked: `@qplugin/quorum/distribution/internal`
+ * and openpgp only when a signature is checked or made: `@qplugin/quorum/distribution/internal`
  * is this module, for processes that only verify and unpack.
  */
 export { distributionFileNames, findLocalDistribution, signatureFileFor } from './lookup.js';
@@ -21,6 +22,8 @@ export type { SignatureCheck, SignedOver, VerifySignatureInput } from './signatu
 export { verifyDistribution } from './verifier.js';
 export type { VerificationMode, VerificationResult, VerifyOptions } from './verifier.js';
 export { resolveKeyPath } from './key-path.js';
+export { generateSigningKey, signChecksum } from './signing.js';
+export type { GenerateSigningKeyOptions, SignChecksumOptions, SigningKeyPair } from './signing.js';
 
 export { DEFAULT_UNPACK_LIMITS, unpackArchive } from './unpack.js';
 export type { ArchiveSource, UnpackLimits, UnpackOptions, UnpackResult, UnpackedFile } from './unpack.js';
