@@ -1,6 +1,6 @@
 /** Every distribution command: --help, usage errors (exit 2), --json documents, keygen and sign rules. */
 import assert from 'node:assert/strict';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
@@ -96,6 +96,21 @@ describe('qplugin command line', () => {
     assert.equal(forced.code, 0, show(forced));
     assert.match(forced.stderr, /warning: .*signing-key\.asc is your SECRET signing key/);
     assert.match(forced.stdout, /^fingerprint {2}[0-9a-f]{40}$/m);
+  });
+
+  it('keygen with an e-mail address openpgp refuses: SIGNING_INPUT with the value and the fix, no stack', async () => {
+    const dir = scratch('qp-cli-keygen-bad-');
+    const ran = await qplugin(['keygen', '--name', 'N', '--email', 'n@e', '--out', dir, '--json']);
+    assert.equal(ran.code, 1, show(ran));
+    const error = json(ran).error as Record<string, unknown>;
+    assert.equal(error.code, 'SIGNING_INPUT');
+    assert.match(String(error.message), /"N" <n@e>/);
+    assert.match(String(error.fix), /name@example\.com/);
+    const human = await qplugin(['keygen', '--name', 'N', '--email', 'n@e', '--out', dir]);
+    assert.equal(human.code, 1, show(human));
+    assert.match(human.stderr, /^qplugin keygen: cannot make a signing key for "N" <n@e>/);
+    assert.doesNotMatch(human.stderr, /\n\s+at /, 'no stack trace');
+    assert.deepEqual(readdirSync(dir), [], 'nothing written');
   });
 
   it('sign: a passphrase-protected key needs its passphrase file; a stale .sha256sum stops signing', async () => {

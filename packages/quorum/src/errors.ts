@@ -42,6 +42,8 @@ export const QuorumErrorCodes = {
   OPENPGP_MISSING: 'The openpgp package is not installed.',
   /** The signature does not verify over the checksum (nor checksum + newline). */
   VERIFY_SIGNATURE: 'The plugin signature does not verify.',
+  /** A signing key cannot be made from the inputs given (e.g. an e-mail address openpgp refuses in a user ID). */
+  SIGNING_INPUT: 'A signing key cannot be made from these inputs.',
   /** The signing key is not one of the pinned fingerprints. */
   VERIFY_KEY_NOT_TRUSTED: 'The plugin was signed by a key that is not trusted.',
   /** The zip is malformed or an entry is unsafe (path escape, link, device, bomb). */

@@ -52,6 +52,22 @@ describe('our signatures', () => {
     if (spawned.status === 0) assert.match(spawned.stdout, /pkey\[0\]: \[3072 bits\]/);
   });
 
+  it('generateSigningKey refuses what openpgp cannot make with SIGNING_INPUT, naming the value and the fix', async () => {
+    const badEmail = await rejectsWith(
+      generateSigningKey({ name: 'Publisher', email: 'two words@example.com' }),
+      'SIGNING_INPUT',
+      '"Publisher" <two words@example.com>: openpgp refuses that user ID',
+    );
+    assert.match(String(badEmail.fix), /name@example\.com/);
+    assert.deepEqual(badEmail.details, { name: 'Publisher', email: 'two words@example.com', rsaBits: 3072 });
+    const small = await rejectsWith(
+      generateSigningKey({ name: 'P', email: 'p@example.com', rsaBits: 1024 }),
+      'SIGNING_INPUT',
+      'cannot make a 1024-bit RSA signing key',
+    );
+    assert.match(String(small.fix), /2048 to 4096/);
+  });
+
   it('a passphrase-protected key signs with its passphrase', async () => {
     const locked = await generateSigningKey({
       name: 'Locked',

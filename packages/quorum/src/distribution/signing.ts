@@ -6,6 +6,8 @@
  * signed are exactly the checksum string.
  */
 
+import { messageOf } from '@qplugin/go-plugin/core/internal';
+
 import { QuorumError } from '../errors.js';
 import { loadOpenpgp } from './openpgp.js';
 
@@ -26,18 +28,38 @@ export interface GenerateSigningKeyOptions {
   passphrase?: string;
 }
 
+/** Throws SIGNING_INPUT for inputs openpgp refuses (a user ID it cannot form, a key size it does not make). */
 export async function generateSigningKey(options: GenerateSigningKeyOptions): Promise<SigningKeyPair> {
-  const { privateKey, publicKey } = await (
-    await loadOpenpgp()
-  ).generateKey({
-    type: 'rsa',
-    rsaBits: options.rsaBits ?? 3072,
-    userIDs: [{ name: options.name, email: options.email }],
-    format: 'armored',
-    ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}),
-  });
-  const key = await (await loadOpenpgp()).readKey({ armoredKey: publicKey });
-  return { privateKey, publicKey, fingerprint: key.getFingerprint() };
+  const openpgp = await loadOpenpgp();
+  const rsaBits = options.rsaBits ?? 3072;
+  let pair: { privateKey: string; publicKey: string };
+  try {
+    pair = await openpgp.generateKey({
+      type: 'rsa',
+      rsaBits,
+      userIDs: [{ name: options.name, email: options.email }],
+      format: 'armored',
+      ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}),
+    });
+  } catch (err) {
+    const reason = messageOf(err);
+    const userId = /user ?id/i.test(reason);
+    throw new QuorumError(
+      'SIGNING_INPUT',
+      userId
+        ? `cannot make a signing key for ${JSON.stringify(options.name)} <${options.email}>: openpgp refuses that user ID (${reason})`
+        : `cannot make a ${rsaBits}-bit RSA signing key: ${reason}`,
+      {
+        fix: userId
+          ? 'Give an e-mail address of the form name@example.com (a dot in the domain, no spaces).'
+          : 'Use an RSA key size from 2048 to 4096 bits (3072 is the default).',
+        details: { name: options.name, email: options.email, rsaBits },
+        cause: err,
+      },
+    );
+  }
+  const key = await openpgp.readKey({ armoredKey: pair.publicKey });
+  return { ...pair, fingerprint: key.getFingerprint() };
 }
 
 export interface SignChecksumOptions {
