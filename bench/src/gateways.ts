@@ -99,6 +99,8 @@ export async function startQpluginRun(
   dir: string,
   nodeArgs: readonly string[] = [],
   runArgs: readonly string[] = [],
+  /** Node flags before nodeArgs; [] starts it as users do (`qplugin run` then relaunches itself with them where it can). */
+  youngGenFlags: readonly string[] = DEFAULT_NODE_FLAGS,
 ): Promise<GatewayServer> {
   const baseDir = join(dir, 'plugins');
   mkdirSync(baseDir, { recursive: true });
@@ -117,7 +119,7 @@ export async function startQpluginRun(
     peers.runtime.node,
     [
       // As docs/hosting.md advises running a host (young generation capped).
-      ...DEFAULT_NODE_FLAGS,
+      ...youngGenFlags,
       ...nodeArgs,
       peers.qplugin,
       'run',

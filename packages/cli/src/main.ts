@@ -8,6 +8,7 @@ import { ExitCode } from './command.js';
 import { commands } from './commands/index.js';
 import { COMMON, help, overview } from './help.js';
 import { printError } from './error-report.js';
+import { relaunchWithNodeFlags } from './relaunch.js';
 import { defaultIo } from './output.js';
 import type { Io } from './output.js';
 
@@ -70,8 +71,13 @@ export function reportUncaught(argv: readonly string[]): void {
   process.on('unhandledRejection', crash);
 }
 
-/** The executable: run one command and exit with its code. */
+/**
+ * The executable: run one command and exit with its code. `qplugin run`
+ * first replaces the process with one whose young generation is capped
+ * (relaunch.ts), where Node can.
+ */
 export async function runCli(argv: readonly string[]): Promise<void> {
+  relaunchWithNodeFlags();
   reportUncaught(argv);
   process.exitCode = await main(argv);
 }

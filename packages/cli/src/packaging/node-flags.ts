@@ -23,11 +23,7 @@ import { spawn } from 'node:child_process';
 
 import { QuorumError } from '@qplugin/quorum/core/internal';
 
-/** What `qplugin pack` gives a plugin unless told otherwise (`--node-flags ""` for none). */
-export const DEFAULT_NODE_FLAGS: readonly string[] = Object.freeze([
-  '--max-semi-space-size=4',
-  '--min-semi-space-size=4',
-]);
+export { DEFAULT_NODE_FLAGS } from './default-node-flags.js';
 
 /**
  * A flag, optionally with a value of plain characters: the flags land in a

@@ -4,13 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 import { expectNoProcesses } from '@qplugin/go-plugin/testing';
 
+import { DEFAULT_NODE_FLAGS } from '../../src/packaging/node-flags.js';
 import { BIN, HELLO_MAIN, json, qplugin, scratch, show } from '../support/cli.js';
 
 function rpc(
@@ -107,6 +108,12 @@ describe('qplugin run', () => {
       child.once('exit', (code) => reject(new Error(`run exited ${code}\n${err}`)));
     });
     assert.match(ready.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    // Where Node can replace a process (process.execve), run restarted itself with the young-generation flags
+    // under the pid it was spawned with; elsewhere it runs without them.
+    const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
+    const flagged = DEFAULT_NODE_FLAGS.every((flag) => cmdline.includes(flag));
+    assert.equal(flagged, 'execve' in process, cmdline.join(' '));
+    assert.deepEqual(cmdline.slice(cmdline.indexOf(BIN), cmdline.indexOf(BIN) + 2), [BIN, 'run']);
     assert.equal((await rpc(ready.url, 'plugin@helloworld_greeting', ['Quorum'])).result, 'Hello Quorum!');
     writeFileSync(config, '{"language":"es"}');
     assert.equal((await rpc(ready.url, 'admin_reloadPlugin', ['helloworld'])).result, true);
