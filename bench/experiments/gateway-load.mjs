@@ -13,10 +13,10 @@
 //        variants are quorum package directories, served by gateway-stub-server.mjs)
 //   A variant whose name ends in +metrics runs `qplugin run --metrics` (listener up, not scraped):
 //   --variant plain=packages/cli/bin/qplugin.mjs --variant with+metrics=packages/cli/bin/qplugin.mjs
-//   A variant whose name ends in +noflags undoes the bench's young-generation flags (V8's default sizes, as a
-//   plain `node qplugin.mjs run` gets them); one ending in +shipped starts `node qplugin.mjs run` without
-//   the bench's flags, as users do; one ending in +semiN starts with a young generation of N MB semi-spaces
-//   instead of the bench's 4. Each gateway's peak RSS (VmHWM) is printed at the end.
+//   Gateways start as users start them (`node qplugin.mjs run`: on Node ≥ 22.15 run restarts itself with
+//   the young-generation cap). A variant whose name ends in +noflags keeps V8's default sizes
+//   (--max-semi-space-size=0: run then leaves them), one ending in +semiN starts with N MB semi-spaces.
+//   Each gateway's peak RSS (VmHWM) is printed at the end.
 // Rounds alternate the order of the variants; printed: medians of req/s, p50, p99 and the gateway's CPU
 // µs per request (from /proc), with each round's values.
 import { spawn } from 'node:child_process';
@@ -111,14 +111,12 @@ try {
             ? [...nodeArgs, '--max-semi-space-size=0', '--min-semi-space-size=0']
             : nodeArgs,
           name.endsWith('+metrics') ? ['--metrics', '--metrics.port', '0'] : [],
-          name.endsWith('+shipped')
-            ? []
-            : /\+semi(\d+)$/.test(name)
-              ? [
-                  `--max-semi-space-size=${/\+semi(\d+)$/.exec(name)[1]}`,
-                  `--min-semi-space-size=${/\+semi(\d+)$/.exec(name)[1]}`,
-                ]
-              : undefined,
+          /\+semi(\d+)$/.test(name)
+            ? [
+                `--max-semi-space-size=${/\+semi(\d+)$/.exec(name)[1]}`,
+                `--min-semi-space-size=${/\+semi(\d+)$/.exec(name)[1]}`,
+              ]
+            : undefined,
         );
   }
   if (values.go) servers.go = await startGoGateway(peers);

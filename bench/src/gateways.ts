@@ -5,11 +5,11 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 
-import { DEFAULT_NODE_FLAGS, packPlugin } from '@qplugin/cli';
+import { packPlugin } from '@qplugin/cli';
 
 import { GREETING_BODY } from './load.js';
 import type { Peers } from './prepare.js';
@@ -22,6 +22,8 @@ export interface GatewayServer {
   pluginPid: number;
   /** The executable the gateway process runs (/proc/<pid>/exe). */
   exe: string;
+  /** The Node options on its command line once ready (/proc/<pid>/cmdline, before the script). */
+  nodeFlags(): string[];
   /** Peak RSS of the gateway and of its plugin, read before stopping. */
   peakKB(): { gateway: number; plugin: number };
   /** Stops it (SIGINT/SIGTERM, as an operator would); resolves with the exit code. */
@@ -33,6 +35,17 @@ const exeOf = (pid: number): string => {
     return readlinkSync(`/proc/${pid}/exe`);
   } catch {
     return 'unknown';
+  }
+};
+
+/** The options between the executable and the first argument that is not one (the script). */
+const nodeFlagsOf = (pid: number): string[] => {
+  try {
+    const [, ...args] = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    const script = args.findIndex((a) => !a.startsWith('-'));
+    return args.slice(0, script < 0 ? args.length : script);
+  } catch {
+    return [];
   }
 };
 
@@ -83,6 +96,7 @@ function server(child: ChildProcess, url: string, pluginPid: number, signal: Nod
     pid,
     pluginPid,
     exe: exeOf(pid),
+    nodeFlags: () => nodeFlagsOf(pid),
     peakKB: () => ({ gateway: procStatusKB(pid, 'VmHWM'), plugin: procStatusKB(pluginPid, 'VmHWM') }),
     stop: stopper(child, signal),
   };
@@ -99,8 +113,12 @@ export async function startQpluginRun(
   dir: string,
   nodeArgs: readonly string[] = [],
   runArgs: readonly string[] = [],
-  /** Node flags before nodeArgs; [] starts it as users do (`qplugin run` then relaunches itself with them where it can). */
-  youngGenFlags: readonly string[] = DEFAULT_NODE_FLAGS,
+  /**
+   * Node flags before nodeArgs. By default none: `node qplugin.mjs run` as users start it, which restarts
+   * itself with DEFAULT_NODE_FLAGS where Node can (process.execve, Node ≥ 22.15) and runs without them on
+   * Node 20.
+   */
+  youngGenFlags: readonly string[] = [],
 ): Promise<GatewayServer> {
   const baseDir = join(dir, 'plugins');
   mkdirSync(baseDir, { recursive: true });
@@ -118,7 +136,6 @@ export async function startQpluginRun(
   const child = spawn(
     peers.runtime.node,
     [
-      // As docs/hosting.md advises running a host (young generation capped).
       ...youngGenFlags,
       ...nodeArgs,
       peers.qplugin,

@@ -11,6 +11,9 @@
  * A third side, `qplugin run --metrics` (Prometheus metrics of every JSON-RPC
  * and gRPC call, the metrics listener up but not scraped), runs in the same
  * rotation: what the metrics cost, as a ratio to `qplugin run` without them.
+ * Both are started as users start them, `node qplugin.mjs run …`: on Node 24
+ * `run` restarts itself with the young-generation cap, on Node 20 it runs
+ * without it (details.qpluginRunNodeFlags says which).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -161,6 +164,8 @@ export async function scenarioGateway(peers: Peers, s: Settings): Promise<Scenar
         warmupMs,
         durationMs,
         qpluginRunExecutable: servers.ts.exe,
+        // Started as users start it; on a Node with process.execve it restarted itself with the cap.
+        qpluginRunNodeFlags: servers.ts.nodeFlags(),
         failedRequests: { ts: failures('ts'), go: failures('go'), tsm: failures('tsm') },
         exitCodes: exits,
         pluginCpuUsPerRequest: {

@@ -1,8 +1,9 @@
 /**
  * `qplugin run` is a host that lives as long as its plugins, and a busy Node
  * host's young generation grows to a large share of its memory unless Node
- * starts with a cap (S7's gateway at 64 connections, Node 24: peak RSS 182
- * against 110 MB with the flags packed plugins get; bench/findings.md §33).
+ * starts with a cap (S7's gateway at 64 connections, Node 24: peak RSS
+ * 170–182 MB against 110–115 MB with the flags packed plugins get, at ~0.9×
+ * the requests per second; bench/findings.md §33).
  * V8 reads those sizes only at start-up, so `run` starts Node again with them:
  * `process.execve` (Node ≥ 22.15 and 23.11) replaces this process, so the pid,
  * the open descriptors and the parent stay the same and no second process is
@@ -12,7 +13,7 @@
  */
 import { DEFAULT_NODE_FLAGS } from './packaging/default-node-flags.js';
 
-/** Commands that run until stopped: worth a second Node start (~40 ms on Node 24) for their memory. */
+/** Commands that run until stopped: worth a second Node start (+~50 ms to serving on Node 24) for their memory. */
 const LONG_LIVED: ReadonlySet<string> = new Set(['run']);
 
 /** Node options that set the young generation's size: whoever gave one has chosen. */

@@ -17,7 +17,9 @@ export interface ModulesLoadedOptions {
 /**
  * Runs `code` as the body of an ES module in a fresh `node` (this process's
  * executable), then returns the `file:` and `node:` URLs of every module
- * compiled by then. Rejects with the child's stderr when `code` throws.
+ * compiled by then. The listing is the child's stdout, so `code` must not
+ * write there. Rejects with the child's stderr when `code` throws, and with
+ * the output when it is not a listing.
  */
 export function modulesLoadedBy(code: string, options: ModulesLoadedOptions = {}): Promise<string[]> {
   const script = `
@@ -42,7 +44,13 @@ export function modulesLoadedBy(code: string, options: ModulesLoadedOptions = {}
           reject(new Error(`the probe process failed: ${stderr.trim() || err.message}`, { cause: err }));
           return;
         }
-        resolve(JSON.parse(stdout) as string[]);
+        try {
+          resolve(JSON.parse(stdout) as string[]);
+        } catch {
+          reject(
+            new Error(`the probe process printed something other than its listing: ${stdout.slice(0, 200)}`),
+          );
+        }
       },
     );
   });

@@ -33,11 +33,15 @@ describe('modulesLoadedBy', () => {
     await assert.rejects(modulesLoadedBy(code), /the probe process failed: .*flag missing/s);
   });
 
-  it("rejects with the child's error when the code throws or a module is missing", async () => {
+  it("rejects with the child's error when the code throws or a module is missing, and when it prints", async () => {
     await assert.rejects(modulesLoadedBy(`throw new Error('boom in the probe');`), /boom in the probe/);
     await assert.rejects(
       modulesLoadedBy(`await import('no-such-package-qplugin');`),
       /no-such-package-qplugin/,
+    );
+    await assert.rejects(
+      modulesLoadedBy(`process.stdout.write('hello ');`),
+      /printed something other than its listing: hello \[/,
     );
   });
 });
