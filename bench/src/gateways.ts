@@ -22,8 +22,8 @@ export interface GatewayServer {
   pluginPid: number;
   /** The executable the gateway process runs (/proc/<pid>/exe). */
   exe: string;
-  /** The Node options on its command line once ready (/proc/<pid>/cmdline, before the script). */
-  nodeFlags(): string[];
+  /** The Node options on its command line when it was ready (/proc/<pid>/cmdline, before the script). */
+  nodeFlags: string[];
   /** Peak RSS of the gateway and of its plugin, read before stopping. */
   peakKB(): { gateway: number; plugin: number };
   /** Stops it (SIGINT/SIGTERM, as an operator would); resolves with the exit code. */
@@ -96,7 +96,7 @@ function server(child: ChildProcess, url: string, pluginPid: number, signal: Nod
     pid,
     pluginPid,
     exe: exeOf(pid),
-    nodeFlags: () => nodeFlagsOf(pid),
+    nodeFlags: nodeFlagsOf(pid),
     peakKB: () => ({ gateway: procStatusKB(pid, 'VmHWM'), plugin: procStatusKB(pluginPid, 'VmHWM') }),
     stop: stopper(child, signal),
   };

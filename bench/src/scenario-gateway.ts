@@ -165,7 +165,7 @@ export async function scenarioGateway(peers: Peers, s: Settings): Promise<Scenar
         durationMs,
         qpluginRunExecutable: servers.ts.exe,
         // Started as users start it; on a Node with process.execve it restarted itself with the cap.
-        qpluginRunNodeFlags: servers.ts.nodeFlags(),
+        qpluginRunNodeFlags: servers.ts.nodeFlags,
         failedRequests: { ts: failures('ts'), go: failures('go'), tsm: failures('tsm') },
         exitCodes: exits,
         pluginCpuUsPerRequest: {
