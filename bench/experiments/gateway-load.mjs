@@ -97,6 +97,12 @@ async function measure(server) {
   };
 }
 
+/** A +semiN variant's young-generation flags; undefined leaves startQpluginRun's default. */
+function semiFlags(name) {
+  const mb = /\+semi(\d+)$/.exec(name)?.[1];
+  return mb ? [`--max-semi-space-size=${mb}`, `--min-semi-space-size=${mb}`] : undefined;
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'qplugin-gw-exp-'));
 const servers = {};
 try {
@@ -111,12 +117,7 @@ try {
             ? [...nodeArgs, '--max-semi-space-size=0', '--min-semi-space-size=0']
             : nodeArgs,
           name.endsWith('+metrics') ? ['--metrics', '--metrics.port', '0'] : [],
-          /\+semi(\d+)$/.test(name)
-            ? [
-                `--max-semi-space-size=${/\+semi(\d+)$/.exec(name)[1]}`,
-                `--min-semi-space-size=${/\+semi(\d+)$/.exec(name)[1]}`,
-              ]
-            : undefined,
+          semiFlags(name),
         );
   }
   if (values.go) servers.go = await startGoGateway(peers);

@@ -71,18 +71,15 @@ export function reportUncaught(argv: readonly string[]): void {
   process.on('unhandledRejection', crash);
 }
 
-/**
- * The executable: run one command and exit with its code. `qplugin run`
- * first replaces the process with one whose young generation is capped
- * (relaunch.ts), where Node can.
- */
+/** The executable: run one command and exit with its code. */
 export async function runCli(argv: readonly string[]): Promise<void> {
-  relaunchWithNodeFlags();
   reportUncaught(argv);
   process.exitCode = await main(argv);
 }
 
-// Run when executed (also through the bin launcher), not when imported by tests.
+// Run when executed directly (`node dist/src/main.js …`), not when imported by the bin launcher or tests.
+// Like the launcher, `qplugin run` first replaces the process with one whose young generation is capped.
 if (process.argv[1] && import.meta.url === (await import('node:url')).pathToFileURL(process.argv[1]).href) {
+  relaunchWithNodeFlags();
   await runCli(process.argv.slice(2));
 }

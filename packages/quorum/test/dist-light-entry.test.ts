@@ -11,13 +11,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { fileURLToPath } from 'node:url';
-
-import { modulesLoadedBy as loadedIn } from '@qplugin/go-plugin/testing';
-
-// cwd is the package, so its own name resolves through its exports (self-reference).
-const PACKAGE_DIR = fileURLToPath(new URL('../../', import.meta.url));
-const modulesLoadedBy = (code: string) => loadedIn(code, { cwd: PACKAGE_DIR });
+import { modulesLoadedHere } from './support/modules-here.js';
 
 const HEAVY = [
   // Plugin Central's client: HTTP, TLS (~9 MB on Node 24).
@@ -35,7 +29,7 @@ const HEAVY = [
 
 describe('distribution entry point', () => {
   it('loads the distribution modules and yauzl, and none of the gRPC, protobuf, manager, HTTP/TLS or openpgp code', async () => {
-    const urls = await modulesLoadedBy(`await import('@qplugin/quorum/distribution/internal');`);
+    const urls = await modulesLoadedHere(`await import('@qplugin/quorum/distribution/internal');`);
     // Positive control: the listing sees ESM and CommonJS modules of ours and of dependencies.
     assert.ok(
       urls.some((u) => u.endsWith('/quorum/dist/src/distribution/unpack.js')),
@@ -50,14 +44,14 @@ describe('distribution entry point', () => {
   });
 
   it('the same listing sees the heavy modules when the package root is imported (the check can fail)', async () => {
-    const urls = await modulesLoadedBy(`await import('@qplugin/quorum');`);
+    const urls = await modulesLoadedHere(`await import('@qplugin/quorum');`);
     assert.ok(urls.some((u) => /\/node_modules\/@bufbuild\/protobuf\//.test(u)));
     assert.ok(urls.some((u) => /\/quorum\/dist\/src\/manager\//.test(u)));
     assert.ok(urls.includes('node:tls'), 'builtins are listed too');
   });
 
   it('/core/internal (the catalog, JSON text, platform names: what every qplugin command loads) loads none of them', async () => {
-    const urls = await modulesLoadedBy(`
+    const urls = await modulesLoadedHere(`
       const core = await import('@qplugin/quorum/core/internal');
       if (!core.isQuorumError(new core.QuorumError('UNPACK_UNSAFE', 'x'))) throw new Error('not one class');
     `);
@@ -69,7 +63,7 @@ describe('distribution entry point', () => {
   });
 
   it('errors.js (the catalog every module imports) shares the go-plugin error classes without their gRPC layers', async () => {
-    const urls = await modulesLoadedBy(`await import('@qplugin/go-plugin/core/internal');`);
+    const urls = await modulesLoadedHere(`await import('@qplugin/go-plugin/core/internal');`);
     assert.deepEqual(
       urls.filter((u) => HEAVY.some((re) => re.test(u))),
       [],
@@ -86,14 +80,14 @@ describe('secp256k1 code', () => {
   it('the package root and /internal (the gateway, the manager, the CLI) do not load it', async () => {
     assert.deepEqual(
       noble(
-        await modulesLoadedBy(`await import('@qplugin/quorum'); await import('@qplugin/quorum/internal');`),
+        await modulesLoadedHere(`await import('@qplugin/quorum'); await import('@qplugin/quorum/internal');`),
       ),
       [],
     );
   });
 
   it('/account-crypto/internal does (the check can fail), and derives a known address', async () => {
-    const urls = await modulesLoadedBy(`
+    const urls = await modulesLoadedHere(`
       const { privateKeyToAddress } = await import('@qplugin/quorum/account-crypto/internal');
       const key = Buffer.from('289c2857d4598e37fb9647507e47a309d6133539bf21a8b9cb6df88fd5232032', 'hex');
       if (privateKeyToAddress(key) !== '0x970e8128ab834e8eac17ab8e3812f010678cf791') throw new Error('wrong address');

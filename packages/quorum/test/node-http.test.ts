@@ -7,13 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { fileURLToPath } from 'node:url';
-
-import { modulesLoadedBy as loadedIn } from '@qplugin/go-plugin/testing';
-
-// cwd is the package, so its own name resolves through its exports (self-reference).
-const PACKAGE_DIR = fileURLToPath(new URL('../../', import.meta.url));
-const modulesLoadedBy = (code: string) => loadedIn(code, { cwd: PACKAGE_DIR });
+import { modulesLoadedHere } from './support/modules-here.js';
 
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 
@@ -21,13 +15,13 @@ const undici = (urls: string[]) => urls.filter((u) => /undici/.test(u));
 
 describe('node:http without undici', () => {
   it('importing the package root (gateway, metrics server, Plugin Central client) loads node:http and not undici', async () => {
-    const list = await modulesLoadedBy(`await import('@qplugin/quorum');`);
+    const list = await modulesLoadedHere(`await import('@qplugin/quorum');`);
     assert.ok(list.includes('node:http'), 'node:http is loaded');
     assert.deepEqual(undici(list), []);
   });
 
   it('the JSON-RPC gateway answers a request without it', async () => {
-    const list = await modulesLoadedBy(`
+    const list = await modulesLoadedHere(`
       const { JsonRpcGateway } = await import('@qplugin/quorum');
       const { createRequire } = await import('node:module');
       const http = createRequire(import.meta.url)('node:http');
@@ -54,7 +48,7 @@ describe('node:http without undici', () => {
     'an ES import of node:http does load it (the check can fail)',
     { skip: NODE_MAJOR < 22 && 'Node 20 has no lazy undici getters on node:http' },
     async () => {
-      assert.notDeepEqual(undici(await modulesLoadedBy(`await import('node:http');`)), []);
+      assert.notDeepEqual(undici(await modulesLoadedHere(`await import('node:http');`)), []);
     },
   );
 });

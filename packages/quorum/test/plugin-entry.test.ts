@@ -6,12 +6,9 @@
  * the hello world imports them, in a fresh process.
  */
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 
-import { modulesLoadedBy } from '@qplugin/go-plugin/testing';
-
-const PACKAGE_DIR = fileURLToPath(new URL('../../', import.meta.url));
+import { modulesLoadedHere } from './support/modules-here.js';
 
 const NOT_FOR_PLUGINS = [
   /\/node_modules\/(@grpc|openpgp|yauzl|yazl|smol-toml|esbuild|prom-client|@noble|@opentelemetry)\//,
@@ -24,9 +21,8 @@ const NOT_FOR_PLUGINS = [
 
 describe('the plugin entry points', () => {
   it('load the server, the protocol and the service descriptors, and no host, manager, gateway, distribution or CLI code', async () => {
-    const urls = await modulesLoadedBy(
+    const urls = await modulesLoadedHere(
       `await import('@qplugin/go-plugin/plugin'); await import('@qplugin/quorum/plugin');`,
-      { cwd: PACKAGE_DIR },
     );
     // Positive controls: what a plugin does need is listed.
     assert.ok(
