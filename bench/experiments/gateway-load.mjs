@@ -18,7 +18,7 @@
 //   (--max-semi-space-size=0: run then leaves them), one ending in +semiN starts with N MB semi-spaces.
 //   Each gateway's peak RSS (VmHWM) is printed at the end.
 // Rounds alternate the order of the variants; printed: medians of req/s, p50, p99 and the gateway's CPU
-// µs per request (from /proc), with each round's values.
+// µs per request (from /proc), its plugin's and the load process's, with each round's values.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -85,7 +85,7 @@ async function measure(server) {
     join(root, 'bench', 'dist', 'load.js'),
     ...['--url', server.url, '--connections', values.connections],
     ...['--warmup-ms', '1000', '--duration-ms', String(Number(values.seconds) * 1000)],
-    ...['--pids', String(server.pid)],
+    ...['--pids', [server.pid, server.pluginPid].filter(Boolean).join(',')],
   ]);
   if (json.non2xx || json.errors || json.timeouts)
     throw new Error(`failed requests: ${JSON.stringify(json)}`);
@@ -94,6 +94,8 @@ async function measure(server) {
     p50_us: json.p50_us,
     p99_us: json.p99_us,
     cpu_us_per_req: json.cpu_us[server.pid] / json.requests,
+    ...(server.pluginPid ? { plugin_cpu_us_per_req: json.cpu_us[server.pluginPid] / json.requests } : {}),
+    load_cpu_us_per_req: json.load_cpu_us / json.requests,
   };
 }
 

@@ -2,7 +2,8 @@
  * The load process of scenario 7, separate from the servers it measures:
  * autocannon POSTs one JSON-RPC call over keep-alive connections, first a
  * warm-up, then the measured run. Around the measured run only, it reads the
- * CPU time of the given server processes from /proc. Prints one JSON object.
+ * CPU time of the given server processes from /proc, and its own. Prints one
+ * JSON object.
  *
  *   node bench/dist/load.js --url URL --connections 64 --warmup-ms 1000 --duration-ms 3000 --pids 123,456
  *
@@ -86,7 +87,9 @@ async function main(): Promise<void> {
   const pids = values.pids!.split(',').filter(Boolean).map(Number);
   await load(values.url, connections, Number(values['warmup-ms']), false);
   const before = pids.map(cpuTicks);
+  const selfBefore = process.cpuUsage();
   const run = await load(values.url, connections, Number(values['duration-ms']), true);
+  const self = process.cpuUsage(selfBefore);
   const after = pids.map(cpuTicks);
   const hz = clockTicksPerSecond();
   const cpu = Object.fromEntries(
@@ -109,6 +112,8 @@ async function main(): Promise<void> {
     timeouts: run.timeouts,
     /** CPU µs of each pid during the measured run. */
     cpu_us: cpu,
+    /** CPU µs of this load process during the measured run (it shares the machine with the servers). */
+    load_cpu_us: self.user + self.system,
   };
   process.stdout.write(JSON.stringify(out) + '\n');
 }

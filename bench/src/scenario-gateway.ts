@@ -61,10 +61,15 @@ async function loadRun(s: GatewayServer, connections: number, warmupMs: number, 
     if (typeof us !== 'number' || requests === 0) throw new Error(`no CPU time for pid ${pid}`);
     return us / requests;
   };
+  const gateway = perRequest(s.pid);
+  const plugin = perRequest(s.pluginPid);
   return {
     ...json,
-    gateway_cpu_us_per_req: perRequest(s.pid),
-    plugin_cpu_us_per_req: perRequest(s.pluginPid),
+    gateway_cpu_us_per_req: gateway,
+    plugin_cpu_us_per_req: plugin,
+    // The plugin's share depends on the client calling it (framing, batching), so the pair is the server.
+    server_cpu_us_per_req: gateway + plugin,
+    load_cpu_us_per_req: num(json, 'load_cpu_us') / requests,
   } as Json;
 }
 
@@ -121,6 +126,7 @@ export async function scenarioGateway(peers: Peers, s: Settings): Promise<Scenar
         pair('p50', 'latency p50', 'µs', 'p50_us'),
         pair('p99', 'latency p99', 'µs', 'p99_us'),
         pair('cpu', 'gateway CPU per request', 'µs', 'gateway_cpu_us_per_req'),
+        pair('servercpu', 'gateway + plugin CPU per request', 'µs', 'server_cpu_us_per_req'),
       );
     }
     // What --metrics costs: the same gateway with and without, in the same rounds.
@@ -143,6 +149,13 @@ export async function scenarioGateway(peers: Peers, s: Settings): Promise<Scenar
       CONNECTIONS.flatMap((c) => runs[side][c]!).reduce(
         (n, j) => n + num(j, 'non2xx') + num(j, 'errors') + num(j, 'timeouts'),
         0,
+      );
+    const medians = (key: string): Json =>
+      Object.fromEntries(
+        (['ts', 'go'] as const).map((side) => [
+          side,
+          Object.fromEntries(CONNECTIONS.map((c) => [`c${c}`, round(median(series(side, c, key)), 1)])),
+        ]),
       );
     const perConnections = (side: Side, key: string): Json =>
       Object.fromEntries(CONNECTIONS.map((c) => [`c${c}`, series(side, c, key).map((x) => round(x, 1))]));
@@ -168,14 +181,9 @@ export async function scenarioGateway(peers: Peers, s: Settings): Promise<Scenar
         qpluginRunNodeFlags: servers.ts.nodeFlags,
         failedRequests: { ts: failures('ts'), go: failures('go'), tsm: failures('tsm') },
         exitCodes: exits,
-        pluginCpuUsPerRequest: {
-          ts: Object.fromEntries(
-            CONNECTIONS.map((c) => [`c${c}`, round(median(series('ts', c, 'plugin_cpu_us_per_req')), 1)]),
-          ),
-          go: Object.fromEntries(
-            CONNECTIONS.map((c) => [`c${c}`, round(median(series('go', c, 'plugin_cpu_us_per_req')), 1)]),
-          ),
-        },
+        pluginCpuUsPerRequest: medians('plugin_cpu_us_per_req'),
+        // The load process shares the 2 cores with both servers: what it takes per request, per side.
+        loadCpuUsPerRequest: medians('load_cpu_us_per_req'),
         perRound: {
           'qplugin run': {
             rps: perConnections('ts', 'rps'),
