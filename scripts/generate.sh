@@ -30,6 +30,8 @@ gen_ts packages/quorum/proto packages/quorum/src/generated
 gen_ts interop/proto interop/ts/src/generated
 # The kv example's own service, for the TS host that runs the Go kv plugin.
 gen_ts interop/go/kv/proto interop/ts/src/generated/kv
+# Test fixtures: descriptors the packer's pack-time decoding must carry over exactly.
+gen_ts packages/cli/test/proto packages/cli/test/generated
 
 # Go: the pinned protoc-gen-go, built from the module proxy (see interop/go/shared/go.mod).
 (cd interop/go/shared && go build -o "$tmp/protoc-gen-go" google.golang.org/protobuf/cmd/protoc-gen-go)

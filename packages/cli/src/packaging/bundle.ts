@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 
 import { QuorumError } from '@qplugin/quorum/core/internal';
 import { messageOf } from '@qplugin/go-plugin/core/internal';
+import { embeddedDescriptors } from './embedded-descriptors.js';
 import { launchHeader } from './node-flags.js';
 
 const PLAIN_NODE = '#!/usr/bin/env node';
@@ -51,6 +52,7 @@ export async function bundleWithFlags(entry: string, options: BundleOptions = {}
       minify: options.minify ?? true,
       legalComments: 'none',
       banner: { js: REQUIRE_SHIM },
+      plugins: [embeddedDescriptors()],
       logLevel: 'silent',
     });
   } catch (err) {

@@ -8,6 +8,7 @@ import type { Plugin } from 'esbuild';
 
 import { QuorumError } from '@qplugin/quorum/core/internal';
 import { messageOf } from '@qplugin/go-plugin/core/internal';
+import { embeddedDescriptors } from './embedded-descriptors.js';
 
 /** The part of an esbuild message read here. */
 interface EsbuildMessage {
@@ -43,7 +44,7 @@ export async function buildCommonJs(entry: string, o: CommonJsBuildOptions): Pro
       minify: o.minify,
       legalComments: 'none',
       logLevel: 'silent',
-      plugins: o.plugins ?? [],
+      plugins: [embeddedDescriptors(), ...(o.plugins ?? [])],
       // An error, not a warning: esbuild reports no warnings for files under node_modules.
       logOverride: { 'empty-import-meta': 'error' },
     });
