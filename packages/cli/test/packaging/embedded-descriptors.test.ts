@@ -80,29 +80,29 @@ async function load(dir: string, modules: readonly string[], predecode: boolean)
 }
 
 /** Everything a descriptor holds, references to other descriptors by name. */
-function describe_(value: unknown, depth = 0): unknown {
+function shapeOf(value: unknown, depth = 0): unknown {
   if (typeof value === 'bigint') return `${value}n`;
   if (value instanceof Uint8Array) return [...value];
   if (typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) return value.map((v) => describe_(v, depth));
+  if (Array.isArray(value)) return value.map((v) => shapeOf(v, depth));
   const desc = value as Record<string, unknown>;
   if (depth > 0 && typeof desc.kind === 'string') return `${desc.kind}:${String(desc.typeName ?? desc.name)}`;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(desc)) {
     if (k === 'parent' || k === 'file' || k === 'proto' || typeof v === 'function') continue;
-    out[k] = describe_(v, depth + 1);
+    out[k] = shapeOf(v, depth + 1);
   }
   if (desc.kind === 'field' || desc.kind === 'extension') {
-    out.default = describe_((desc as { getDefaultValue(): unknown }).getDefaultValue(), 1);
+    out.default = shapeOf((desc as { getDefaultValue(): unknown }).getDefaultValue(), 1);
   }
   return out;
 }
 
 function describeFile(file: DescFile): unknown {
   return {
-    file: describe_(file),
+    file: shapeOf(file),
     proto: [...toBinary(FileDescriptorProtoSchema, file.proto)],
-    types: [...nestedTypes(file)].map((t) => describe_(t)),
+    types: [...nestedTypes(file)].map((t) => shapeOf(t)),
   };
 }
 
