@@ -116,6 +116,10 @@ function plan(): Plan {
   p.add('reply-6mib', { reply_bytes: 6 * 1024 * 1024 });
   p.add('parallel', { parallel: 1000, reply_bytes: 10 });
   p.add('unary', { reply_bytes: 10 });
+  p.add('unknown-method', { method: '/qplugin.interop.Probe/NoSuchMethod' });
+  p.add('unknown-service', { method: '/no.such.Service/Call' });
+  p.add('compressed', { compress: true, reply_bytes: 3 });
+  p.add('compressed-stream', { kind: 'server', compress: true, replies: 1 });
   p.add('server', { kind: 'server', replies: 1000, reply_bytes: 1024 });
   p.add('client', { kind: 'client', tag: 'upload', requests: 300, payload_bytes: 50 });
   p.add('bidi', { kind: 'bidi', requests: 50, payload_bytes: 1, reply_bytes: 3 });
@@ -233,6 +237,30 @@ function suite(version: GoPluginVersion, mux: boolean): void {
       // go-plugin's client accepts up to 2 GiB.
       const big = report('reply-6mib');
       assert.deepEqual([big.code, big.reply_bytes], ['OK', 6 * 1024 * 1024]);
+    });
+
+    it('unknown services and methods: Unimplemented, naming the path', () => {
+      const cases: [string, string][] = [
+        ['unknown-method', 'NoSuchMethod'],
+        ['unknown-service', 'no.such.Service'],
+      ];
+      for (const [name, part] of cases) {
+        const r = report(name);
+        assert.equal(r.code, 'Unimplemented', `${name}: ${JSON.stringify(r)}`);
+        assert.ok(String(r.message).includes(part), `${name}: ${String(r.message)}`);
+        assert.equal(r.replies, 0, name);
+      }
+    });
+
+    it('a gzip-compressed request is refused with Unimplemented (we offer no compression)', () => {
+      for (const name of ['compressed', 'compressed-stream']) {
+        const r = report(name);
+        assert.deepEqual(
+          [r.code, r.message, r.replies],
+          ['Unimplemented', 'grpc: Decompressor is not installed for grpc-encoding "gzip"', 0],
+          `${name}: ${JSON.stringify(r)}`,
+        );
+      }
     });
 
     it('1,000 concurrent calls', () => {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/encoding/gzip"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
@@ -45,6 +46,8 @@ type probeSpec struct {
 	Cancel       bool                `json:"cancel"`
 	Kill         bool                `json:"kill"`
 	Parallel     int                 `json:"parallel"`
+	Method       string              `json:"method"`
+	Compress     bool                `json:"compress"`
 }
 
 // observeTimeout bounds each Probe.Observe wait.
@@ -66,6 +69,9 @@ func parseProbeSpec(arg string) (*probeSpec, error) {
 	}
 	if (spec.Cancel || spec.Kill) && spec.Tag == "" {
 		return nil, errors.New("probe spec: cancel and kill need a tag")
+	}
+	if spec.Method != "" && spec.Kind != "unary" {
+		return nil, errors.New("probe spec: method is for unary calls only")
 	}
 	if spec.Requests == 0 {
 		spec.Requests = 1
@@ -235,8 +241,20 @@ func (r *Run) probeParallel(c context.Context, spec *probeSpec) Fields {
 func (r *Run) probeCall(c context.Context, spec *probeSpec) *probeOutcome {
 	out := &probeOutcome{trailer: metadata.MD{}, echoBinary: strings.HasSuffix(spec.EchoMetadata, "-bin")}
 	req := spec.request()
+	var opts []grpc.CallOption
+	if spec.Compress {
+		// grpc-go then sends grpc-encoding: gzip and compressed-flagged messages.
+		opts = append(opts, grpc.UseCompressor(gzip.Name))
+	}
 	if spec.Kind == "unary" {
-		rep, err := r.Services.ProbeUnary(c, req, grpc.Trailer(&out.trailer))
+		var rep *interoppb.ProbeReply
+		var err error
+		if spec.Method != "" {
+			rep = new(interoppb.ProbeReply)
+			err = r.Services.Conn.Invoke(c, spec.Method, req, rep, append(opts, grpc.Trailer(&out.trailer))...)
+		} else {
+			rep, err = r.Services.ProbeUnary(c, req, append(opts, grpc.Trailer(&out.trailer))...)
+		}
 		if err == nil {
 			out.add(rep)
 		}
@@ -250,7 +268,7 @@ func (r *Run) probeCall(c context.Context, spec *probeSpec) *probeOutcome {
 	case "bidi":
 		desc, method = &services.ProbeBidiDesc, services.MethodProbeBidi
 	}
-	st, err := r.Services.ProbeStream(c, desc, method)
+	st, err := r.Services.ProbeStream(c, desc, method, opts...)
 	if err != nil {
 		out.err = err
 		return out
