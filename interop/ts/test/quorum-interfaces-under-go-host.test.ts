@@ -4,7 +4,8 @@
  * as geth configures it. The Go side checks the TLS material with crypto/tls
  * and geth's policy; the TS side applies geth's access rules to what Go
  * received and verifies the plugin's signatures. Each example runs as
- * compiled (node) and as a single executable (`qplugin pack --sea`).
+ * compiled (node), as `qplugin pack`'s default and `--no-code-cache` packs and
+ * as a single executable (`qplugin pack --sea`).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -61,25 +62,31 @@ async function run(plugin: string[], steps: string[]): Promise<HostRun> {
 const failure = (s: Record<string, unknown>): [unknown, unknown] => [s.code, s.message];
 
 /**
- * Each example as compiled (run by node) and as a single executable
- * (`qplugin pack --sea`, built once here with a Node >= 22; no Node needed
- * by the host).
+ * Each example as compiled (run by node), packed as `qplugin pack` makes it by
+ * default (CommonJS bundle + V8 code cache) and with `--no-code-cache` (ES
+ * module bundle), both exec'd as geth does through the zip's entrypoint, and
+ * as a single executable (`qplugin pack --sea`, built once here with a
+ * Node >= 22; no Node needed by the host).
  */
-const VARIANTS = ['node', 'sea'] as const;
+const VARIANTS = ['node', 'code cache', 'bundle', 'sea'] as const;
 type Variant = (typeof VARIANTS)[number];
 const seaBuild = skip ? { node: '', skip: false as const } : await seaNode();
+const FORMATS = { 'code cache': 'code-cache', bundle: 'bundle', sea: 'sea' } as const;
 
-/** The plugin's argv for a variant; builds the single executable on first use. */
+/** The plugin's argv for a variant; packs it (and unzips the pack) on first use. */
 async function pluginArgv(variant: Variant, main: string, name: string): Promise<string[]> {
   if (variant === 'node') return nodePlugin(main);
+  const out = join(scratch, `${variant.replace(' ', '-')}-${name}`);
   const packed = await packPlugin({
     name,
     version: '1.0.0',
     entry: main,
-    outDir: join(scratch, `sea-${name}`),
-    sea: { node: seaBuild.node },
+    outDir: out,
+    ...(variant === 'sea' ? { sea: { node: seaBuild.node } } : {}),
+    ...(variant === 'bundle' ? { codeCache: false } : {}),
   });
-  const dir = join(scratch, `sea-${name}`, 'unpacked');
+  assert.equal(packed.format, FORMATS[variant], `${name} packed as ${variant}`);
+  const dir = join(out, 'unpacked');
   execFileSync('unzip', ['-q', packed.zipPath, '-d', dir]);
   return [join(dir, packed.entrypoint)];
 }
