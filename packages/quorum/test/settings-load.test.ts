@@ -52,6 +52,27 @@ describe('--plugins URI', () => {
     assert.ok(err.fix?.includes('file:///'));
   });
 
+  it('cuts a hostile scheme or URI short in the error text, keeping it whole in details', async () => {
+    const scheme = 'tos.'.repeat(4000) + 'x';
+    const uri = `${scheme.toUpperCase()}:/s.json`; // Go lowercases the scheme
+    const err = await rejects(
+      loadSettings(uri),
+      'SETTINGS_URI',
+      `plugins: unable to create reader due to unsupported scheme ${scheme.slice(0, 200)}... (16001 characters)`,
+    );
+    assert.ok(err.message.length < 2000, `a message of ${err.message.length} characters`);
+    assert.equal(err.details['scheme'], scheme);
+    assert.equal(err.details['uri'], uri);
+    const bad = `file://bad host/${'a'.repeat(5000)}`;
+    const parse = await rejects(
+      loadSettings(bad),
+      'SETTINGS_URI',
+      'plugins: Invalid URL for --plugins due to parse',
+    );
+    assert.ok(parse.message.length < 2000, `a message of ${parse.message.length} characters`);
+    assert.equal(parse.details['uri'], bad);
+  });
+
   it('rejects a bare path: no scheme, so the text ends in a space like geth', async () => {
     const err = await rejects(
       loadSettings('/opt/geth/plugins.json'),

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { fail } from './fail.js';
 import { GoUrlError, goFilePath, parseGoUrl } from './go-url.js';
 import type { GoUrl } from './go-url.js';
+import { shortText } from './value-tree.js';
 
 export interface SettingsLocation {
   /** The path as geth opens it (used in its error texts). */
@@ -24,9 +25,10 @@ export function settingsLocation(uri: string, cwd: string): SettingsLocation {
     url = parseGoUrl(uri);
   } catch (err) {
     if (!(err instanceof GoUrlError)) throw err;
+    // A hostile URI is cut short in the text; details keep it whole.
     throw fail('SETTINGS_URI', `plugins: Invalid URL for --plugins due to ${err.message}`, {
-      where: { file: uri },
-      found: JSON.stringify(uri),
+      where: { file: shortText(uri) },
+      found: JSON.stringify(shortText(uri)),
       expected: 'a file:// URL',
       fix: URI_FIX,
       details: { uri, reason: err.reason },
@@ -34,9 +36,10 @@ export function settingsLocation(uri: string, cwd: string): SettingsLocation {
   }
   if (url.scheme !== 'file') {
     // With no scheme geth's text ends in a space; kept for exact matching.
-    throw fail('SETTINGS_URI', `plugins: unable to create reader due to unsupported scheme ${url.scheme}`, {
-      where: { file: uri },
-      found: url.scheme === '' ? 'no scheme' : `scheme ${JSON.stringify(url.scheme)}`,
+    const scheme = shortText(url.scheme);
+    throw fail('SETTINGS_URI', `plugins: unable to create reader due to unsupported scheme ${scheme}`, {
+      where: { file: shortText(uri) },
+      found: url.scheme === '' ? 'no scheme' : `scheme ${JSON.stringify(scheme)}`,
       expected: 'scheme "file"',
       fix: URI_FIX,
       details: { uri, scheme: url.scheme },
