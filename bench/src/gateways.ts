@@ -13,7 +13,7 @@ import { packPlugin } from '@qplugin/cli';
 
 import { GREETING_BODY } from './load.js';
 import type { Peers } from './prepare.js';
-import { childPids, procStatusKB } from './proc.js';
+import { childPids, procStatusKB, track } from './proc.js';
 
 export interface GatewayServer {
   url: string;
@@ -133,27 +133,28 @@ export async function startQpluginRun(
       providers: { helloworld: { name: 'bench-hello', version: '1.0.0', config: `file://${config}` } },
     }),
   );
-  const child = spawn(
-    peers.runtime.node,
-    [
-      ...youngGenFlags,
-      ...nodeArgs,
-      peers.qplugin,
-      'run',
-      '--plugins',
-      `file://${settings}`,
-      '--plugins.skipverify',
-      '--http.port',
-      '0',
-      '--http.api',
-      'plugin@helloworld',
-      '--verbosity',
-      'warn',
-      '--json',
-      ...runArgs,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: dir } },
-  );
+  const args = [
+    ...youngGenFlags,
+    ...nodeArgs,
+    peers.qplugin,
+    'run',
+    '--plugins',
+    `file://${settings}`,
+    '--plugins.skipverify',
+    '--http.port',
+    '0',
+    '--http.api',
+    'plugin@helloworld',
+    '--verbosity',
+    'warn',
+    '--json',
+    ...runArgs,
+  ];
+  const child = spawn(peers.runtime.node, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, TMPDIR: dir },
+  });
+  track(child, peers.runtime.node, args);
   const ready = await readyLine<{ url: string }>(child, 'qplugin run');
   const children = childPids(child.pid!);
   if (children.length !== 1) {
@@ -166,16 +167,22 @@ export async function startQpluginRun(
 /** The Go reference gateway (go-plugin v1.2.2 host) with the same plugin. */
 export async function startGoGateway(peers: Pick<Peers, 'goGateway' | 'gethPlugin'>): Promise<GatewayServer> {
   const child = spawn(peers.goGateway, ['--', peers.gethPlugin], { stdio: ['ignore', 'pipe', 'pipe'] });
+  track(child, peers.goGateway, ['--', peers.gethPlugin]);
   const ready = await readyLine<{ url: string; pid: number; plugin_pid: number }>(child, 'the Go gateway');
   return server(child, ready.url, ready.plugin_pid, 'SIGTERM');
 }
 
-/** One Greeting through a gateway; throws unless it answers `Hello bench!`. */
+/** One Greeting through a gateway; throws unless it answers `Hello bench!` within 10 s. */
 export function probe(url: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,
-      { method: 'POST', headers: { 'content-type': 'application/json' }, agent: false },
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        agent: false,
+        signal: AbortSignal.timeout(10_000),
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8').on('data', (d: string) => (text += d));

@@ -1,7 +1,9 @@
 /** Process facts read from /proc (Linux), and running a harness that prints one JSON object. */
 import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 
 type StatusKey = 'VmHWM' | 'VmRSS' | 'RssAnon';
 
@@ -78,16 +80,66 @@ export function clockTicksPerSecond(): number {
   return ticks;
 }
 
-/** Direct children of a process (scans /proc). */
-export function childPids(pid: number): number[] {
-  const out: number[] = [];
+/** Parent pid of every process (one scan of /proc). */
+function parentPids(): Map<number, number> {
+  const parentOf = new Map<number, number>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const f = statFields(Number(name));
-    if (f && Number(f[1]) === pid) out.push(Number(name));
+    if (f) parentOf.set(Number(name), Number(f[1]));
+  }
+  return parentOf;
+}
+
+/** Direct children of a process. */
+export function childPids(pid: number): number[] {
+  return [...parentPids()].filter(([, ppid]) => ppid === pid).map(([child]) => child);
+}
+
+/** Every descendant of a process (children first), read from /proc in one scan. */
+export function descendantPids(pid: number): number[] {
+  const parentOf = parentPids();
+  const out: number[] = [];
+  for (let i = -1; i < out.length; i++) {
+    const parent = i < 0 ? pid : out[i]!;
+    for (const [child, ppid] of parentOf) if (ppid === parent) out.push(child);
   }
   return out;
 }
+
+/** Children the bench started and that have not exited, with what they run (for the scenario deadline). */
+const tracked = new Map<ChildProcess, string>();
+
+/** Keeps `child` in the set killTracked() kills until it exits. */
+export function track(child: ChildProcess, command: string, args: readonly string[]): void {
+  const line = [basename(command), ...args].join(' ');
+  tracked.set(child, line.length > 300 ? `${line.slice(0, 300)}…` : line);
+  child.once('exit', () => tracked.delete(child));
+}
+
+/** SIGKILLs every tracked child and its descendants; returns what each was running. */
+export function killTracked(): string[] {
+  const killed: string[] = [];
+  for (const [child, line] of tracked) {
+    const pid = child.pid;
+    if (pid === undefined) continue;
+    // Read the tree before killing: a killed parent's children move to init, out of reach.
+    const below = descendantPids(pid);
+    for (const p of [pid, ...below]) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    killed.push(`${line} (pid ${pid}${below.length > 0 ? ` and ${below.length} descendant(s)` : ''})`);
+    tracked.delete(child);
+  }
+  return killed;
+}
+
+/** A bound for the short synchronous tools the bench runs (sha256sum, gpg, unzip, /usr/bin/time): never forever. */
+export const SYNC_TOOL_TIMEOUT_MS = 120_000;
 
 export function openFds(): number {
   try {
@@ -124,6 +176,7 @@ export function runHarness(
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(command, args, { env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    track(child, command, args);
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));

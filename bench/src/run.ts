@@ -5,7 +5,7 @@
  * docs/benchmarks.md.
  *
  *   node bench/dist/run.js [--quick] [--rounds N] [--only s1,s3] [--node lts,current]
- *                          [--out DIR] [--docs FILE|--no-docs]
+ *                          [--out DIR] [--docs FILE|--no-docs] [--scenario-timeout S]
  *
  * --node: `lts` is the pinned Node 24 (scripts/node-lts.mjs, installed into
  * .tools/ when missing), `current` the Node running this script. Default:
@@ -13,6 +13,9 @@
  * --quick is the CI smoke run: small sizes, one round, results in a temp
  * directory unless --out is given, no docs; it checks that every scenario
  * completes, never how fast.
+ * --scenario-timeout: seconds a scenario may take (default 120 with --quick,
+ * 1800 otherwise); past it the scenario fails by name, the processes it
+ * started are killed, and the run goes on.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -31,6 +34,7 @@ import { scenarioClientStacks } from './scenario-clients.js';
 import { scenarioGateway } from './scenario-gateway.js';
 import { scenarioScale } from './scenario-scale.js';
 import { scenarioPluginStart, scenarioStartToReady } from './scenario-start.js';
+import { withDeadline } from './watchdog.js';
 
 /** Every scenario on one Node.js runtime. */
 export interface RuntimeRun {
@@ -153,6 +157,7 @@ async function main(): Promise<void> {
       docs: { type: 'string' },
       'no-docs': { type: 'boolean', default: false },
       node: { type: 'string' },
+      'scenario-timeout': { type: 'string' },
     },
   });
   const quick = values.quick!;
@@ -162,7 +167,14 @@ async function main(): Promise<void> {
     if (!SCENARIOS[id])
       throw new Error(`unknown scenario ${id}; known: ${Object.keys(SCENARIOS).join(', ')}`);
   }
-  const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
+  const timeoutS = Number(values['scenario-timeout'] ?? (quick ? 120 : 1800));
+  if (!(timeoutS > 0))
+    throw new Error(`--scenario-timeout must be a number of seconds > 0, not ${values['scenario-timeout']}`);
+  let lastLine: string | undefined;
+  const log = (line: string): void => {
+    lastLine = line;
+    process.stderr.write(`[bench] ${line}\n`);
+  };
   const settings: Settings = { quick, rounds, log };
 
   const loadBefore = load();
@@ -176,7 +188,15 @@ async function main(): Promise<void> {
       log(`${runtime.version} ${id}: ${TITLES[id]}`);
       const t0 = performance.now();
       try {
-        scenarios.push(await SCENARIOS[id]!(peers, settings));
+        lastLine = undefined;
+        scenarios.push(
+          await withDeadline(
+            `${runtime.version} ${id}`,
+            timeoutS * 1000,
+            () => SCENARIOS[id]!(peers, settings),
+            () => lastLine,
+          ),
+        );
       } catch (err) {
         log(`${id} failed: ${(err as Error).stack ?? String(err)}`);
         scenarios.push({

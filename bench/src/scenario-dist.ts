@@ -18,7 +18,7 @@ import type { ScenarioResult, Settings } from './common.js';
 import { interleave, metric, num, samplesOf } from './common.js';
 import type { Peers } from './prepare.js';
 import { BENCH } from './prepare.js';
-import { runHarness } from './proc.js';
+import { runHarness, SYNC_TOOL_TIMEOUT_MS } from './proc.js';
 import type { Json } from './proc.js';
 import { median, round } from './stats.js';
 
@@ -72,16 +72,26 @@ async function fixture(peers: Peers, totalMB: number): Promise<Fixture> {
   writeFileSync(join(dir, 'gpg.key'), key.publicKey);
   const home = join(dir, 'gnupg');
   mkdirSync(home, { mode: 0o700 });
-  const imp = spawnSync('gpg', ['--homedir', home, '--batch', '--quiet', '--import', join(dir, 'gpg.key')]);
-  if (imp.status !== 0) throw new Error(`gpg --import failed: ${imp.stderr.toString()}`);
+  const imp = spawnSync('gpg', ['--homedir', home, '--batch', '--quiet', '--import', join(dir, 'gpg.key')], {
+    timeout: SYNC_TOOL_TIMEOUT_MS,
+  });
+  if (imp.status !== 0)
+    throw new Error(
+      `gpg --import failed (${imp.signal ?? imp.status}): ${imp.error?.message ?? String(imp.stderr)}`,
+    );
   const checksumFile = join(dir, 'checksum');
   writeFileSync(checksumFile, packed.checksum);
   return { dir, zip: packed.zipPath, sig, home, checksumFile, zipBytes: packed.bytes };
 }
 
 function run(cmd: string, args: string[]): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
+  const r = spawnSync(cmd, args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: SYNC_TOOL_TIMEOUT_MS,
+  });
+  if (r.status !== 0)
+    throw new Error(`${cmd} failed (${r.signal ?? r.status}): ${r.error?.message ?? r.stderr}`);
   return r.stdout;
 }
 
@@ -103,7 +113,10 @@ function nativeOnce(f: Fixture): Record<string, number> {
 
 /** Peak RSS (kB) of one native tool, via GNU time; undefined without it. */
 function peakKB(cmd: string[]): number | undefined {
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', ...cmd], { encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', ...cmd], {
+    encoding: 'utf8',
+    timeout: SYNC_TOOL_TIMEOUT_MS,
+  });
   if (r.status !== 0) return undefined;
   const last = r.stderr.trim().split('\n').pop() ?? '';
   return /^\d+$/.test(last) ? Number(last) : undefined;

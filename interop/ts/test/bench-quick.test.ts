@@ -3,14 +3,18 @@
  * the real Go reference (go-plugin v1.8.0) and our TS host and plugin. This
  * asserts only that each scenario completed with sane fields, never how fast
  * anything was: the numbers of a quick run on a shared CI machine mean
- * nothing.
+ * nothing. Also the bench's scenario deadline, on real processes: a hung
+ * scenario must fail by name, never run into this test's timeout.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { once } from 'node:events';
+import { pathToFileURL } from 'node:url';
+import { before, describe, it } from 'node:test';
 
 import { interopSkip, REPO_ROOT } from '../src/support/go.js';
 
@@ -47,36 +51,130 @@ interface Results {
   runs: { node: string; source: string; execPath: string; scenarios: Scenario[] }[];
 }
 
+/**
+ * Eight scenarios of at most SCENARIO_S each (a quick run takes ~50 s in all), plus preparation: the
+ * bench always ends, with a named failure, before this test's own timeout.
+ */
+const SCENARIO_S = 60;
+const TEST_TIMEOUT_MS = 900_000;
+
+/** The bench exits, then its pipes close; a pipe still open 10 s after its exit means a descendant kept it. */
 function runQuick(docs: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const run = join(REPO_ROOT, 'bench', 'dist', 'run.js');
-    const child = spawn(process.execPath, [run, '--quick', '--docs', docs], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const args = [run, '--quick', '--docs', docs, '--scenario-timeout', String(SCENARIO_S)];
+    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('exit', (code) => {
+      const held = setTimeout(
+        () =>
+          reject(
+            new Error(`bench exited (${code}) but its stdout/stderr stayed open:\n${stderr.slice(-4000)}`),
+          ),
+        10_000,
+      );
+      child.on('close', () => {
+        clearTimeout(held);
+        resolve({ code, stdout, stderr });
+      });
+    });
   });
 }
+
+/** The parts of bench/dist/{watchdog,proc}.js this test drives (bench/ is compiled apart from the workspace). */
+interface Watchdog {
+  withDeadline<T>(
+    name: string,
+    ms: number,
+    work: () => Promise<T>,
+    lastStep: () => string | undefined,
+    settleMs?: number,
+  ): Promise<T>;
+  ScenarioTimeoutError: new (message: string) => Error;
+}
+interface Proc {
+  track(child: ChildProcess, command: string, args: readonly string[]): void;
+}
+const benchModule = async <T>(name: string): Promise<T> =>
+  (await import(pathToFileURL(join(REPO_ROOT, 'bench', 'dist', name)).href)) as T;
+
+/** Running, not a zombie (a killed orphan stays one until its new parent reaps it). */
+const alive = (pid: number): boolean => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+};
 
 const positive = (x: unknown, what: string): void =>
   assert.ok(typeof x === 'number' && Number.isFinite(x) && x > 0, `${what} = ${String(x)}`);
 
 describe('bench --quick', { skip }, () => {
-  it('runs every scenario to completion with sane fields', { timeout: 600_000 }, async (t) => {
+  before(() => {
     // bench/ is outside the workspace build (tsc -b): compile it here.
     execFileSync(
       process.execPath,
       [join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'bench'],
-      {
-        cwd: REPO_ROOT,
-        stdio: 'inherit',
+      { cwd: REPO_ROOT, stdio: 'inherit' },
+    );
+  });
+
+  it('a scenario past its deadline fails by name, with what it ran, and its processes are killed', async () => {
+    const { withDeadline, ScenarioTimeoutError } = await benchModule<Watchdog>('watchdog.js');
+    const { track } = await benchModule<Proc>('proc.js');
+    // A process that starts a grandchild, prints its pid, then never exits: a hung harness and its plugin.
+    const script =
+      "const c = require('node:child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });" +
+      'console.log(c.pid); setInterval(() => {}, 1000);';
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    track(child, process.execPath, ['-e', 'hung-harness']);
+    const [line] = (await once(child.stdout.setEncoding('utf8'), 'data')) as [string];
+    const grandchild = Number(line.trim());
+    assert.ok(alive(grandchild));
+    const exited = once(child, 'exit');
+    await assert.rejects(
+      withDeadline(
+        'v0 s9',
+        300,
+        () => exited,
+        () => 'round 1/1: a step',
+      ),
+      (err: Error) => {
+        assert.ok(err instanceof ScenarioTimeoutError);
+        assert.match(
+          err.message,
+          /^v0 s9 did not finish in 0\.3 s; last step: round 1\/1: a step; killed: node -e hung-harness \(pid \d+ and 1 descendant\(s\)\)$/,
+        );
+        return true;
       },
     );
+    assert.equal(alive(child.pid!), false);
+    // SIGKILL is delivered asynchronously: give the kernel a moment, bounded.
+    for (let i = 0; i < 500 && alive(grandchild); i++) await new Promise((r) => setImmediate(r));
+    assert.equal(alive(grandchild), false, `grandchild ${grandchild} still alive`);
+  });
+
+  it('a scenario hung in the bench process itself is named too, and said not to have settled', async () => {
+    const { withDeadline } = await benchModule<Watchdog>('watchdog.js');
+    await assert.rejects(
+      withDeadline(
+        'v0 s8',
+        100,
+        () => new Promise<never>(() => {}),
+        () => undefined,
+        100,
+      ),
+      /^ScenarioTimeoutError: v0 s8 did not finish in 0\.1 s; last step: \(none logged\); killed: no process \(it hung in the bench process\); it had not settled 0\.1 s after that$/,
+    );
+  });
+
+  it('runs every scenario to completion with sane fields', { timeout: TEST_TIMEOUT_MS }, async (t) => {
     const docsDir = mkdtempSync(join(tmpdir(), 'qp-bench-docs-'));
     t.after(() => rmSync(docsDir, { recursive: true, force: true }));
     const docs = join(docsDir, 'benchmarks.md');
