@@ -1,8 +1,9 @@
 /**
- * The TS security and account example plugins under a real Go host built
- * with go-plugin v1.2.2 (geth's pin) with Quorum's handshake and AutoMTLS,
- * as geth configures it. The Go side checks the TLS material with crypto/tls
- * and geth's policy; the TS side applies geth's access rules to what Go
+ * The TS security, account and qlight example plugins under a real Go host
+ * built with go-plugin v1.2.2 (geth's pin) with Quorum's handshake and
+ * AutoMTLS, as geth configures it. The Go side checks the TLS material with
+ * crypto/tls and geth's policy, and decodes and checks the qlight JWTs with
+ * its standard library; the TS side applies geth's access rules to what Go
  * received and verifies the plugin's signatures. Each example runs as
  * compiled (node), as `qplugin pack`'s default and `--no-code-cache` packs and
  * as a single executable (`qplugin pack --sea`).
@@ -32,6 +33,7 @@ const skip = interopSkip();
 const example = (name: string): string => join(REPO_ROOT, 'examples', name, 'dist', 'src', 'main.js');
 const SECURITY_PLUGIN = example('security');
 const ACCOUNT_PLUGIN = example('account');
+const QLIGHT_PLUGIN = example('qlight');
 const scratch = mkdtempSync(join(tmpdir(), 'qp-it-quorum-'));
 /** Extra argv marking this file's plugin processes (test files run in parallel). */
 const TOKEN = `--qp-test=${randomUUID()}`;
@@ -229,6 +231,71 @@ for (const variant of VARIANTS) {
       assert.equal(recoverAddress(hash(h2), signed), address);
       assert.equal(step(r, 'lock').ok, true);
       assert.equal(step(r, 'account-sign', 2).code, 'FailedPrecondition');
+    });
+  });
+
+  describe(`TS qlight plugin (${variant}) under a go-plugin v1.2.2 Go host`, { skip: variantSkip }, () => {
+    let plugin: string[] = [];
+    before(async () => {
+      plugin = await pluginArgv(variant, QLIGHT_PLUGIN, 'qlight');
+    });
+
+    it('says how early to refresh and issues tokens whose expiry and signature Go reads', async () => {
+      const secret = 'interop-secret';
+      const config = { refreshAnticipationInMillisecond: 1500, lifetimeSeconds: 60, hmacSecret: secret };
+      const before = Math.floor(Date.now() / 1000);
+      const r = await run(plugin, [
+        'qlight-prefs',
+        'qlight-refresh:psi1|',
+        `init:${JSON.stringify(config)}`,
+        'qlight-prefs',
+        'qlight-refresh:psi1|',
+        `qlight-refresh:private-2|Bearer old|${secret}`,
+        `qlight-refresh:psi1||wrong-secret`,
+        `init:${JSON.stringify({ refreshAnticipationInMillisecond: 0, tokenPrefix: 'Token ' })}`,
+        'qlight-refresh:psi1|',
+        'init:{"refreshAnticipationInMillisecond":-1}',
+        'qlight-prefs',
+      ]);
+      const after = Math.floor(Date.now() / 1000);
+
+      // Before Init: the plugin refuses both calls, as geth would report them.
+      const unready = ['FailedPrecondition', 'plugin not initialized'];
+      assert.deepEqual(failure(step(r, 'qlight-prefs', 0)), unready);
+      assert.deepEqual(failure(step(r, 'qlight-refresh', 0)), unready);
+
+      assert.equal(step(r, 'qlight-prefs', 1).refresh_anticipation_ms, 1500);
+      const first = step(r, 'qlight-refresh', 1);
+      assert.equal(first.jwt_error, undefined, JSON.stringify(first));
+      assert.equal(first.scheme, 'Bearer');
+      assert.equal(first.alg, 'HS256');
+      assert.equal(first.typ, 'JWT');
+      assert.equal(first.psi, 'psi1');
+      assert.equal(first.sub, 'psi1');
+      const iat = first.iat as number;
+      assert.ok(iat >= before && iat <= after, `iat ${iat} within [${before}, ${after}]`);
+      assert.equal(first.exp, iat + 60);
+
+      // The HS256 signature, checked by Go's crypto/hmac, for another PSI; a wrong secret fails it.
+      const second = step(r, 'qlight-refresh', 2);
+      assert.equal(second.psi, 'private-2');
+      assert.equal(second.signature_valid, true);
+      assert.equal(step(r, 'qlight-refresh', 3).signature_valid, false);
+      assert.notEqual(second.token, first.token);
+
+      // Reconfigured: another scheme, unsigned (alg none), the default lifetime.
+      const unsigned = step(r, 'qlight-refresh', 4);
+      assert.equal(unsigned.scheme, 'Token');
+      assert.equal(unsigned.alg, 'none');
+      assert.equal(unsigned.exp, (unsigned.iat as number) + 300);
+      assert.match(String(unsigned.token), /^Token [\w-]+\.[\w-]+\.$/);
+
+      // A rejected configuration is an InvalidArgument naming the field, and leaves the previous one.
+      assert.deepEqual(failure(step(r, 'init', 2)), [
+        'InvalidArgument',
+        'refreshAnticipationInMillisecond: required, an integer in 0..2147483647',
+      ]);
+      assert.equal(step(r, 'qlight-prefs', 2).refresh_anticipation_ms, 0);
     });
   });
 }

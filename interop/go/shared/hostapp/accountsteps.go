@@ -185,7 +185,7 @@ func stepLock(r *Run, arg string) (Fields, error) {
 	return nil, err
 }
 
-// quorumSteps are the security and account steps, added to every host.
+// quorumSteps are the security, account and qlight steps, added to every host.
 var quorumSteps = map[string]Step{
 	"tls":                 stepTLS,
 	"auth":                stepAuth,
@@ -198,4 +198,6 @@ var quorumSteps = map[string]Step{
 	"account-unlock-sign": stepAccountUnlockSign,
 	"unlock":              stepUnlock,
 	"lock":                stepLock,
+	"qlight-prefs":        stepQLightPrefs,
+	"qlight-refresh":      stepQLightRefresh,
 }

@@ -1,13 +1,15 @@
 package services
 
 // Client glue for the Quorum interfaces a Go host drives in the interop tests
-// beyond hello world: security (TLSConfigurationSource, AuthenticationManager)
-// and account (AccountService). Only the client side is needed here.
+// beyond hello world: security (TLSConfigurationSource, AuthenticationManager),
+// account (AccountService) and qlight (PluginQLightTokenRefresher). Only the
+// client side is needed here.
 
 import (
 	"context"
 
 	"qplugin.dev/interop/shared/pb/accountpb"
+	"qplugin.dev/interop/shared/pb/qlightpb"
 	"qplugin.dev/interop/shared/pb/securitypb"
 )
 
@@ -25,6 +27,8 @@ const (
 	MethodAccountLock     = methodAccount + "Lock"
 	MethodNewAccount      = methodAccount + "NewAccount"
 	MethodImportRawKey    = methodAccount + "ImportRawKey"
+	MethodQLightPrefs     = "/proto.PluginQLightTokenRefresher/PluginQLightTokenManager"
+	MethodTokenRefresh    = "/proto.PluginQLightTokenRefresher/TokenRefresh"
 )
 
 // TLSGet calls TLSConfigurationSource.Get.
@@ -80,4 +84,14 @@ func (c Client) NewAccount(ctx context.Context, req *accountpb.NewAccountRequest
 // ImportRawKey calls AccountService.ImportRawKey.
 func (c Client) ImportRawKey(ctx context.Context, req *accountpb.ImportRawKeyRequest) (*accountpb.ImportRawKeyResponse, error) {
 	return call[accountpb.ImportRawKeyResponse](ctx, c.Conn, MethodImportRawKey, req)
+}
+
+// QLightPrefs calls PluginQLightTokenRefresher.PluginQLightTokenManager (how early to refresh).
+func (c Client) QLightPrefs(ctx context.Context) (*qlightpb.PluginQLightTokenManager_Response, error) {
+	return call[qlightpb.PluginQLightTokenManager_Response](ctx, c.Conn, MethodQLightPrefs, &qlightpb.PluginQLightTokenManager_Request{})
+}
+
+// TokenRefresh calls PluginQLightTokenRefresher.TokenRefresh.
+func (c Client) TokenRefresh(ctx context.Context, req *qlightpb.TokenRefresh_Request) (*qlightpb.TokenRefresh_Response, error) {
+	return call[qlightpb.TokenRefresh_Response](ctx, c.Conn, MethodTokenRefresh, req)
 }
