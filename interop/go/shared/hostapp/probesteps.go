@@ -249,11 +249,12 @@ func (r *Run) probeCall(c context.Context, spec *probeSpec) *probeOutcome {
 	if spec.Kind == "unary" {
 		var rep *interoppb.ProbeReply
 		var err error
+		opts = append(opts, grpc.Trailer(&out.trailer))
 		if spec.Method != "" {
 			rep = new(interoppb.ProbeReply)
-			err = r.Services.Conn.Invoke(c, spec.Method, req, rep, append(opts, grpc.Trailer(&out.trailer))...)
+			err = r.Services.Conn.Invoke(c, spec.Method, req, rep, opts...)
 		} else {
-			rep, err = r.Services.ProbeUnary(c, req, append(opts, grpc.Trailer(&out.trailer))...)
+			rep, err = r.Services.ProbeUnary(c, req, opts...)
 		}
 		if err == nil {
 			out.add(rep)
