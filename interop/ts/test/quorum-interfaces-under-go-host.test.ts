@@ -6,7 +6,8 @@
  * its standard library; the TS side applies geth's access rules to what Go
  * received and verifies the plugin's signatures. Each example runs as
  * compiled (node), as `qplugin pack`'s default and `--no-code-cache` packs and
- * as a single executable (`qplugin pack --sea`).
+ * as a single executable (`qplugin pack --sea`, and with `--snapshot`: the
+ * examples' top-level code runs once at pack time, frozen into the snapshot).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -70,31 +71,36 @@ const failure = (s: Record<string, unknown>): [unknown, unknown] => [s.code, s.m
  * as a single executable (`qplugin pack --sea`, built once here with a
  * Node >= 22; no Node needed by the host).
  */
-const VARIANTS = ['node', 'code cache', 'bundle', 'sea'] as const;
+const VARIANTS = ['node', 'code cache', 'bundle', 'sea', 'sea snapshot'] as const;
 type Variant = (typeof VARIANTS)[number];
 const seaBuild = skip ? { node: '', skip: false as const } : await seaNode();
-const FORMATS = { 'code cache': 'code-cache', bundle: 'bundle', sea: 'sea' } as const;
+const FORMATS = { 'code cache': 'code-cache', bundle: 'bundle', sea: 'sea', 'sea snapshot': 'sea' } as const;
 
 /** The plugin's argv for a variant; packs it (and unzips the pack) on first use. */
 async function pluginArgv(variant: Variant, main: string, name: string): Promise<string[]> {
   if (variant === 'node') return nodePlugin(main);
-  const out = join(scratch, `${variant.replace(' ', '-')}-${name}`);
+  const out = join(scratch, `${variant.replaceAll(' ', '-')}-${name}`);
   const packed = await packPlugin({
     name,
     version: '1.0.0',
     entry: main,
     outDir: out,
     ...(variant === 'sea' ? { sea: { node: seaBuild.node } } : {}),
+    ...(variant === 'sea snapshot' ? { sea: { node: seaBuild.node, snapshot: true } } : {}),
     ...(variant === 'bundle' ? { codeCache: false } : {}),
   });
   assert.equal(packed.format, FORMATS[variant], `${name} packed as ${variant}`);
+  assert.equal(
+    packed.sea?.snapshot,
+    variant === 'sea snapshot' ? true : variant === 'sea' ? false : undefined,
+  );
   const dir = join(out, 'unpacked');
   execFileSync('unzip', ['-q', packed.zipPath, '-d', dir]);
   return [join(dir, packed.entrypoint)];
 }
 
 for (const variant of VARIANTS) {
-  const variantSkip = skip || (variant === 'sea' ? seaBuild.skip : false);
+  const variantSkip = skip || (variant.startsWith('sea') ? seaBuild.skip : false);
 
   describe(`TS security plugin (${variant}) under a go-plugin v1.2.2 Go host`, { skip: variantSkip }, () => {
     let certFile = '';
