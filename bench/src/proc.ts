@@ -1,7 +1,7 @@
 /** Process facts read from /proc (Linux), and running a harness that prints one JSON object. */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 
@@ -117,24 +117,50 @@ export function track(child: ChildProcess, command: string, args: readonly strin
   child.once('exit', () => tracked.delete(child));
 }
 
-/** SIGKILLs every tracked child and its descendants; returns what each was running. */
-export function killTracked(): string[] {
+/**
+ * Whether a process runs one of this repository's Go programs (the bench's
+ * harness and gateway in bench/dist/cache, the interop hosts and plugins in
+ * interop/go/bin). Only those get SIGQUIT: for Node.js its default action is
+ * a core dump.
+ */
+const runsOurGo = (pid: number): boolean => {
+  try {
+    const exe = readlinkSync(`/proc/${pid}/exe`);
+    return /\/(bench\/dist\/cache|interop\/go\/bin)\//.test(exe) && basename(exe) !== 'node';
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Kills every tracked child and its descendants; returns what each was
+ * running. Our Go programs (harnesses, hosts, plugins) first get SIGQUIT, on
+ * which Go prints every goroutine's stack to stderr (a harness's stderr ends
+ * up in its runHarness error); everything gets SIGKILL `quitMs` later.
+ */
+export async function killTracked(quitMs = 1000): Promise<string[]> {
   const killed: string[] = [];
+  const pids: number[] = [];
   for (const [child, line] of tracked) {
     const pid = child.pid;
     if (pid === undefined) continue;
     // Read the tree before killing: a killed parent's children move to init, out of reach.
     const below = descendantPids(pid);
-    for (const p of [pid, ...below]) {
-      try {
-        process.kill(p, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    pids.push(pid, ...below);
     killed.push(`${line} (pid ${pid}${below.length > 0 ? ` and ${below.length} descendant(s)` : ''})`);
     tracked.delete(child);
   }
+  const signal = (pid: number, sig: NodeJS.Signals): void => {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // already gone
+    }
+  };
+  const quit = pids.filter(runsOurGo);
+  for (const pid of quit) signal(pid, 'SIGQUIT');
+  if (quit.length > 0) await new Promise((resolve) => setTimeout(resolve, quitMs));
+  for (const pid of pids) signal(pid, 'SIGKILL');
   return killed;
 }
 
@@ -158,6 +184,9 @@ export const selfMaxRssKB = (): number => procStatusKB('self', 'VmHWM') || proce
 
 export type Json = Record<string, unknown>;
 
+/** How much of a harness's stderr its error keeps: enough for a Go program's goroutine dump. */
+const STDERR_KEPT = 64 * 1024;
+
 export interface HarnessRun {
   json: Json;
   /** Wall time of the whole harness process, ms. */
@@ -180,7 +209,7 @@ export function runHarness(
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-8000)));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-STDERR_KEPT)));
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 600_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {

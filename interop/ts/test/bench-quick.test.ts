@@ -16,7 +16,7 @@ import { once } from 'node:events';
 import { pathToFileURL } from 'node:url';
 import { before, describe, it } from 'node:test';
 
-import { interopSkip, REPO_ROOT } from '../src/support/go.js';
+import { goPeer, interopSkip, REPO_ROOT } from '../src/support/go.js';
 
 const skip = interopSkip();
 
@@ -98,6 +98,7 @@ interface Watchdog {
 }
 interface Proc {
   track(child: ChildProcess, command: string, args: readonly string[]): void;
+  runHarness(command: string, args: readonly string[]): Promise<unknown>;
 }
 const benchModule = async <T>(name: string): Promise<T> =>
   (await import(pathToFileURL(join(REPO_ROOT, 'bench', 'dist', name)).href)) as T;
@@ -111,6 +112,12 @@ const alive = (pid: number): boolean => {
     return false;
   }
 };
+
+/** From the first failed scenario's line on (a hung one's carries the Go stacks), else the end. */
+function failureText(stderr: string): string {
+  const at = stderr.search(/^\[bench\] \S+ failed: /m);
+  return at < 0 ? stderr.slice(-4000) : stderr.slice(at, at + 30_000);
+}
 
 const positive = (x: unknown, what: string): void =>
   assert.ok(typeof x === 'number' && Number.isFinite(x) && x > 0, `${what} = ${String(x)}`);
@@ -160,6 +167,34 @@ describe('bench --quick', { skip }, () => {
     assert.equal(alive(grandchild), false, `grandchild ${grandchild} still alive`);
   });
 
+  it('a hung Go harness is asked for its goroutine stacks before it is killed', async () => {
+    const { withDeadline } = await benchModule<Watchdog>('watchdog.js');
+    const { runHarness } = await benchModule<Proc>('proc.js');
+    const { host, plugin } = goPeer('v1.8.0');
+    // The Go interop host starts its plugin, then sleeps far past the deadline.
+    await assert.rejects(
+      withDeadline(
+        'v0 s7',
+        1000,
+        () => runHarness(host, ['-steps', 'sleep:600000', '--', plugin]),
+        () => 'a Go step',
+      ),
+      (err: Error) => {
+        assert.match(
+          err.message,
+          /^v0 s7 did not finish in 1 s; last step: a Go step; killed: host -steps sleep:600000 -- \S+ \(pid \d+ and 1 descendant\(s\)\); then it failed with: \S+ -steps sleep:600000 -- \S+ failed \(2\): /,
+        );
+        // SIGQUIT's dump: the main goroutine asleep in the step.
+        assert.match(err.message, /SIGQUIT: quit/);
+        assert.match(
+          err.message,
+          /goroutine 1 [^\n]*\[sleep\]:\n[\s\S]*?time\.Sleep[\s\S]*?hostapp\.stepSleep/,
+        );
+        return true;
+      },
+    );
+  });
+
   it('a scenario hung in the bench process itself is named too, and said not to have settled', async () => {
     const { withDeadline } = await benchModule<Watchdog>('watchdog.js');
     await assert.rejects(
@@ -179,7 +214,7 @@ describe('bench --quick', { skip }, () => {
     t.after(() => rmSync(docsDir, { recursive: true, force: true }));
     const docs = join(docsDir, 'benchmarks.md');
     const run = await runQuick(docs);
-    assert.equal(run.code, 0, `bench --quick failed:\n${run.stderr.slice(-4000)}`);
+    assert.equal(run.code, 0, `bench --quick failed:\n${failureText(run.stderr)}`);
     const res = JSON.parse(run.stdout) as Results;
     assert.equal(res.quick, true);
     assert.ok(res.versions['go-plugin (reference)']?.startsWith('v1.8.0'));
